@@ -132,11 +132,13 @@ pub struct Conn<P> {
     pub pre: End,
     /// Source slice `[lo, hi)`.
     pub pre_slice: Option<(P, P)>,
-    /// Size of the source after its slice (neurons for a decoded ensemble source).
+    /// Size of the source after its slice; for a decoded source that has neurons, the number
+    /// of neurons (decoders read all of them, the slice only changes the targets).
     pub pre_size: P,
     /// Output size of `function`, if the connection has one.
     pub func_size: Option<P>,
-    /// Size of the connection's output (the target after its slice).
+    /// Size of the connection's output: the target after its slice; for `weights = true`, the
+    /// number of post neurons (the post slice then selects encoder dimensions).
     pub out_size: P,
     /// Target.
     pub post: End,
@@ -150,9 +152,48 @@ pub struct Conn<P> {
     pub weight_solver: bool,
     /// Size of the learning error (the post's dimensions), for learned connections.
     pub error_size: Option<P>,
-    /// Shape of the connection's weight signal (`Mat(out, in)` for matrices, `Vec(k)` for a
-    /// scalar or diagonal transform).
-    pub weights: Shape<P>,
+    /// The kind of transform given (the weight signal's shape follows from it, see
+    /// [`Conn::weights_shape`]).
+    pub transform: TransformKind,
+}
+
+/// What kind of transform a connection has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransformKind {
+    /// A scalar (the default, 1).
+    Scalar,
+    /// A vector: a diagonal matrix.
+    Diagonal,
+    /// A full matrix (out × in).
+    Matrix,
+}
+
+impl<P: Clone> Conn<P> {
+    /// The shape of the connection's weight signal. Decoded connections from neurons (NEF
+    /// decoders folded with the transform), learned connections and `weights = true` connections
+    /// have a full matrix `out × in`; otherwise a scalar transform is `Vec(1)`, a diagonal one
+    /// `Vec(out)` and a matrix `Mat(out, in)`, where `in` is the function's output size if there is
+    /// a function on a node or Direct source, else the source size after its slice.
+    pub fn weights_shape(&self, decoded_from_neurons: bool) -> Shape<P>
+    where
+        P: From<usize>,
+    {
+        let x = if decoded_from_neurons {
+            self.pre_size.clone()
+        } else {
+            self.func_size
+                .clone()
+                .unwrap_or_else(|| self.pre_size.clone())
+        };
+        if decoded_from_neurons || self.rule.is_some() || self.weight_solver {
+            return Shape::Mat(self.out_size.clone(), x);
+        }
+        match self.transform {
+            TransformKind::Scalar => Shape::Vec(P::from(1)),
+            TransformKind::Diagonal => Shape::Vec(self.out_size.clone()),
+            TransformKind::Matrix => Shape::Mat(self.out_size.clone(), x),
+        }
+    }
 }
 
 /// What a probe records.

@@ -279,7 +279,9 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
             );
             x = whole(f);
         }
-        let weights = b.sig(format!("{label}.weights"), conn.weights.clone());
+        let decoded_from_neurons = pre_port == Port::Value && !pre_is_node && !pre_is_direct;
+        let wshape = conn.weights_shape(decoded_from_neurons);
+        let weights = b.sig(format!("{label}.weights"), wshape.clone());
         let weighted = b.sig(
             format!("{label}.weighted"),
             Shape::Vec(conn.out_size.clone()),
@@ -336,7 +338,13 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                         owner,
                         &label,
                         vec![],
-                        vec![sliced(ts.j.expect("J"), &conn.post_slice)],
+                        // With `weights = true` the post slice selects encoder dimensions;
+                        // the whole weight matrix feeds every post neuron.
+                        vec![if conn.weight_solver {
+                            whole(ts.j.expect("J"))
+                        } else {
+                            sliced(ts.j.expect("J"), &conn.post_slice)
+                        }],
                         vec![whole(out)],
                         vec![],
                     );
@@ -429,7 +437,7 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
             }
             match rule {
                 RuleKind::Pes => {
-                    let delta = b.sig(format!("{label}.delta"), conn.weights.clone());
+                    let delta = b.sig(format!("{label}.delta"), wshape.clone());
                     b.op(
                         OpKind::Pes,
                         owner,
@@ -450,8 +458,8 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                     );
                 }
                 RuleKind::Mpes => {
-                    let rp = b.sig(format!("{label}.r_pos"), conn.weights.clone());
-                    let rn = b.sig(format!("{label}.r_neg"), conn.weights.clone());
+                    let rp = b.sig(format!("{label}.r_pos"), wshape.clone());
+                    let rn = b.sig(format!("{label}.r_neg"), wshape.clone());
                     cs.r_pos = Some(rp);
                     cs.r_neg = Some(rn);
                     b.op(

@@ -31,7 +31,7 @@ fn conn(label: &'static str, pre: usize, post: usize, size: usize, synapse: bool
         rule: None,
         weight_solver: false,
         error_size: None,
-        weights: Shape::Vec(1),
+        transform: TransformKind::Scalar,
     }
 }
 
