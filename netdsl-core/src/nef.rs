@@ -1,1 +1,497 @@
-//! TODO
+//! The Neural Engineering Framework build steps that turn an ensemble's parameters into numbers,
+//! following Nengo 4.1 (`builder/ensemble.py`, `builder/connection.py`, `solvers.py`,
+//! `utils/least_squares_solvers.py`): evaluation points, encoder normalisation and scaling,
+//! rate activities, and the L2-regularised least-squares decoders (`LstsqL2` with a Cholesky
+//! solve).
+
+use crate::dists::VecDist;
+use crate::linalg::{cholesky_solve, matmul_nt, matmul_tn, LinalgError};
+use crate::neurons::NeuronType;
+use crate::rng::Rng;
+use ndarray::Array2;
+use std::fmt;
+
+/// Nengo's default regularisation of `LstsqL2` (`reg=0.1`).
+pub const DEFAULT_REG: f64 = 0.1;
+
+/// Errors from [`lstsq_l2`] and [`solve_decoders`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum SolveError {
+    /// No neuron is active at any evaluation point (Nengo's `BuildError`: "'activities' matrix is
+    /// all zero ... no evaluation points fall in the firing ranges of any neurons").
+    AllZeroActivities,
+    /// Activities and targets disagree on the number of evaluation points.
+    ShapeMismatch {
+        /// Rows of the activity matrix.
+        activities: usize,
+        /// Rows of the target matrix.
+        targets: usize,
+    },
+    /// The regularised Gram matrix could not be factorised (e.g. `reg = 0` with rank-deficient
+    /// activities, or non-finite activities).
+    Linalg(LinalgError),
+}
+
+impl fmt::Display for SolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SolveError::AllZeroActivities => write!(
+                f,
+                "the activities matrix is all zero: no evaluation points fall in the firing \
+                 ranges of any neurons"
+            ),
+            SolveError::ShapeMismatch {
+                activities,
+                targets,
+            } => write!(
+                f,
+                "activities have {activities} evaluation points but targets have {targets}"
+            ),
+            SolveError::Linalg(e) => write!(f, "decoder solve failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SolveError {}
+
+impl From<LinalgError> for SolveError {
+    fn from(e: LinalgError) -> Self {
+        SolveError::Linalg(e)
+    }
+}
+
+/// Errors from [`normalize_encoders`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum EncoderError {
+    /// This encoder row has zero (or non-finite) length, so it cannot be normalised.
+    ZeroLength(usize),
+}
+
+impl fmt::Display for EncoderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncoderError::ZeroLength(i) => write!(
+                f,
+                "encoder {i} has zero or non-finite length and cannot be normalised; give it a \
+                 non-zero length or turn encoder normalisation off"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EncoderError {}
+
+/// Nengo's default number of evaluation points: `max(clip(500 d, 750, 2500), 2 n_neurons)`.
+pub fn default_n_eval_points(n_neurons: usize, d: usize) -> usize {
+    (500 * d).clamp(750, 2500).max(2 * n_neurons)
+}
+
+/// Samples `n` evaluation points of dimension `d` from `dist` and scales them by `radius`
+/// (Nengo's `gen_eval_points` with a distribution).
+pub fn gen_eval_points(
+    dist: &VecDist,
+    n: usize,
+    d: usize,
+    radius: f64,
+    rng: &mut Rng,
+) -> Array2<f64> {
+    let mut ep = dist.sample(n, d, rng);
+    ep.mapv_inplace(|v| v * radius);
+    ep
+}
+
+/// Divides each encoder row by its Euclidean length (Nengo's `normalize_encoders=True`).
+pub fn normalize_encoders(encoders: &Array2<f64>) -> Result<Array2<f64>, EncoderError> {
+    let mut out = encoders.clone();
+    for (i, mut row) in out.rows_mut().into_iter().enumerate() {
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm == 0.0 || !norm.is_finite() {
+            return Err(EncoderError::ZeroLength(i));
+        }
+        row.mapv_inplace(|v| v / norm);
+    }
+    Ok(out)
+}
+
+/// `encoders * (gain / radius)` per row: the matrix that maps an ensemble's input to neuron
+/// currents (Nengo's `scaled_encoders`, n_neurons × d).
+///
+/// # Panics
+/// If `gain` does not have one entry per encoder row.
+pub fn scaled_encoders(encoders: &Array2<f64>, gain: &[f64], radius: f64) -> Array2<f64> {
+    assert_eq!(encoders.nrows(), gain.len(), "one gain per encoder row");
+    let mut out = encoders.clone();
+    for (mut row, &g) in out.rows_mut().into_iter().zip(gain) {
+        let s = g / radius;
+        row.mapv_inplace(|v| v * s);
+    }
+    out
+}
+
+/// Rate activities of every neuron at every evaluation point (m × n): the points are projected on
+/// the encoders divided by `radius`, turned into currents `gain * x + bias` and passed through
+/// the neuron type's rate curve (for LIF the LIF *rate*, as Nengo's decoder solve uses).
+/// For [`NeuronType::Direct`] the projections themselves are returned.
+///
+/// # Panics
+/// If the shapes disagree (`eval_points` m×d, `encoders` n×d, `gain` and `bias` n).
+pub fn activities(
+    neuron_type: &NeuronType,
+    eval_points: &Array2<f64>,
+    encoders: &Array2<f64>,
+    gain: &[f64],
+    bias: &[f64],
+    radius: f64,
+) -> Array2<f64> {
+    assert_eq!(
+        eval_points.ncols(),
+        encoders.ncols(),
+        "eval points and encoders must have the same dimension"
+    );
+    let n = encoders.nrows();
+    let enc = encoders.mapv(|v| v / radius);
+    let x = matmul_nt(eval_points, &enc);
+    if *neuron_type == NeuronType::Direct {
+        return x;
+    }
+    assert_eq!(gain.len(), n, "one gain per neuron");
+    assert_eq!(bias.len(), n, "one bias per neuron");
+    let mut out = Array2::<f64>::zeros(x.dim());
+    let mut current = vec![0.0; n];
+    for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
+        for (((c, &xv), &g), &b) in current.iter_mut().zip(xrow).zip(gain).zip(bias) {
+            *c = g * xv + b;
+        }
+        let o = orow.as_slice_mut().expect("standard layout");
+        neuron_type.rates(&current, o);
+    }
+    out
+}
+
+/// L2-regularised least squares, exactly as Nengo's `LstsqL2(reg)` with its `Cholesky` solver:
+/// `sigma = reg * max(A)`; for m ≥ n solves `(AᵀA + m σ² I) D = AᵀY`, for m < n (fewer points than
+/// neurons) `D = Aᵀ (AAᵀ + m σ² I)⁻¹ Y`. `a` is m × n (points × neurons), `targets` m × k; the
+/// result is n × k.
+pub fn lstsq_l2(
+    a: &Array2<f64>,
+    targets: &Array2<f64>,
+    reg: f64,
+) -> Result<Array2<f64>, SolveError> {
+    let (m, n) = a.dim();
+    if targets.nrows() != m {
+        return Err(SolveError::ShapeMismatch {
+            activities: m,
+            targets: targets.nrows(),
+        });
+    }
+    if a.iter().all(|&v| v == 0.0) {
+        return Err(SolveError::AllZeroActivities);
+    }
+    let amax = a
+        .iter()
+        .fold(f64::NEG_INFINITY, |mx, &v| if v > mx { v } else { mx });
+    let sigma = reg * amax;
+    let lambda = m as f64 * (sigma * sigma);
+    if m < n {
+        let mut g = matmul_nt(a, a);
+        for i in 0..m {
+            g[[i, i]] += lambda;
+        }
+        let xbar = cholesky_solve(&g, targets)?;
+        Ok(matmul_tn(a, &xbar))
+    } else {
+        let mut g = matmul_tn(a, a);
+        for i in 0..n {
+            g[[i, i]] += lambda;
+        }
+        let b = matmul_tn(a, targets);
+        Ok(cholesky_solve(&g, &b)?)
+    }
+}
+
+/// Decoders (n × k) for `targets` (m × k) evaluated at `eval_points` (m × d): [`activities`] then
+/// [`lstsq_l2`]. Multiply by a transform and transpose for connection weights.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_decoders(
+    neuron_type: &NeuronType,
+    eval_points: &Array2<f64>,
+    encoders: &Array2<f64>,
+    gain: &[f64],
+    bias: &[f64],
+    radius: f64,
+    targets: &Array2<f64>,
+    reg: f64,
+) -> Result<Array2<f64>, SolveError> {
+    let a = activities(neuron_type, eval_points, encoders, gain, bias, radius);
+    lstsq_l2(&a, targets, reg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array1};
+
+    fn linspace(lo: f64, hi: f64, n: usize) -> Array2<f64> {
+        // Same arithmetic as numpy.linspace for these arguments: lo + k * step.
+        let step = (hi - lo) / (n - 1) as f64;
+        let mut v: Vec<f64> = (0..n).map(|k| lo + k as f64 * step).collect();
+        v[n - 1] = hi;
+        Array2::from_shape_vec((n, 1), v).unwrap()
+    }
+
+    fn worst_rel(got: &Array2<f64>, expected: &[f64]) -> f64 {
+        assert_eq!(got.len(), expected.len());
+        let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        got.iter()
+            .zip(expected)
+            .fold(0.0, |w, (g, e)| w.max((g - e).abs() / scale))
+    }
+
+    fn scenario11() -> (Array2<f64>, Vec<f64>, Vec<f64>, Array2<f64>) {
+        let enc = array![[1.0], [-1.0], [1.0], [-1.0]];
+        (
+            enc,
+            vec![2.0, 2.0, 3.0, 3.0],
+            vec![1.5, 1.5, 1.0, 1.0],
+            linspace(-1.0, 1.0, 11),
+        )
+    }
+
+    #[test]
+    fn nef_default_n_eval_points() {
+        assert_eq!(default_n_eval_points(50, 1), 750);
+        assert_eq!(default_n_eval_points(50, 2), 1000);
+        assert_eq!(default_n_eval_points(50, 10), 2500);
+        assert_eq!(default_n_eval_points(2000, 1), 4000);
+    }
+
+    // Scenario 11. Expected: Nengo 4.1 `LIF().rates(ep @ enc.T, gain, bias)` (activities) and
+    // `LstsqL2()(A, ep**2)`, `LstsqL2(reg=0.05)(A, ep)` (decoders), printed with repr();
+    // `sim.data[c].weights` printed [-0.00029161354126728, ..., 0.0055694576433912].
+    #[test]
+    fn nef_scenario11_decoders_match_nengo() {
+        let (enc, gain, bias, ep) = scenario11();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &gain, &bias, 1.0);
+        assert_eq!(a.dim(), (11, 4));
+        let amax = a.iter().cloned().fold(0.0, f64::max);
+        assert!((amax - 128.9716588744735).abs() < 1e-12);
+        let row0 = [0.0, 114.5548234340318, 0.0, 128.9716588744735];
+        let row7 = [74.56622680586104, 0.0, 70.8079093953223, 0.0];
+        for j in 0..4 {
+            assert!((a[[0, j]] - row0[j]).abs() < 1e-12);
+            assert!((a[[7, j]] - row7[j]).abs() < 1e-12);
+        }
+        let y = ep.mapv(|v| v * v);
+        let d = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
+        let expected = [
+            -0.00029161354126727685,
+            -0.0002916135412672761,
+            0.0055694576433912004,
+            0.005569457643391201,
+        ];
+        let w = worst_rel(&d, &expected);
+        assert!(w < 1e-12, "worst relative error {w}: {d:?}");
+        // The doc's 8 significant digits.
+        assert!((d[[0, 0]] + 0.00029161).abs() < 5e-9 && (d[[2, 0]] - 0.00556946).abs() < 5e-9);
+
+        let d =
+            solve_decoders(&NeuronType::lif(), &ep, &enc, &gain, &bias, 1.0, &ep, 0.05).unwrap();
+        let expected = [
+            0.0019216126141125838,
+            -0.0019216126141125929,
+            0.005121378135562848,
+            -0.00512137813556284,
+        ];
+        let w = worst_rel(&d, &expected);
+        assert!(w < 1e-12, "worst relative error {w}: {d:?}");
+    }
+
+    fn two_d_case() -> (Array2<f64>, Vec<f64>, Vec<f64>, Array2<f64>, Array2<f64>) {
+        let enc = array![
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [-0.6, 0.8],
+            [0.8, -0.6],
+            [-1.0, 0.0]
+        ];
+        let gain = vec![1.5, 2.0, 2.5, 3.0, 1.0];
+        let bias = vec![1.2, 0.8, 1.1, 0.5, 2.0];
+        let ep = array![
+            [0.1, 0.2],
+            [-0.5, 1.0],
+            [1.5, -0.3],
+            [0.0, 0.0],
+            [-1.2, -1.1],
+            [0.7, 0.7],
+            [1.9, 0.1],
+            [-0.2, -1.8]
+        ];
+        let y = Array2::from_shape_fn((8, 2), |(i, k)| {
+            if k == 0 {
+                ep[[i, 0]] * ep[[i, 1]]
+            } else {
+                ep[[i, 0]] + ep[[i, 1]]
+            }
+        });
+        (enc, gain, bias, ep, y)
+    }
+
+    // Expected: Nengo 4.1, radius 2: `A2 = LIF().rates(ep @ (enc.T / 2.0), gain, bias)`,
+    // `LstsqL2()(A2, Y)` with Y = [x0*x1, x0+x1] (m=8 ≥ n=5), and the transposed branch
+    // `LstsqL2()(A2[:3], Y[:3])` (m=3 < n=5).
+    #[test]
+    fn nef_two_d_radius_and_transposed_match_nengo() {
+        let (enc, gain, bias, ep, y) = two_d_case();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &gain, &bias, 2.0);
+        let ea = [
+            30.601059400270792,
+            0.0,
+            27.86142829897305,
+            0.0,
+            61.04091855419983,
+            0.0,
+            54.888946606340184,
+            80.9608555808995,
+            0.0,
+            72.69696048427407,
+            75.4936249259171,
+            0.0,
+            0.0,
+            84.34117103163827,
+            29.249380533981533,
+            26.430421421600087,
+            0.0,
+            20.01685200516251,
+            0.0,
+            63.04000219064139,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            85.39595655652506,
+            51.71643354075376,
+            41.71490687414834,
+            30.601059400270806,
+            0.0,
+            48.47036241472263,
+            86.27039747499481,
+            0.0,
+            0.0,
+            88.52492716047232,
+            15.900665678251322,
+            15.9006656782513,
+            0.0,
+            0.0,
+            58.20009354609121,
+            66.96782858820717,
+        ];
+        assert!(worst_rel(&a, &ea) < 1e-14);
+        let d = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
+        let ed = [
+            0.0012893103617343687,
+            0.03299119130275583,
+            0.006137800031268009,
+            0.005329122888461647,
+            -0.01812656938721574,
+            0.02344570292403198,
+            -0.005174853162929888,
+            -0.007341056765489155,
+            0.010126851670490529,
+            -0.02463596822768839,
+        ];
+        let w = worst_rel(&d, &ed);
+        assert!(w < 1e-11, "worst {w}");
+        let a3 = a.slice(ndarray::s![..3, ..]).to_owned();
+        let y3 = y.slice(ndarray::s![..3, ..]).to_owned();
+        let d3 = lstsq_l2(&a3, &y3, DEFAULT_REG).unwrap();
+        let ed3 = [
+            0.00010945527567970533,
+            0.005040504744108782,
+            -0.005434554473594395,
+            0.003313403930017063,
+            -0.00329259767377069,
+            0.002252599237673676,
+            -0.005673489307720924,
+            0.008864081212550475,
+            0.0011829590182806185,
+            0.001690252074907213,
+        ];
+        let w = worst_rel(&d3, &ed3);
+        assert!(w < 1e-11, "worst {w}");
+    }
+
+    // Expected: Nengo 4.1 `RectifiedLinear().rates(ep @ (enc.T / 2.0), gain, bias)` (first
+    // 8 values, rows 0-1).
+    #[test]
+    fn nef_relu_activities_match_nengo() {
+        let (enc, gain, bias, ep, _) = two_d_case();
+        let a = activities(
+            &NeuronType::rectified_linear(),
+            &ep,
+            &enc,
+            &gain,
+            &bias,
+            2.0,
+        );
+        let e = [1.275, 1.0, 1.225, 0.44, 1.95, 0.825, 1.8, 2.475, 0.0, 2.25];
+        for (g, x) in a.iter().zip(&e) {
+            assert!((g - x).abs() < 1e-14, "{g} vs {x}");
+        }
+        let direct = activities(&NeuronType::Direct, &ep, &enc, &[], &[], 2.0);
+        assert!((direct[[0, 0]] - 0.05).abs() < 1e-16);
+    }
+
+    #[test]
+    fn nef_errors() {
+        let a = Array2::<f64>::zeros((5, 3));
+        let y = Array2::<f64>::ones((5, 1));
+        assert_eq!(lstsq_l2(&a, &y, 0.1), Err(SolveError::AllZeroActivities));
+        let a = Array2::<f64>::ones((5, 3));
+        assert!(matches!(
+            lstsq_l2(&a, &Array2::ones((4, 1)), 0.1),
+            Err(SolveError::ShapeMismatch { .. })
+        ));
+        assert!(matches!(lstsq_l2(&a, &y, 0.0), Err(SolveError::Linalg(_))));
+        let enc = array![[3.0, 4.0], [0.0, 0.0]];
+        assert_eq!(normalize_encoders(&enc), Err(EncoderError::ZeroLength(1)));
+    }
+
+    // Scenario 7: `encoders=[[1],[1],[-1]], radius=2` with LIF gain_bias([100,200,300],
+    // [-0.5,0,0.5]) → scaled_encoders [0.6777482606, 3.0895809908, -14.5055551441]
+    // (Nengo 4.1 full precision: 0.6777482606, ... printed by `sim.data[ens].scaled_encoders`).
+    #[test]
+    fn nef_scaled_and_normalized_encoders() {
+        let (g, _) = NeuronType::lif()
+            .gain_bias(&[100.0, 200.0, 300.0], &[-0.5, 0.0, 0.5])
+            .unwrap();
+        let enc = normalize_encoders(&array![[2.0], [0.5], [-3.0]]).unwrap();
+        assert_eq!(enc, array![[1.0], [1.0], [-1.0]]);
+        let se = scaled_encoders(&enc, &g, 2.0);
+        let e = [0.6777482606, 3.0895809908, -14.5055551441];
+        for (x, y) in se.iter().zip(&e) {
+            assert!((x - y).abs() < 1e-9, "{x} vs {y}");
+        }
+        let n = normalize_encoders(&array![[3.0, 4.0]]).unwrap();
+        assert_eq!(n, array![[0.6, 0.8]]);
+    }
+
+    #[test]
+    fn nef_decodes_a_line_with_default_distributions() {
+        // End-to-end sanity: 50 LIF neurons, default distributions, decode f(x) = x.
+        let mut rng = Rng::new(0);
+        let n = 50;
+        let mr = crate::dists::Dist::default_max_rates().sample(n, &mut rng);
+        let ic = crate::dists::Dist::default_intercepts().sample(n, &mut rng);
+        let enc = VecDist::default_encoders().sample(n, 1, &mut rng);
+        let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
+        let m = default_n_eval_points(n, 1);
+        let ep = gen_eval_points(&VecDist::default_eval_points(), m, 1, 1.0, &mut rng);
+        let d =
+            solve_decoders(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0, &ep, DEFAULT_REG).unwrap();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0);
+        let xhat = a.dot(&d);
+        let rmse = ((&xhat - &ep).mapv(|v| v * v).sum() / m as f64).sqrt();
+        assert!(rmse < 0.05, "rmse {rmse}");
+        let _: Array1<f64> = xhat.column(0).to_owned();
+    }
+}

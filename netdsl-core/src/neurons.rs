@@ -1,1 +1,801 @@
-//! TODO
+//! Neuron models with Nengo 4.1's equations (`nengo/neurons.py`): rate curves, the
+//! gain/bias solution for given maximum rates and intercepts, and the per-step update.
+//!
+//! The per-step update is done by a [`NeuronStepper`], built once per population and time step so
+//! that constants (such as the membrane decay factor of a full, non-refractory step) are computed
+//! once. It gives bit-identical results to evaluating Nengo's expressions neuron by neuron.
+
+use crate::dists::Dist;
+use std::fmt;
+
+/// A neuron model and its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NeuronType {
+    /// Spiking leaky integrate-and-fire neuron (Nengo's `LIF`).
+    Lif {
+        /// Membrane RC time constant (s).
+        tau_rc: f64,
+        /// Absolute refractory period (s).
+        tau_ref: f64,
+        /// Lower bound of the membrane voltage.
+        min_voltage: f64,
+        /// Spike amplitude scale (a spike is `amplitude / dt`).
+        amplitude: f64,
+    },
+    /// Rate (non-spiking) LIF neuron (Nengo's `LIFRate`).
+    LifRate {
+        /// Membrane RC time constant (s).
+        tau_rc: f64,
+        /// Absolute refractory period (s).
+        tau_ref: f64,
+        /// Output scale.
+        amplitude: f64,
+    },
+    /// Rectified linear rate neuron (Nengo's `RectifiedLinear`).
+    RectifiedLinear {
+        /// Output scale.
+        amplitude: f64,
+    },
+    /// Spiking rectified linear (integrate-and-fire without leak) neuron.
+    SpikingRectifiedLinear {
+        /// Spike amplitude scale (a spike is `amplitude / dt`).
+        amplitude: f64,
+    },
+    /// No neurons: the ensemble computes its functions exactly (Nengo's `Direct`).
+    Direct,
+}
+
+/// Errors from [`NeuronType::gain_bias`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NeuronError {
+    /// A requested maximum rate is not below `1 / tau_ref` (Nengo's `ValidationError`).
+    MaxRateTooHigh {
+        /// Index of the offending neuron.
+        index: usize,
+        /// The requested rate (Hz).
+        max_rate: f64,
+        /// The limit `1 / tau_ref` (Hz).
+        limit: f64,
+    },
+    /// The resulting gain is not finite or not positive, usually because an intercept is ≥ 1
+    /// (Nengo's `BuildError`).
+    BadGain {
+        /// Index of the offending neuron.
+        index: usize,
+        /// The gain that came out.
+        gain: f64,
+    },
+    /// `max_rates` and `intercepts` have different lengths.
+    LengthMismatch {
+        /// Number of max rates.
+        max_rates: usize,
+        /// Number of intercepts.
+        intercepts: usize,
+    },
+    /// Direct mode has no neurons, hence no gain or bias.
+    DirectMode,
+}
+
+impl fmt::Display for NeuronError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NeuronError::MaxRateTooHigh {
+                index,
+                max_rate,
+                limit,
+            } => write!(
+                f,
+                "max rate {max_rate} of neuron {index} must be below the inverse refractory \
+                 period ({limit:.3})"
+            ),
+            NeuronError::BadGain { index, gain } => write!(
+                f,
+                "the intercepts lead to a negative or non-finite gain ({gain}) for neuron \
+                 {index}; reduce the largest intercept below 1"
+            ),
+            NeuronError::LengthMismatch {
+                max_rates,
+                intercepts,
+            } => write!(
+                f,
+                "got {max_rates} max rates but {intercepts} intercepts; they must match"
+            ),
+            NeuronError::DirectMode => write!(f, "Direct mode has no gain or bias"),
+        }
+    }
+}
+
+impl std::error::Error for NeuronError {}
+
+impl NeuronType {
+    /// `LIF()` with Nengo's defaults: tau_rc 0.02, tau_ref 0.002, min_voltage 0, amplitude 1.
+    pub fn lif() -> NeuronType {
+        NeuronType::Lif {
+            tau_rc: 0.02,
+            tau_ref: 0.002,
+            min_voltage: 0.0,
+            amplitude: 1.0,
+        }
+    }
+
+    /// `LIFRate()` with Nengo's defaults: tau_rc 0.02, tau_ref 0.002, amplitude 1.
+    pub fn lif_rate() -> NeuronType {
+        NeuronType::LifRate {
+            tau_rc: 0.02,
+            tau_ref: 0.002,
+            amplitude: 1.0,
+        }
+    }
+
+    /// `RectifiedLinear()` (amplitude 1).
+    pub fn rectified_linear() -> NeuronType {
+        NeuronType::RectifiedLinear { amplitude: 1.0 }
+    }
+
+    /// `SpikingRectifiedLinear()` (amplitude 1).
+    pub fn spiking_rectified_linear() -> NeuronType {
+        NeuronType::SpikingRectifiedLinear { amplitude: 1.0 }
+    }
+
+    /// `Direct()`.
+    pub fn direct() -> NeuronType {
+        NeuronType::Direct
+    }
+
+    /// Whether the output is spikes (`amplitude / dt` impulses) rather than rates.
+    pub fn is_spiking(&self) -> bool {
+        matches!(
+            self,
+            NeuronType::Lif { .. } | NeuronType::SpikingRectifiedLinear { .. }
+        )
+    }
+
+    /// Whether the model carries state between steps (a voltage, and for LIF a refractory time).
+    pub fn has_state(&self) -> bool {
+        self.is_spiking()
+    }
+
+    /// Whether the model has a refractory-time state (LIF only).
+    pub fn has_refractory(&self) -> bool {
+        matches!(self, NeuronType::Lif { .. })
+    }
+
+    /// Nengo's default initial voltage distribution, `Uniform(0, 1)`, for models with a voltage.
+    /// The refractory time (LIF) starts at 0.
+    pub fn default_initial_voltage(&self) -> Option<Dist> {
+        if self.has_state() {
+            Some(Dist::Uniform {
+                low: 0.0,
+                high: 1.0,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The rate-model output for each input current `j` (Nengo's `rates` with `gain = 1`,
+    /// `bias = 0`, i.e. the rate step with dt = 1): LIF types use the LIF rate curve, rectified
+    /// linear types `amplitude * max(J, 0)`, and Direct passes `j` through.
+    ///
+    /// # Panics
+    /// If `j` and `out` differ in length.
+    pub fn rates(&self, j: &[f64], out: &mut [f64]) {
+        assert_eq!(j.len(), out.len(), "rates: input and output lengths differ");
+        match *self {
+            NeuronType::Lif {
+                tau_rc,
+                tau_ref,
+                amplitude,
+                ..
+            }
+            | NeuronType::LifRate {
+                tau_rc,
+                tau_ref,
+                amplitude,
+            } => lif_rates(tau_rc, tau_ref, amplitude, j, out),
+            NeuronType::RectifiedLinear { amplitude }
+            | NeuronType::SpikingRectifiedLinear { amplitude } => relu(amplitude, j, out),
+            NeuronType::Direct => out.copy_from_slice(j),
+        }
+    }
+
+    /// Gains and biases that give each neuron the maximum rate `max_rates[i]` (at x = 1) and the
+    /// intercept `intercepts[i]` (where it starts firing), with Nengo's formulas and checks.
+    pub fn gain_bias(
+        &self,
+        max_rates: &[f64],
+        intercepts: &[f64],
+    ) -> Result<(Vec<f64>, Vec<f64>), NeuronError> {
+        if max_rates.len() != intercepts.len() {
+            return Err(NeuronError::LengthMismatch {
+                max_rates: max_rates.len(),
+                intercepts: intercepts.len(),
+            });
+        }
+        let (gain, bias): (Vec<f64>, Vec<f64>) = match *self {
+            NeuronType::Lif {
+                tau_rc, tau_ref, ..
+            }
+            | NeuronType::LifRate {
+                tau_rc, tau_ref, ..
+            } => {
+                let limit = if tau_ref > 0.0 {
+                    1.0 / tau_ref
+                } else {
+                    f64::INFINITY
+                };
+                if let Some((index, &max_rate)) =
+                    max_rates.iter().enumerate().find(|(_, &r)| !(r < limit))
+                {
+                    return Err(NeuronError::MaxRateTooHigh {
+                        index,
+                        max_rate,
+                        limit,
+                    });
+                }
+                max_rates
+                    .iter()
+                    .zip(intercepts)
+                    .map(|(&mr, &ic)| {
+                        // Current that gives rate `mr` (inverse of the LIF rate curve).
+                        let x = 1.0 / (1.0 - ((tau_ref - 1.0 / mr) / tau_rc).exp());
+                        let gain = (1.0 - x) / (ic - 1.0);
+                        (gain, 1.0 - gain * ic)
+                    })
+                    .unzip()
+            }
+            NeuronType::RectifiedLinear { .. } | NeuronType::SpikingRectifiedLinear { .. } => {
+                max_rates
+                    .iter()
+                    .zip(intercepts)
+                    .map(|(&mr, &ic)| {
+                        let gain = mr / (1.0 - ic);
+                        (gain, -ic * gain)
+                    })
+                    .unzip()
+            }
+            NeuronType::Direct => return Err(NeuronError::DirectMode),
+        };
+        if let Some((index, &g)) = gain
+            .iter()
+            .enumerate()
+            .find(|(_, &g)| !g.is_finite() || g <= 0.0)
+        {
+            return Err(NeuronError::BadGain { index, gain: g });
+        }
+        Ok((gain, bias))
+    }
+
+    /// The maximum rates and intercepts implied by gains and biases (inverse of
+    /// [`NeuronType::gain_bias`], for information). Direct gives empty vectors.
+    pub fn max_rates_intercepts(&self, gain: &[f64], bias: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        match *self {
+            NeuronType::Lif {
+                tau_rc, tau_ref, ..
+            }
+            | NeuronType::LifRate {
+                tau_rc, tau_ref, ..
+            } => gain
+                .iter()
+                .zip(bias)
+                .map(|(&g, &b)| {
+                    let ic = (1.0 - b) / g;
+                    let mr = 1.0 / (tau_ref - tau_rc * (1.0 / (g * (ic - 1.0) - 1.0)).ln_1p());
+                    (mr, ic)
+                })
+                .unzip(),
+            NeuronType::RectifiedLinear { .. } | NeuronType::SpikingRectifiedLinear { .. } => gain
+                .iter()
+                .zip(bias)
+                .map(|(&g, &b)| {
+                    let ic = -b / g;
+                    (g * (1.0 - ic), ic)
+                })
+                .unzip(),
+            NeuronType::Direct => (Vec::new(), Vec::new()),
+        }
+    }
+
+    /// One simulation step for a population (see [`NeuronStepper::step`]). Builds a stepper on
+    /// each call; keep a [`NeuronStepper`] to step repeatedly.
+    pub fn step(
+        &self,
+        dt: f64,
+        j: &[f64],
+        out: &mut [f64],
+        voltage: &mut [f64],
+        refractory: &mut [f64],
+    ) {
+        NeuronStepper::new(self, dt).step(j, out, voltage, refractory);
+    }
+}
+
+/// LIF rate curve: `amplitude / (tau_ref + tau_rc * log1p(1 / (J - 1)))` for J > 1, else 0.
+fn lif_rates(tau_rc: f64, tau_ref: f64, amplitude: f64, j: &[f64], out: &mut [f64]) {
+    for (o, &jv) in out.iter_mut().zip(j) {
+        let jm1 = jv - 1.0;
+        *o = if jm1 > 0.0 {
+            amplitude / (tau_ref + tau_rc * (1.0 / jm1).ln_1p())
+        } else {
+            0.0
+        };
+    }
+}
+
+/// `amplitude * max(0, J)` (NaN propagates, like NumPy's `maximum`).
+fn relu(amplitude: f64, j: &[f64], out: &mut [f64]) {
+    for (o, &jv) in out.iter_mut().zip(j) {
+        *o = amplitude * if jv < 0.0 { 0.0 } else { jv };
+    }
+}
+
+/// The per-step update of one population, with its constants precomputed for a fixed `dt`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronStepper {
+    kind: NeuronType,
+    dt: f64,
+    /// `amplitude / dt`: the value of one spike.
+    spike: f64,
+    /// `expm1(-dt / tau_rc)`: the LIF decay term for a full (non-refractory) step.
+    decay_full: f64,
+    /// `expm1(-0 / tau_rc)`: the same for a fully refractory step (a signed zero).
+    decay_none: f64,
+}
+
+impl NeuronStepper {
+    /// Precomputes the step constants of `kind` for time step `dt`.
+    pub fn new(kind: &NeuronType, dt: f64) -> NeuronStepper {
+        let (spike, decay_full, decay_none) = match *kind {
+            NeuronType::Lif {
+                tau_rc, amplitude, ..
+            } => (
+                amplitude / dt,
+                (-dt / tau_rc).exp_m1(),
+                (-0.0f64 / tau_rc).exp_m1(),
+            ),
+            NeuronType::SpikingRectifiedLinear { amplitude } => (amplitude / dt, 0.0, 0.0),
+            _ => (0.0, 0.0, 0.0),
+        };
+        NeuronStepper {
+            kind: kind.clone(),
+            dt,
+            spike,
+            decay_full,
+            decay_none,
+        }
+    }
+
+    /// The neuron model.
+    pub fn neuron_type(&self) -> &NeuronType {
+        &self.kind
+    }
+
+    /// The time step this stepper was built for.
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+
+    /// Advances the population by one step with input currents `j`, writing the output (spikes of
+    /// `amplitude / dt`, or rates) to `out` and updating the state in place. Allocation-free.
+    ///
+    /// * LIF: `voltage` and `refractory` (one entry per neuron) as Nengo's `LIF.step`: the
+    ///   refractory time counts down, the voltage follows the exact exponential solution over the
+    ///   non-refractory part of the step, a spike is `v > 1`, its time is interpolated and the
+    ///   refractory period runs from it; voltages are clipped to `min_voltage`, spiking ones reset.
+    /// * SpikingRectifiedLinear: `voltage` integrates `max(J, 0) dt`, each whole unit is a spike
+    ///   (several per step are possible); `refractory` is not used and may be empty.
+    /// * Rate types (and Direct, which passes `j` through) write their rates; both state slices
+    ///   are ignored and may be empty.
+    ///
+    /// # Panics
+    /// If `out`, or a state slice the model uses, differs in length from `j`.
+    pub fn step(&self, j: &[f64], out: &mut [f64], voltage: &mut [f64], refractory: &mut [f64]) {
+        let n = j.len();
+        assert_eq!(
+            out.len(),
+            n,
+            "neuron step: output length differs from input"
+        );
+        match self.kind {
+            NeuronType::Lif {
+                tau_rc,
+                tau_ref,
+                min_voltage,
+                ..
+            } => {
+                assert_eq!(voltage.len(), n, "LIF step: voltage length differs");
+                assert_eq!(refractory.len(), n, "LIF step: refractory length differs");
+                let dt = self.dt;
+                let spike = self.spike;
+                let (decay_full, decay_none) = (self.decay_full, self.decay_none);
+                for (((&jv, o), v), r) in j
+                    .iter()
+                    .zip(out.iter_mut())
+                    .zip(voltage.iter_mut())
+                    .zip(refractory.iter_mut())
+                {
+                    let rt = *r - dt;
+                    // Non-refractory part of this step, clip(dt - r, 0, dt) (NaN passes through).
+                    let raw = dt - rt;
+                    let delta_t = if raw < 0.0 {
+                        0.0
+                    } else if raw > dt {
+                        dt
+                    } else {
+                        raw
+                    };
+                    let decay = if delta_t == dt {
+                        decay_full
+                    } else if delta_t == 0.0 {
+                        decay_none
+                    } else {
+                        (-delta_t / tau_rc).exp_m1()
+                    };
+                    let mut vv = *v - (jv - *v) * decay;
+                    if vv > 1.0 {
+                        *o = spike;
+                        let t_spike = dt + tau_rc * (-(vv - 1.0) / (jv - 1.0)).ln_1p();
+                        *v = 0.0;
+                        *r = tau_ref + t_spike;
+                    } else {
+                        *o = 0.0;
+                        if vv < min_voltage {
+                            vv = min_voltage;
+                        }
+                        *v = vv;
+                        *r = rt;
+                    }
+                }
+            }
+            NeuronType::SpikingRectifiedLinear { .. } => {
+                assert_eq!(
+                    voltage.len(),
+                    n,
+                    "spiking ReLU step: voltage length differs"
+                );
+                let (dt, spike) = (self.dt, self.spike);
+                for ((&jv, o), v) in j.iter().zip(out.iter_mut()).zip(voltage.iter_mut()) {
+                    let drive = if jv < 0.0 { 0.0 } else { jv };
+                    let vv = *v + drive * dt;
+                    let count = vv.floor();
+                    *o = spike * count;
+                    *v = vv - count;
+                }
+            }
+            NeuronType::LifRate {
+                tau_rc,
+                tau_ref,
+                amplitude,
+            } => lif_rates(tau_rc, tau_ref, amplitude, j, out),
+            NeuronType::RectifiedLinear { amplitude } => relu(amplitude, j, out),
+            NeuronType::Direct => out.copy_from_slice(j),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DT: f64 = 0.001;
+
+    fn rel_err(a: f64, b: f64) -> f64 {
+        if b == 0.0 {
+            a.abs()
+        } else {
+            ((a - b) / b).abs()
+        }
+    }
+
+    // Scenario 6 of the semantics doc; expected values from Nengo 4.1:
+    // `LIF().step(0.001, J=[2.0], output, voltage=[0.0], refractory_time=[0.0])` repeated 100
+    // times, voltages and refractory times printed with repr().
+    #[test]
+    fn neurons_lif_single_neuron_matches_nengo() {
+        let lif = NeuronType::lif();
+        let stepper = NeuronStepper::new(&lif, DT);
+        let (mut v, mut r, mut out) = ([0.0], [0.0], [0.0]);
+        let mut spikes = Vec::new();
+        let mut volts = Vec::new();
+        let mut refr = Vec::new();
+        for step in 1..=100 {
+            stepper.step(&[2.0], &mut out, &mut v, &mut r);
+            volts.push(v[0]);
+            if out[0] != 0.0 {
+                assert_eq!(out[0], 1000.0);
+                spikes.push(step);
+                refr.push(r[0]);
+            }
+        }
+        assert_eq!(spikes, vec![14, 30, 46, 62, 78, 94]);
+        let expected_v = [
+            0.09754115099857198,
+            0.19032516392808085,
+            0.2785840471498844,
+            0.36253849384403625,
+            0.44239843385719024,
+            0.5183635586365642,
+            0.5906238205625731,
+            0.6593599079287213,
+            0.7247436967564533,
+            0.786938680574733,
+            0.8461003792390265,
+            0.902376727811947,
+            0.9559084464779678,
+            0.0,
+            0.0,
+            0.01365878483436189,
+        ];
+        for (k, (&got, &exp)) in volts.iter().zip(&expected_v).enumerate() {
+            assert!((got - exp).abs() <= 1e-15, "step {}: {got} vs {exp}", k + 1);
+        }
+        assert!((volts[99] - 0.42850049240723914).abs() <= 1e-14);
+        let expected_r = [
+            0.0028629436111989068,
+            0.0027258872223978156,
+            0.00258883083359672,
+            0.0024517744447956273,
+            0.0023147180559945357,
+            0.0021776616671934424,
+        ];
+        for (&got, &exp) in refr.iter().zip(&expected_r) {
+            assert!((got - exp).abs() <= 1e-17, "{got} vs {exp}");
+        }
+        // The NeuronType convenience step gives the same bits.
+        let (mut v2, mut r2, mut o2) = ([0.0], [0.0], [0.0]);
+        for _ in 0..100 {
+            lif.step(DT, &[2.0], &mut o2, &mut v2, &mut r2);
+        }
+        assert_eq!(v2[0].to_bits(), v[0].to_bits());
+        assert_eq!(r2[0].to_bits(), r[0].to_bits());
+    }
+
+    // Expected values from Nengo 4.1: `LIF(tau_rc=0.03, tau_ref=0.001, min_voltage=-0.5,
+    // amplitude=0.5).step` 200 times with dt=0.001, J=[-3, 0.5, 1.5, 3, 10],
+    // v0=[0.5, 0.9, 0, 0.2, 0.99], r0=0; final voltage, refractory_time and summed output.
+    #[test]
+    fn neurons_lif_params_min_voltage_match_nengo() {
+        let lif = NeuronType::Lif {
+            tau_rc: 0.03,
+            tau_ref: 0.001,
+            min_voltage: -0.5,
+            amplitude: 0.5,
+        };
+        let stepper = NeuronStepper::new(&lif, DT);
+        let j = [-3.0, 0.5, 1.5, 3.0, 10.0];
+        let mut v = [0.5, 0.9, 0.0, 0.2, 0.99];
+        let mut r = [0.0; 5];
+        let mut out = [0.0; 5];
+        let mut total = [0.0; 5];
+        for _ in 0..200 {
+            stepper.step(&j, &mut out, &mut v, &mut r);
+            for (t, o) in total.iter_mut().zip(&out) {
+                *t += o;
+            }
+        }
+        let ev = [
+            -0.5,
+            0.5005090535205358,
+            0.9519964141596743,
+            0.4273683273057854,
+            0.0,
+        ];
+        let er = [
+            -0.20000000000000015,
+            -0.20000000000000015,
+            -0.029208156699783532,
+            -0.003610487495934562,
+            0.0017524573757906915,
+        ];
+        let et = [0.0, 0.0, 2500.0, 7500.0, 24500.0];
+        for i in 0..5 {
+            assert!(
+                (v[i] - ev[i]).abs() <= 1e-13,
+                "v[{i}] {} vs {}",
+                v[i],
+                ev[i]
+            );
+            assert!(
+                (r[i] - er[i]).abs() <= 1e-15,
+                "r[{i}] {} vs {}",
+                r[i],
+                er[i]
+            );
+            assert_eq!(total[i], et[i]);
+        }
+    }
+
+    // Scenario 7; expected values from Nengo 4.1 `LIF().gain_bias([100, 200, 300],
+    // [-0.5, 0, 0.5])`, printed with repr().
+    #[test]
+    fn neurons_lif_gain_bias_matches_nengo() {
+        let (g, b) = NeuronType::lif()
+            .gain_bias(&[100.0, 200.0, 300.0], &[-0.5, 0.0, 0.5])
+            .unwrap();
+        let eg = [1.355496521146491, 6.179161981676415, 29.01111028815295];
+        let eb = [1.6777482605732454, 1.0, -13.505555144076475];
+        for i in 0..3 {
+            assert!(rel_err(g[i], eg[i]) < 1e-14, "gain {} vs {}", g[i], eg[i]);
+            assert!(rel_err(b[i], eb[i]) < 1e-14, "bias {} vs {}", b[i], eb[i]);
+        }
+        // The doc's 10-digit values, to 1e-9.
+        assert!((g[2] - 29.0111102882).abs() < 1e-9);
+        assert!((b[0] - 1.6777482606).abs() < 1e-9);
+    }
+
+    // Expected: Nengo 4.1 `LIFRate(tau_rc=0.05, tau_ref=0.003, amplitude=2).gain_bias(
+    // [10, 150, 300], [-0.9, 0.2, 0.8])`.
+    #[test]
+    fn neurons_lif_rate_gain_bias_params_match_nengo() {
+        let lr = NeuronType::LifRate {
+            tau_rc: 0.05,
+            tau_ref: 0.003,
+            amplitude: 2.0,
+        };
+        let (g, b) = lr
+            .gain_bias(&[10.0, 150.0, 300.0], &[-0.9, 0.2, 0.8])
+            .unwrap();
+        let eg = [0.08832652884256995, 16.428092749760314, 747.5027777757228];
+        let eb = [1.079493875958313, -2.285618549952063, -597.0022222205783];
+        for i in 0..3 {
+            assert!(rel_err(g[i], eg[i]) < 1e-13, "gain {} vs {}", g[i], eg[i]);
+            assert!(rel_err(b[i], eb[i]) < 1e-13, "bias {} vs {}", b[i], eb[i]);
+        }
+    }
+
+    #[test]
+    fn neurons_gain_bias_errors() {
+        let lif = NeuronType::lif();
+        assert!(matches!(
+            lif.gain_bias(&[100.0, 500.0], &[0.0, 0.0]),
+            Err(NeuronError::MaxRateTooHigh { index: 1, .. })
+        ));
+        assert!(matches!(
+            lif.gain_bias(&[100.0, 200.0], &[0.0, 1.0]),
+            Err(NeuronError::BadGain { index: 1, .. })
+        ));
+        assert!(matches!(
+            lif.gain_bias(&[100.0, 200.0], &[0.0, 1.5]),
+            Err(NeuronError::BadGain { index: 1, .. })
+        ));
+        assert!(matches!(
+            lif.gain_bias(&[100.0], &[0.0, 1.5]),
+            Err(NeuronError::LengthMismatch { .. })
+        ));
+        assert_eq!(
+            NeuronType::Direct.gain_bias(&[1.0], &[0.0]),
+            Err(NeuronError::DirectMode)
+        );
+        let msg = lif.gain_bias(&[600.0], &[0.0]).unwrap_err().to_string();
+        assert!(msg.contains("500.000"), "{msg}");
+    }
+
+    // Scenario 8; expected: Nengo 4.1 `LIFRate().step(0.001, J=[0.5, 1, 1.0001, 1.5, 2, 5], out)`
+    // and `LIFRate(tau_rc=0.05, tau_ref=0.003, amplitude=2).step(0.001, [0.5, 1.7, 30], out)`.
+    #[test]
+    fn neurons_lif_rate_curve_matches_nengo() {
+        let j = [0.5, 1.0, 1.0001, 1.5, 2.0, 5.0];
+        let expected = [
+            0.0,
+            0.0,
+            5.370315262137968,
+            41.71490687414834,
+            63.04000219064139,
+            154.72999475512455,
+        ];
+        for nt in [NeuronType::lif_rate(), NeuronType::lif()] {
+            let mut out = [1.0; 6];
+            nt.rates(&j, &mut out);
+            for i in 0..6 {
+                assert!(
+                    rel_err(out[i], expected[i]) < 1e-14,
+                    "{} vs {}",
+                    out[i],
+                    expected[i]
+                );
+            }
+        }
+        let mut out = [1.0; 6];
+        NeuronStepper::new(&NeuronType::lif_rate(), DT).step(&j, &mut out, &mut [], &mut []);
+        assert!(rel_err(out[5], expected[5]) < 1e-14);
+        let lr = NeuronType::LifRate {
+            tau_rc: 0.05,
+            tau_ref: 0.003,
+            amplitude: 2.0,
+        };
+        let mut out = [1.0; 3];
+        lr.rates(&[0.5, 1.7, 30.0], &mut out);
+        let e = [0.0, 42.225129410612695, 425.9780513335139];
+        for i in 0..3 {
+            assert!(rel_err(out[i], e[i]) < 1e-14);
+        }
+    }
+
+    // Expected: Nengo 4.1 `LIF().max_rates_intercepts(g, b)` with (g, b) = the full-precision
+    // output of `LIF().gain_bias([100, 200, 300], [-0.5, 0, 0.5])`.
+    #[test]
+    fn neurons_max_rates_intercepts_matches_nengo() {
+        let g = [1.355496521146491, 6.179161981676415, 29.01111028815295];
+        let b = [1.6777482605732454, 1.0, -13.505555144076475];
+        let (mr, ic) = NeuronType::lif().max_rates_intercepts(&g, &b);
+        let emr = [100.0, 200.0, 300.0000000000001];
+        let eic = [-0.49999999999999994, 0.0, 0.5];
+        for i in 0..3 {
+            assert!(rel_err(mr[i], emr[i]) < 1e-12, "{} vs {}", mr[i], emr[i]);
+            assert!((ic[i] - eic[i]).abs() < 1e-15);
+        }
+    }
+
+    // Expected: Nengo 4.1 `RectifiedLinear().gain_bias([100, 200], [-0.5, 0.3])` and
+    // `.max_rates_intercepts([2, 5], [0.5, -1])`.
+    #[test]
+    fn neurons_relu_gain_bias_matches_nengo() {
+        let relu = NeuronType::rectified_linear();
+        let (g, b) = relu.gain_bias(&[100.0, 200.0], &[-0.5, 0.3]).unwrap();
+        assert_eq!(g, vec![66.66666666666667, 285.7142857142857]);
+        assert_eq!(b, vec![33.333333333333336, -85.71428571428571]);
+        let (mr, ic) = relu.max_rates_intercepts(&[2.0, 5.0], &[0.5, -1.0]);
+        assert_eq!(mr, vec![2.5, 4.0]);
+        assert_eq!(ic, vec![-0.25, 0.2]);
+        let mut out = [0.0; 3];
+        NeuronType::RectifiedLinear { amplitude: 2.0 }.rates(&[-1.0, 0.0, 1.5], &mut out);
+        assert_eq!(out, [0.0, 0.0, 3.0]);
+    }
+
+    // Scenario 9; expected: Nengo 4.1 `SpikingRectifiedLinear().step` with J=[60.1, 150.2],
+    // v0=0, 1000 steps: first spikes at steps 17 and 7, 60 and 150 spikes, final voltages
+    // [0.10000000000001559, 0.20000000000000007]; and `SpikingRectifiedLinear(amplitude=0.5)
+    // .step(0.001, [2500, -3, 1234.5], out, voltage=[0.3, 0.5, 0.9])`.
+    #[test]
+    fn neurons_spiking_relu_matches_nengo() {
+        let nt = NeuronType::spiking_rectified_linear();
+        let stepper = NeuronStepper::new(&nt, DT);
+        let j = [60.1, 150.2];
+        let mut v = [0.0, 0.0];
+        let mut out = [0.0; 2];
+        let mut first = [None, None];
+        let mut count = [0.0; 2];
+        for step in 1..=1000 {
+            stepper.step(&j, &mut out, &mut v, &mut []);
+            for i in 0..2 {
+                if out[i] > 0.0 && first[i].is_none() {
+                    first[i] = Some(step);
+                }
+                count[i] += out[i] * DT;
+            }
+        }
+        assert_eq!(first, [Some(17), Some(7)]);
+        assert!((count[0] - 60.0).abs() < 1e-9 && (count[1] - 150.0).abs() < 1e-9);
+        assert!((v[0] - 0.10000000000001559).abs() < 1e-15);
+        assert!((v[1] - 0.20000000000000007).abs() < 1e-15);
+
+        let s2 = NeuronStepper::new(&NeuronType::SpikingRectifiedLinear { amplitude: 0.5 }, DT);
+        let mut v = [0.3, 0.5, 0.9];
+        let mut out = [0.0; 3];
+        s2.step(&[2500.0, -3.0, 1234.5], &mut out, &mut v, &mut []);
+        assert_eq!(out, [1000.0, 0.0, 1000.0]);
+        let ev = [0.7999999999999998, 0.5, 0.13450000000000006];
+        for i in 0..3 {
+            assert!((v[i] - ev[i]).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn neurons_flags_and_defaults() {
+        assert!(NeuronType::lif().is_spiking() && NeuronType::lif().has_state());
+        assert!(!NeuronType::lif_rate().is_spiking());
+        assert!(NeuronType::spiking_rectified_linear().has_state());
+        assert!(!NeuronType::spiking_rectified_linear().has_refractory());
+        assert!(!NeuronType::Direct.has_state());
+        assert_eq!(
+            NeuronType::lif().default_initial_voltage(),
+            Some(Dist::Uniform {
+                low: 0.0,
+                high: 1.0
+            })
+        );
+        let mut out = [0.0; 2];
+        NeuronType::Direct.rates(&[0.25, -3.0], &mut out);
+        assert_eq!(out, [0.25, -3.0]);
+    }
+}
