@@ -992,7 +992,7 @@ mod tests {
             .fold(f64::NEG_INFINITY, f64::max);
         for p in a.params_pos().iter().chain(a.params_neg()) {
             assert!(p.r0 >= 0.0);
-            assert!(p.r1 >= p.r0 && p.r1 >= max_r0 * 0.0);
+            assert!(p.r1 >= p.r0 && p.r1 >= max_r0);
             assert!(p.c < 0.0);
             assert_eq!(p.inv_c, 1.0 / p.c);
         }
