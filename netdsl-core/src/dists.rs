@@ -36,6 +36,8 @@ pub enum Dist {
     Choice(Vec<f64>),
     /// Every sample is this value.
     Constant(f64),
+    /// Exactly these values, in order (one per sample; the count must match).
+    Fixed(Vec<f64>),
 }
 
 impl Dist {
@@ -59,6 +61,15 @@ impl Dist {
                     .collect()
             }
             Dist::Constant(c) => vec![*c; n],
+            Dist::Fixed(values) => {
+                assert_eq!(
+                    values.len(),
+                    n,
+                    "Dist::Fixed has {} values, {n} asked",
+                    values.len()
+                );
+                values.clone()
+            }
         }
     }
 
@@ -386,7 +397,7 @@ pub fn betaincinv(a: f64, b: f64, p: f64) -> f64 {
         }
         let dens = ((a - 1.0) * x.ln() + (b - 1.0) * (-x).ln_1p() - ln_beta).exp();
         let mut next = x - f / dens;
-        if !(next > lo && next < hi) || !next.is_finite() {
+        if !(next > lo && next < hi && next.is_finite()) {
             next = 0.5 * (lo + hi);
         }
         if (next - x).abs() <= 1e-17 + 4.0 * f64::EPSILON * x.abs() || hi - lo <= f64::EPSILON * hi

@@ -6,7 +6,8 @@
 //! computed row by row so that every inner loop is a dot product of two contiguous rows, which
 //! keeps it cache-friendly and vectorisable for the sizes decoders need (n up to a few thousand).
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use std::fmt;
 
 /// Errors from the factorisations in this module.
@@ -70,31 +71,59 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     s
 }
 
+/// Block size of the blocked Cholesky factorisation.
+const CHOL_BLOCK: usize = 96;
+
 /// Cholesky factor `L` (lower triangular, `a = L Lᵀ`) of a symmetric positive-definite matrix.
 /// Only the lower triangle of `a` is read.
+///
+/// Left-looking and blocked: each block column is first updated with one matrix product against
+/// the finished columns to its left (ndarray's cache-blocked GEMM), then its diagonal block is
+/// factored and the rows below it are solved, row by row with contiguous dot products.
 pub fn cholesky(a: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
     let (n, c) = a.dim();
     if n != c {
         return Err(LinalgError::NotSquare(n, c));
     }
-    // Row-major working copy; row i of L only needs rows < i, so L[i][..j] · L[j][..j] are two
-    // contiguous slices.
-    let mut l = vec![0.0f64; n * n];
-    for i in 0..n {
-        let (done, rest) = l.split_at_mut(i * n);
-        let row_i = &mut rest[..n];
-        for j in 0..i {
-            let row_j = &done[j * n..j * n + n];
-            let s = a[[i, j]] - dot(&row_i[..j], &row_j[..j]);
-            row_i[j] = s / row_j[j];
+    let mut w = a.as_standard_layout().into_owned();
+    let mut k = 0;
+    while k < n {
+        let b = CHOL_BLOCK.min(n - k);
+        if k > 0 {
+            // W[k.., k..k+b] -= L[k.., ..k] · L[k..k+b, ..k]ᵀ
+            let (done, mut panel) = w.multi_slice_mut((s![k.., ..k], s![k.., k..k + b]));
+            let done = done.view();
+            let top = done.slice(s![..b, ..]);
+            general_mat_mul(-1.0, &done, &top.t(), 1.0, &mut panel);
         }
-        let d = a[[i, i]] - dot(&row_i[..i], &row_i[..i]);
-        if d.is_nan() || d <= 0.0 {
-            return Err(LinalgError::NotPositiveDefinite(i));
+        let ws = w.as_slice_mut().expect("standard layout");
+        // Diagonal block and the rows below it: L[i][j] for j in k..k+b, using only the columns
+        // of this block (the rest is already subtracted).
+        for i in k..n {
+            let jmax = if i < k + b { i } else { k + b };
+            let (above, rest) = ws.split_at_mut(i * n);
+            let row_i = &mut rest[..n];
+            for j in k..jmax {
+                let row_j = &above[j * n..j * n + n];
+                let s = row_i[j] - dot(&row_i[k..j], &row_j[k..j]);
+                row_i[j] = s / row_j[j];
+            }
+            if i < k + b {
+                let d = row_i[i] - dot(&row_i[k..i], &row_i[k..i]);
+                if d.is_nan() || d <= 0.0 {
+                    return Err(LinalgError::NotPositiveDefinite(i));
+                }
+                row_i[i] = d.sqrt();
+            }
         }
-        row_i[i] = d.sqrt();
+        k += b;
     }
-    Ok(Array2::from_shape_vec((n, n), l).expect("n*n elements"))
+    for i in 0..n {
+        for j in i + 1..n {
+            w[[i, j]] = 0.0;
+        }
+    }
+    Ok(w)
 }
 
 /// Solves `L Lᵀ X = B` given the Cholesky factor `L` from [`cholesky`]; `B` is n×k.

@@ -306,7 +306,10 @@ mod tests {
         assert!(w < 1e-12, "worst relative error {w}: {d:?}");
     }
 
-    fn two_d_case() -> (Array2<f64>, Vec<f64>, Vec<f64>, Array2<f64>, Array2<f64>) {
+    /// (encoders, gain, bias, eval points, targets)
+    type Case = (Array2<f64>, Vec<f64>, Vec<f64>, Array2<f64>, Array2<f64>);
+
+    fn two_d_case() -> Case {
         let enc = array![
             [1.0, 0.0],
             [0.0, 1.0],

@@ -224,8 +224,10 @@ impl NeuronType {
                 } else {
                     f64::INFINITY
                 };
-                if let Some((index, &max_rate)) =
-                    max_rates.iter().enumerate().find(|(_, &r)| !(r < limit))
+                if let Some((index, &max_rate)) = max_rates
+                    .iter()
+                    .enumerate()
+                    .find(|(_, &r)| r.partial_cmp(&limit) != Some(std::cmp::Ordering::Less))
                 {
                     return Err(NeuronError::MaxRateTooHigh {
                         index,

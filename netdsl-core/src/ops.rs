@@ -1,1 +1,442 @@
-//! TODO
+//! The executable ops: each plan op, bound to its store ranges and parameters. Running an op
+//! allocates nothing; every buffer it needs is made when the simulator is built.
+
+use std::any::Any;
+use std::ops::Range;
+
+use crate::memristor::{Device, MemristorArray};
+use crate::network::{StageFn, TimeFn, TimeInputFn, VecFn};
+use crate::neurons::NeuronStepper;
+use crate::processes::Process;
+use crate::synapses::DiscreteFilter;
+
+/// How a weights op multiplies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WeightsKind {
+    /// `y = W x` with `W` row-major `rows × cols` in the store.
+    Dense {
+        /// Rows (output size).
+        rows: usize,
+        /// Columns (input size).
+        cols: usize,
+    },
+    /// `y = w[0] · x`.
+    Scalar,
+    /// `y = w ⊙ x`.
+    Diagonal,
+}
+
+/// One executable op.
+pub enum Op {
+    /// `t = step · dt`.
+    Time {
+        /// Where `t` lives.
+        t: usize,
+    },
+    /// Zero a range.
+    Reset {
+        /// The range.
+        dst: Range<usize>,
+    },
+    /// `J = bias`.
+    Bias {
+        /// J.
+        j: Range<usize>,
+        /// The biases.
+        bias: Vec<f64>,
+    },
+    /// `J += E · x` with `E` the `n × d` scaled encoders.
+    Encode {
+        /// J.
+        j: Range<usize>,
+        /// The ensemble's decoded input.
+        x: Range<usize>,
+        /// Scaled encoders, row-major `n × d`.
+        enc: Vec<f64>,
+    },
+    /// Step the neurons.
+    Neurons {
+        /// Model, with its step constants.
+        neuron: NeuronStepper,
+        /// Input current.
+        j: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+        /// Voltage (empty for rate neurons).
+        voltage: Range<usize>,
+        /// Refractory time (empty unless LIF).
+        refractory: Range<usize>,
+    },
+    /// `out = f(t)`.
+    NodeTime {
+        /// Output.
+        out: Range<usize>,
+        /// Function.
+        f: TimeFn,
+    },
+    /// `out = f(t, x)`.
+    NodeTimeInput {
+        /// Input.
+        x: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+        /// Function.
+        f: TimeInputFn,
+    },
+    /// `out = state.method(t, x)`.
+    NodeStage {
+        /// State index.
+        state: usize,
+        /// Input.
+        x: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+        /// The call.
+        call: StageFn,
+    },
+    /// `out = process.step(t)`.
+    NodeProcess {
+        /// Output.
+        out: Range<usize>,
+        /// The process.
+        process: Box<dyn Process>,
+    },
+    /// `out = f(x)` of a connection from a node or Direct ensemble.
+    Function {
+        /// Input.
+        x: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+        /// Function.
+        f: VecFn,
+    },
+    /// `out = W x`.
+    Weights {
+        /// Input.
+        x: Range<usize>,
+        /// Weights in the store.
+        w: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+        /// How to multiply.
+        kind: WeightsKind,
+        /// Scratch: indices of non-zero inputs (capacity = input size).
+        nz: Vec<usize>,
+    },
+    /// A filter: `out = filter(x)` (update or set mode: the plan position decides).
+    Filter {
+        /// Input.
+        x: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+        /// Discretised filter.
+        filter: DiscreteFilter,
+        /// Filter state (dims × order).
+        state: Vec<f64>,
+    },
+    /// `dst = src`.
+    Copy {
+        /// Source.
+        src: Range<usize>,
+        /// Destination.
+        dst: Range<usize>,
+    },
+    /// `dst += src`.
+    Inc {
+        /// Source.
+        src: Range<usize>,
+        /// Destination.
+        dst: Range<usize>,
+    },
+    /// `dst += gain ⊙ src`.
+    GainInc {
+        /// Source.
+        src: Range<usize>,
+        /// Destination (a slice of J).
+        dst: Range<usize>,
+        /// Post gains for the slice.
+        gain: Vec<f64>,
+    },
+    /// `local += E · err` with `E` rows × d scaled encoders.
+    LocalError {
+        /// Error.
+        err: Range<usize>,
+        /// Local error.
+        local: Range<usize>,
+        /// Scaled encoders, row-major.
+        enc: Vec<f64>,
+    },
+    /// PES: `delta = alpha · err ⊗ acts`.
+    Pes {
+        /// Filtered pre activities.
+        acts: Range<usize>,
+        /// (Local) error.
+        err: Range<usize>,
+        /// Delta, row-major `err × acts`.
+        delta: Range<usize>,
+        /// `-κ dt / n_pre`.
+        alpha: f64,
+    },
+    /// `W += delta`.
+    ApplyDelta {
+        /// Delta.
+        delta: Range<usize>,
+        /// Weights.
+        w: Range<usize>,
+    },
+    /// The memristive filter stage: `out = W(devices) · x`.
+    MemristorFilter {
+        /// Index of the device array.
+        array: usize,
+        /// Pre spikes.
+        x: Range<usize>,
+        /// Output.
+        out: Range<usize>,
+    },
+    /// The memristive pulse stage (mPES).
+    MemristorPulse {
+        /// Index of the device array.
+        array: usize,
+        /// Filtered pre activities.
+        acts: Range<usize>,
+        /// Local error.
+        err: Range<usize>,
+    },
+}
+
+/// What an op may touch besides the store.
+pub struct Ctx<'a> {
+    /// Current time.
+    pub t: f64,
+    /// Time step.
+    pub dt: f64,
+    /// User state values.
+    pub states: &'a mut [(String, Box<dyn Any + Send>)],
+    /// Memristive device arrays.
+    pub memristors: &'a mut [MemristorArray<Device>],
+}
+
+fn all_finite(v: &[f64]) -> bool {
+    v.iter().all(|x| x.is_finite())
+}
+
+/// One readable range and one writable range of the store (they never overlap).
+fn rw<'s>(store: &'s mut [f64], r: &Range<usize>, w: &Range<usize>) -> (&'s [f64], &'s mut [f64]) {
+    let [a, b] = store
+        .get_disjoint_mut([r.clone(), w.clone()])
+        .expect("plan ranges of one op never overlap");
+    (a, b)
+}
+
+fn matvec(w: &[f64], rows: usize, cols: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+    // Spike-driven: only columns with a non-zero input are read. Skipping zero terms leaves
+    // every sum bit-identical to the dense one.
+    nz.clear();
+    for (i, &v) in x.iter().enumerate() {
+        if v != 0.0 {
+            nz.push(i);
+        }
+    }
+    if nz.len() * 2 > cols {
+        for (r, yr) in y.iter_mut().enumerate().take(rows) {
+            let row = &w[r * cols..(r + 1) * cols];
+            let mut s = 0.0;
+            for (a, b) in row.iter().zip(x) {
+                s += a * b;
+            }
+            *yr = s;
+        }
+    } else {
+        for (r, yr) in y.iter_mut().enumerate().take(rows) {
+            let row = &w[r * cols..(r + 1) * cols];
+            let mut s = 0.0;
+            for &i in nz.iter() {
+                s += row[i] * x[i];
+            }
+            *yr = s;
+        }
+    }
+}
+
+impl Op {
+    /// Run the op for the step at time `ctx.t`. `Err` carries a message (non-finite output).
+    pub fn run(&mut self, store: &mut [f64], ctx: &mut Ctx<'_>) -> Result<(), String> {
+        match self {
+            Op::Time { t } => store[*t] = ctx.t,
+            Op::Reset { dst } => store[dst.clone()].fill(0.0),
+            Op::Bias { j, bias } => store[j.clone()].copy_from_slice(bias),
+            Op::Encode { j, x, enc } => {
+                let (x, j) = rw(store, x, j);
+                let d = x.len();
+                if d == 1 {
+                    let u = x[0];
+                    for (jj, e) in j.iter_mut().zip(enc.iter()) {
+                        *jj += e * u;
+                    }
+                } else {
+                    for (r, jj) in j.iter_mut().enumerate() {
+                        let row = &enc[r * d..(r + 1) * d];
+                        let mut s = 0.0;
+                        for (a, b) in row.iter().zip(x) {
+                            s += a * b;
+                        }
+                        *jj += s;
+                    }
+                }
+            }
+            Op::Neurons {
+                neuron,
+                j,
+                out,
+                voltage,
+                refractory,
+            } => {
+                let [j, out, v, r] = store
+                    .get_disjoint_mut([j.clone(), out.clone(), voltage.clone(), refractory.clone()])
+                    .expect("neuron signals are distinct");
+                neuron.step(j, out, v, r);
+                if !all_finite(v) || !all_finite(j) {
+                    return Err("non-finite neuron input or voltage".into());
+                }
+            }
+            Op::NodeTime { out, f } => {
+                let o = &mut store[out.clone()];
+                f(ctx.t, o);
+                if !all_finite(o) {
+                    return Err(format!("node output is not finite: {o:?}"));
+                }
+            }
+            Op::NodeTimeInput { x, out, f } => {
+                let (x, o) = rw(store, x, out);
+                f(ctx.t, x, o);
+                if !all_finite(o) {
+                    return Err(format!("node output is not finite: {o:?}"));
+                }
+            }
+            Op::NodeStage {
+                state,
+                x,
+                out,
+                call,
+            } => {
+                let (x, o) = rw(store, x, out);
+                let s: &mut dyn Any = &mut *ctx.states[*state].1;
+                call(s, ctx.t, x, o);
+                if !all_finite(o) {
+                    return Err(format!("stage output is not finite: {o:?}"));
+                }
+            }
+            Op::NodeProcess { out, process } => {
+                let o = &mut store[out.clone()];
+                process.step(ctx.t, o);
+            }
+            Op::Function { x, out, f } => {
+                let (x, o) = rw(store, x, out);
+                f(x, o);
+                if !all_finite(o) {
+                    return Err(format!("connection function output is not finite: {o:?}"));
+                }
+            }
+            Op::Weights {
+                x,
+                w,
+                out,
+                kind,
+                nz,
+            } => {
+                let [x, w, y] = store
+                    .get_disjoint_mut([x.clone(), w.clone(), out.clone()])
+                    .expect("distinct signals");
+                match *kind {
+                    WeightsKind::Dense { rows, cols } => matvec(w, rows, cols, x, y, nz),
+                    WeightsKind::Scalar => {
+                        let s = w[0];
+                        for (yy, xx) in y.iter_mut().zip(x.iter()) {
+                            *yy = s * xx;
+                        }
+                    }
+                    WeightsKind::Diagonal => {
+                        for ((yy, xx), ww) in y.iter_mut().zip(x.iter()).zip(w.iter()) {
+                            *yy = ww * xx;
+                        }
+                    }
+                }
+            }
+            Op::Filter {
+                x,
+                out,
+                filter,
+                state,
+            } => {
+                let (x, y) = rw(store, x, out);
+                filter.step(x, y, state);
+                if !all_finite(y) {
+                    return Err("filter output is not finite (a diverging loop?)".into());
+                }
+            }
+            Op::Copy { src, dst } => {
+                let (s, d) = rw(store, src, dst);
+                d.copy_from_slice(s);
+            }
+            Op::Inc { src, dst } => {
+                let (s, d) = rw(store, src, dst);
+                for (dd, ss) in d.iter_mut().zip(s) {
+                    *dd += ss;
+                }
+            }
+            Op::GainInc { src, dst, gain } => {
+                let (s, d) = rw(store, src, dst);
+                for ((dd, ss), g) in d.iter_mut().zip(s).zip(gain.iter()) {
+                    *dd += g * ss;
+                }
+            }
+            Op::LocalError { err, local, enc } => {
+                let (e, l) = rw(store, err, local);
+                let d = e.len();
+                for (r, ll) in l.iter_mut().enumerate() {
+                    let row = &enc[r * d..(r + 1) * d];
+                    let mut s = 0.0;
+                    for (a, b) in row.iter().zip(e) {
+                        s += a * b;
+                    }
+                    *ll += s;
+                }
+            }
+            Op::Pes {
+                acts,
+                err,
+                delta,
+                alpha,
+            } => {
+                let [a, e, dl] = store
+                    .get_disjoint_mut([acts.clone(), err.clone(), delta.clone()])
+                    .expect("distinct signals");
+                let n = a.len();
+                for (r, ee) in e.iter().enumerate() {
+                    let k = *alpha * ee;
+                    let row = &mut dl[r * n..(r + 1) * n];
+                    for (dd, aa) in row.iter_mut().zip(a.iter()) {
+                        *dd = k * aa;
+                    }
+                }
+            }
+            Op::ApplyDelta { delta, w } => {
+                let (d, w) = rw(store, delta, w);
+                for (ww, dd) in w.iter_mut().zip(d) {
+                    *ww += dd;
+                }
+            }
+            Op::MemristorFilter { array, x, out } => {
+                let (x, y) = rw(store, x, out);
+                ctx.memristors[*array].filter_into(x, y);
+            }
+            Op::MemristorPulse { array, acts, err } => {
+                let [a, e] = store
+                    .get_disjoint_mut([acts.clone(), err.clone()])
+                    .expect("distinct signals");
+                ctx.memristors[*array].mpes_step(e, a);
+            }
+        }
+        Ok(())
+    }
+}

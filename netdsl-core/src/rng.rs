@@ -159,8 +159,9 @@ fn portable_ln(x: f64) -> f64 {
     }
     let ln_m = 2.0 * f + 2.0 * f * f2 * series;
     // ln 2 split in a part with a short mantissa (exact times small k) and a correction.
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    // (fdlibm's ln2_hi / ln2_lo bit patterns).
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
     let kf = k as f64;
     kf * LN2_HI + (ln_m + kf * LN2_LO)
 }

@@ -234,12 +234,12 @@ fn normalize(num: &[f64], den: &[f64]) -> Result<(Vec<f64>, Vec<f64>), SynapseEr
     Ok((outb, outa))
 }
 
+/// A single-input single-output state-space system (A, B, C, D).
+type StateSpace = (Array2<f64>, Array1<f64>, Array1<f64>, f64);
+
 /// Continuous state space (A, B, C, D) of a transfer function in controllable canonical form
 /// (Nengo's `tf2ss`).
-fn tf2ss(
-    num: &[f64],
-    den: &[f64],
-) -> Result<(Array2<f64>, Array1<f64>, Array1<f64>, f64), SynapseError> {
+fn tf2ss(num: &[f64], den: &[f64]) -> Result<StateSpace, SynapseError> {
     let (num, den) = normalize(num, den)?;
     let (m, k) = (num.len(), den.len());
     if m > k {

@@ -322,6 +322,8 @@ pub enum OpKind {
     MemristorPulse,
     /// A probe's synapse (update).
     ProbeSynapse,
+    /// `dst = src` (a probe reading its synapse's value from the previous step).
+    Copy,
     /// A probe read (records at the end of the step).
     Probe,
 }
@@ -348,6 +350,7 @@ impl OpKind {
             OpKind::MemristorFilter => "filter",
             OpKind::MemristorPulse => "pulse",
             OpKind::ProbeSynapse => "probe-syn",
+            OpKind::Copy => "copy",
             OpKind::Probe => "probe",
         }
     }

@@ -531,7 +531,7 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
         let mut read = target;
         if probe.synapse {
             let shape = b.signals[target].shape.clone();
-            let syn = b.sig(format!("{name}.syn"), shape);
+            let syn = b.sig(format!("{name}.syn"), shape.clone());
             b.op(
                 OpKind::ProbeSynapse,
                 owner,
@@ -541,7 +541,19 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                 vec![whole(target)],
                 vec![whole(syn)],
             );
-            read = syn;
+            // As in Nengo, the probe copies the filter's value before this step's update: a
+            // filtered probe lags one step.
+            let copy = b.sig(format!("{name}.in"), shape);
+            b.op(
+                OpKind::Copy,
+                owner,
+                &name,
+                vec![whole(copy)],
+                vec![],
+                vec![whole(syn)],
+                vec![],
+            );
+            read = copy;
         }
         b.op(
             OpKind::Probe,

@@ -49,7 +49,7 @@ impl<'a> CsvTable<'a> {
     /// Adds the columns of a (steps × dims) probe array, named `name[0]`, `name[1]`, ….
     pub fn probe(mut self, name: &str, data: ArrayView2<'a, f64>) -> Self {
         for i in 0..data.ncols() {
-            let col = data.clone().index_axis_move(Axis(1), i);
+            let col = data.index_axis_move(Axis(1), i);
             self.columns.push((format!("{name}[{i}]"), col));
         }
         self
@@ -208,7 +208,7 @@ mod tests {
             -2.0e-310,
             f64::MAX,
             f64::MIN_POSITIVE,
-            123456789.123456789,
+            123456789.12345679,
             -0.0,
             f64::INFINITY,
         ];

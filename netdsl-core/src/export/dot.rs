@@ -977,9 +977,7 @@ mod tests {
             let mut path_start = None;
             let mut head = Vec::new();
             for el in body.split('<').skip(1) {
-                let (name, rest) = el
-                    .split_once(|c: char| c == ' ' || c == '>')
-                    .unwrap_or((el, ""));
+                let (name, rest) = el.split_once([' ', '>']).unwrap_or((el, ""));
                 let tag = format!(" {rest}");
                 match name {
                     "text" => {
@@ -1152,7 +1150,7 @@ mod tests {
                 .filter(|e| {
                     let (a, _, b, bp) = endpoints(&e.title);
                     let texts: Vec<&str> = e.texts.iter().map(|t| t.2.as_str()).collect();
-                    a == from && b == to && texts == label && (slice.is_some() == !bp.is_empty())
+                    a == from && b == to && texts == label && (slice.is_some() != bp.is_empty())
                 })
                 .collect();
             assert_eq!(

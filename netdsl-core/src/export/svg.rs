@@ -1091,7 +1091,7 @@ mod tests {
             .collect();
         let err: Vec<f64> = post.iter().zip(&target).map(|(p, y)| p - y).collect();
         let mut spikes = Array2::zeros((3000, 20));
-        let mut v = vec![0.0; 20];
+        let mut v = [0.0; 20];
         for step in 0..3000 {
             for j in 0..20 {
                 v[j] += (0.01 + 0.004 * j as f64) * (1.0 + (step as f64 * 0.003).sin());
