@@ -460,6 +460,44 @@ mod tests {
         }
     }
 
+    // Expected: Nengo 4.1 `ScatteredHypersphere.spherical_transform_sct(cube, approx=False)`
+    // (the exact transform; Nengo's default "sct-approx" interpolates a table of the same
+    // inverse incomplete beta function and differs from these by up to ~4e-3).
+    #[test]
+    fn dists_spherical_transform_matches_nengo_sct() {
+        let cube2 = ndarray::array![[0.1, 0.7], [0.5, 0.25], [0.93, 0.01]];
+        let e2 = [
+            0.7999999999999999,
+            -0.18541019662496858,
+            -0.5706339097770922,
+            6.123233995736766e-17,
+            2.83276944882399e-16,
+            1.0,
+            -0.8600000000000001,
+            0.5092870841786044,
+            0.0320416274376784,
+        ];
+        let cube4 = ndarray::array![[0.1, 0.7, 0.3, 0.95], [0.6, 0.2, 0.85, 0.4]];
+        let e4 = [
+            0.6083997886818167,
+            -0.25371699854188795,
+            0.3007929206036117,
+            0.6554711597801243,
+            -0.21297549012518893,
+            -0.13413784570453657,
+            0.4874167212749877,
+            -0.6039633012890193,
+            -0.4984886139105941,
+            0.36217317773249147,
+        ];
+        for (cube, expected) in [(cube2, &e2[..]), (cube4, &e4[..])] {
+            let m = spherical_transform(&cube);
+            for (g, e) in m.iter().zip(expected) {
+                assert!((g - e).abs() < 1e-13, "{g} vs {e}");
+            }
+        }
+    }
+
     #[test]
     fn dists_quasirandom_d1_is_a_shifted_grid() {
         let mut rng = Rng::new(4);

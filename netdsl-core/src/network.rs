@@ -10,7 +10,7 @@ use std::ops::Range;
 use ndarray::Array2;
 
 use crate::dists::{Dist, VecDist};
-use crate::memristor::{PowerLaw, Variability};
+use crate::memristor::{Device, Variability};
 use crate::neurons::NeuronType;
 use crate::plan::{self, ProbeAttr};
 use crate::processes::Process;
@@ -207,7 +207,7 @@ pub enum LearningRule {
         /// Filter of the pre activities (default `Lowpass(0.005)`).
         pre_synapse: Option<Synapse>,
         /// Device model (default Nb:SrTiO3 power law).
-        model: PowerLaw,
+        model: Device,
         /// Device-to-device variability (default none).
         variability: Variability,
         /// Seed of the devices (default: drawn from the network seed).
@@ -230,7 +230,7 @@ impl LearningRule {
             gain: 1e3,
             threshold: 1e-5,
             pre_synapse: Some(Synapse::Lowpass(0.005)),
-            model: PowerLaw::default(),
+            model: Device::default(),
             variability: Variability::default(),
             seed: None,
         }

@@ -929,6 +929,7 @@ impl Simulator {
                             call,
                         }),
                         NodeOutput::Process(mut p) => {
+                            p.set_dt(dt);
                             p.reset(process_seed.wrapping_add(i as u64));
                             Some(Op::NodeProcess { out, process: p })
                         }
