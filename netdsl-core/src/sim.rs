@@ -72,6 +72,7 @@ pub struct Simulator {
     conns: Vec<ConnData>,
     process_seed: u64,
     progress: bool,
+    conn_texts: Vec<crate::export::files::ConnText>,
 }
 
 fn slice_len(s: &Option<Range<usize>>, full: usize) -> usize {
@@ -703,6 +704,11 @@ impl Simulator {
         if let Some(static_plan) = &net.static_plan {
             same_plan(static_plan, &plan).map_err(BuildError::PlanMismatch)?;
         }
+        let conn_texts = net
+            .conns
+            .iter()
+            .map(crate::export::files::conn_text)
+            .collect();
         let layout = Layout::new(&plan);
         let mut store = vec![0.0; layout.len()];
 
@@ -1143,6 +1149,7 @@ impl Simulator {
             conns: conn_data,
             process_seed,
             progress: true,
+            conn_texts,
         })
     }
 
@@ -1345,6 +1352,11 @@ impl Simulator {
     pub fn signal(&self, name: &str) -> Option<&[f64]> {
         let i = self.plan.signals.iter().position(|s| s.name == name)?;
         Some(&self.store[self.layout.signal(i)])
+    }
+
+    /// Edge labels of every connection (function, transform, synapse, rule), for drawings.
+    pub fn conn_texts(&self) -> &[crate::export::files::ConnText] {
+        &self.conn_texts
     }
 
     /// The memristive device arrays, in connection order.
