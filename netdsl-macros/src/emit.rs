@@ -1,0 +1,841 @@
+//! Phase 5: the generated code. The network type, its `const PLAN`, its constructor, and
+//! `network()` which describes it to the runtime through `::netdsl::__private`. On errors a stub
+//! with the same API is emitted instead, so one mistake gives one error.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use crate::check::{Checked, Deferred};
+use crate::model::*;
+use crate::parse::NetworkInput;
+use netdsl_plan as np;
+
+fn rt() -> TokenStream {
+    quote!(::netdsl::__private)
+}
+
+/// `f64` tokens for a user expression: float literals as they are, integer literals as floats,
+/// anything else cast.
+pub fn float(e: &Expr) -> TokenStream {
+    match e {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(f), .. }) if f.suffix().is_empty() || f.suffix() == "f64" => quote!(#f),
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.suffix().is_empty() => {
+            let lit = syn::LitFloat::new(&format!("{}.0", i.base10_digits()), i.span());
+            quote!(#lit)
+        }
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
+            let inner = float(&u.expr);
+            let op = &u.op;
+            quote!(#op #inner)
+        }
+        _ => {
+            let span = e.span();
+            quote_spanned!(span=> ((#e) as f64))
+        }
+    }
+}
+
+fn float_vec(e: &Expr) -> TokenStream {
+    match e {
+        Expr::Array(a) => {
+            let v = a.elems.iter().map(float);
+            quote!(::std::vec![#(#v),*])
+        }
+        _ => {
+            let span = e.span();
+            quote_spanned!(span=> ::core::convert::Into::<::std::vec::Vec<f64>>::into(#e))
+        }
+    }
+}
+
+/// A literal matrix `[[..], [..]]` as an `ndarray::Array2<f64>` (through `From<Vec<[f64; N]>>`).
+fn float_matrix(rows: &[Vec<Expr>]) -> TokenStream {
+    let rows = rows.iter().map(|r| {
+        let v = r.iter().map(float);
+        quote!([#(#v),*])
+    });
+    quote!(::core::convert::From::from(::std::vec![#(#rows),*]))
+}
+
+fn synapse(s: &Synapse) -> TokenStream {
+    let p = rt();
+    match s {
+        Synapse::None => quote!(::core::option::Option::None),
+        Synapse::Lowpass(e) => {
+            let v = float(e);
+            quote!(::core::option::Option::Some(#p::synapses::Synapse::Lowpass(#v)))
+        }
+        Synapse::Alpha(e) => {
+            let v = float(e);
+            quote!(::core::option::Option::Some(#p::synapses::Synapse::Alpha(#v)))
+        }
+        Synapse::LinearFilter(n, d) => {
+            let (n, d) = (float_vec(n), float_vec(d));
+            quote!(::core::option::Option::Some(#p::synapses::Synapse::LinearFilter { num: #n, den: #d }))
+        }
+    }
+}
+
+fn synapse_expr(e: &Expr) -> TokenStream {
+    match e {
+        Expr::Path(p) if p.path.is_ident("None") => quote!(::core::option::Option::None),
+        Expr::Call(c) => {
+            let name = match &*c.func {
+                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                _ => None,
+            };
+            let args: Vec<&Expr> = c.args.iter().collect();
+            match (name.as_deref(), args.as_slice()) {
+                (Some("Lowpass"), [a]) => synapse(&Synapse::Lowpass((*a).clone())),
+                (Some("Alpha"), [a]) => synapse(&Synapse::Alpha((*a).clone())),
+                (Some("LinearFilter"), [a, b]) => synapse(&Synapse::LinearFilter((*a).clone(), (*b).clone())),
+                _ => quote!(#e),
+            }
+        }
+        _ => synapse(&Synapse::Lowpass(e.clone())),
+    }
+}
+
+fn call_name(e: &Expr) -> Option<(String, Vec<Expr>)> {
+    match e {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), c.args.iter().cloned().collect())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `Uniform(lo, hi)`, `Gaussian(mean, std)`, `Choice([..])`, `[a, b, ..]` (fixed), a number
+/// (constant), or a `Dist` expression.
+fn dist(e: &Expr) -> TokenStream {
+    let p = rt();
+    if let Some((name, args)) = call_name(e) {
+        match (name.as_str(), args.as_slice()) {
+            ("Uniform", [a, b]) => {
+                let (a, b) = (float(a), float(b));
+                return quote!(#p::dists::Dist::Uniform { low: #a, high: #b });
+            }
+            ("Gaussian", [a, b]) => {
+                let (a, b) = (float(a), float(b));
+                return quote!(#p::dists::Dist::Gaussian { mean: #a, std: #b });
+            }
+            ("Choice", [a]) => {
+                let v = float_vec(a);
+                return quote!(#p::dists::Dist::Choice(#v));
+            }
+            ("Constant", [a]) => {
+                let v = float(a);
+                return quote!(#p::dists::Dist::Constant(#v));
+            }
+            _ => {}
+        }
+    }
+    match e {
+        Expr::Array(_) => {
+            let v = float_vec(e);
+            quote!(#p::dists::Dist::Fixed(#v))
+        }
+        Expr::Lit(_) | Expr::Unary(_) => {
+            let v = float(e);
+            quote!(#p::dists::Dist::Constant(#v))
+        }
+        _ => quote!(#e),
+    }
+}
+
+/// `ScatteredHypersphere { surface: true }`, `UniformHypersphere`, `[[..], ..]` (fixed), or a
+/// `VecDist` expression.
+fn vec_dist(e: &Expr) -> TokenStream {
+    let p = rt();
+    let (name, fields): (Option<String>, Vec<(String, Expr)>) = match e {
+        Expr::Path(pa) => (pa.path.get_ident().map(|i| i.to_string()), Vec::new()),
+        Expr::Struct(s) => (
+            s.path.get_ident().map(|i| i.to_string()),
+            s.fields
+                .iter()
+                .filter_map(|f| match &f.member {
+                    syn::Member::Named(n) => Some((n.to_string(), f.expr.clone())),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => (None, Vec::new()),
+    };
+    if let Some(n @ ("ScatteredHypersphere" | "UniformHypersphere")) = name.as_deref() {
+        let v = format_ident!("{}", n);
+        let surface = fields
+            .iter()
+            .find(|(k, _)| k == "surface")
+            .map(|(_, v)| quote!(#v))
+            .unwrap_or(quote!(false));
+        return quote!(#p::dists::VecDist::#v { surface: #surface });
+    }
+    if let Expr::Array(a) = e {
+        let rows: Option<Vec<Vec<Expr>>> = a
+            .elems
+            .iter()
+            .map(|r| match r {
+                Expr::Array(r) => Some(r.elems.iter().cloned().collect()),
+                _ => None,
+            })
+            .collect();
+        if let Some(rows) = rows {
+            let m = float_matrix(&rows);
+            return quote!(#p::dists::VecDist::Fixed(#m));
+        }
+    }
+    quote!(#e)
+}
+
+fn neuron(n: &Neuron) -> TokenStream {
+    let p = rt();
+    let (ctor, var) = match n.kind {
+        NeuronKind::Lif => ("lif", "Lif"),
+        NeuronKind::LifRate => ("lif_rate", "LifRate"),
+        NeuronKind::RectifiedLinear => ("rectified_linear", "RectifiedLinear"),
+        NeuronKind::SpikingRectifiedLinear => ("spiking_rectified_linear", "SpikingRectifiedLinear"),
+        NeuronKind::Direct => ("direct", "Direct"),
+    };
+    let ctor = Ident::new(ctor, n.span);
+    if n.fields.is_empty() {
+        return quote!(#p::neurons::NeuronType::#ctor());
+    }
+    let var = Ident::new(var, n.span);
+    let names: Vec<&Ident> = n.fields.iter().map(|(k, _)| k).collect();
+    let vals: Vec<TokenStream> = n.fields.iter().map(|(_, v)| float(v)).collect();
+    quote!({
+        let mut __neuron = #p::neurons::NeuronType::#ctor();
+        if let #p::neurons::NeuronType::#var { #(#names,)* .. } = &mut __neuron {
+            #(*#names = #vals;)*
+        }
+        __neuron
+    })
+}
+
+fn rule(r: &Rule) -> TokenStream {
+    let p = rt();
+    let (ctor, var) = match r.kind {
+        RuleKind::Pes => (quote!(pes), quote!(Pes)),
+        RuleKind::Mpes => (quote!(mpes), quote!(Mpes)),
+    };
+    if r.fields.is_empty() {
+        return quote!(#p::network::LearningRule::#ctor());
+    }
+    let names: Vec<&Ident> = r.fields.iter().map(|(k, _)| k).collect();
+    let vals: Vec<TokenStream> = r
+        .fields
+        .iter()
+        .map(|(k, v)| match k.to_string().as_str() {
+            "learning_rate" | "gain" | "threshold" => float(v),
+            "pre_synapse" => synapse_expr(v),
+            "seed" => quote!(::core::option::Option::Some((#v) as u64)),
+            _ => {
+                let span = v.span();
+                quote_spanned!(span=> ::core::convert::Into::into(#v))
+            }
+        })
+        .collect();
+    quote!({
+        let mut __rule = #p::network::LearningRule::#ctor();
+        if let #p::network::LearningRule::#var { #(#names,)* .. } = &mut __rule {
+            #(*#names = #vals;)*
+        }
+        __rule
+    })
+}
+
+fn escape(msg: &str) -> String {
+    msg.replace('{', "{{").replace('}', "}}")
+}
+
+fn deferred_assert(d: &Deferred) -> TokenStream {
+    let cond = &d.cond;
+    let msg = escape(&d.msg);
+    quote_spanned!(d.span=> ::core::assert!(#cond, #msg);)
+}
+
+/// Generic parameter lists: `<const N: usize>` and `<N>`.
+fn generics(m_generics: &[crate::parse::GenericInput]) -> (TokenStream, TokenStream) {
+    if m_generics.is_empty() {
+        return (quote!(), quote!());
+    }
+    let names: Vec<&Ident> = m_generics.iter().map(|g| &g.name).collect();
+    let tys: Vec<&syn::Type> = m_generics.iter().map(|g| &g.ty).collect();
+    (quote!(<#(const #names: #tys),*>), quote!(<#(#names),*>))
+}
+
+fn opkind(k: np::OpKind) -> Ident {
+    Ident::new(&format!("{k:?}"), Span::call_site())
+}
+
+fn plan_tokens(plan: &np::Plan<Size>) -> TokenStream {
+    let p = rt();
+    let pl = quote!(#p::plan);
+    let cow = quote!(#p::Cow);
+    let name = plan.name.as_ref();
+    let signals = plan.signals.iter().map(|s| {
+        let n = s.name.as_ref();
+        let shape = match &s.shape {
+            np::Shape::Vec(a) => quote!(#pl::Shape::Vec(#a)),
+            np::Shape::Mat(a, b) => quote!(#pl::Shape::Mat(#a, #b)),
+        };
+        quote!(#pl::SignalDesc { name: #cow::Borrowed(#n), shape: #shape })
+    });
+    let refs = |v: &[np::SigRef<Size>]| {
+        let r = v.iter().map(|r| {
+            let s = r.signal;
+            let range = match &r.range {
+                Some((a, b)) => quote!(::core::option::Option::Some((#a, #b))),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(#pl::SigRef { signal: #s, range: #range })
+        });
+        quote!(#cow::Borrowed(&[#(#r),*]))
+    };
+    let ops = plan.ops.iter().map(|o| {
+        let kind = opkind(o.kind);
+        let owner = match o.owner {
+            np::Owner::Time => quote!(#pl::Owner::Time),
+            np::Owner::Item(i) => quote!(#pl::Owner::Item(#i)),
+            np::Owner::Conn(i) => quote!(#pl::Owner::Conn(#i)),
+            np::Owner::Probe(i) => quote!(#pl::Owner::Probe(#i)),
+        };
+        let label = o.label.as_ref();
+        let (sets, incs, reads, updates) = (refs(&o.sets), refs(&o.incs), refs(&o.reads), refs(&o.updates));
+        quote!(#pl::OpDesc {
+            kind: #pl::OpKind::#kind,
+            owner: #owner,
+            label: #cow::Borrowed(#label),
+            sets: #sets,
+            incs: #incs,
+            reads: #reads,
+            updates: #updates,
+        })
+    });
+    quote!(#pl::Plan {
+        name: #cow::Borrowed(#name),
+        signals: #cow::Borrowed(&[#(#signals),*]),
+        ops: #cow::Borrowed(&[#(#ops),*]),
+    })
+}
+
+/// Local helper items of `network()`: closure adapters that type node and function outputs
+/// as `[f64; N]` so rustc checks them against the declared sizes.
+fn helpers() -> TokenStream {
+    let p = rt();
+    quote! {
+        #[allow(dead_code)]
+        fn __netdsl_const<const M: usize>(v: [f64; M]) -> ::std::vec::Vec<f64> {
+            v.to_vec()
+        }
+        #[allow(dead_code)]
+        fn __netdsl_time<F, const M: usize>(mut f: F) -> #p::network::TimeFn
+        where
+            F: FnMut(f64) -> [f64; M] + Send + 'static,
+        {
+            ::std::boxed::Box::new(move |t: f64, out: &mut [f64]| out.copy_from_slice(&f(t)))
+        }
+        #[allow(dead_code)]
+        fn __netdsl_time_input<F, const M: usize>(mut f: F) -> #p::network::TimeInputFn
+        where
+            F: FnMut(f64, &[f64]) -> [f64; M] + Send + 'static,
+        {
+            ::std::boxed::Box::new(move |t: f64, x: &[f64], out: &mut [f64]| out.copy_from_slice(&f(t, x)))
+        }
+        #[allow(dead_code)]
+        fn __netdsl_func<F, const I: usize, const O: usize>(f: F) -> #p::network::VecFn
+        where
+            F: Fn([f64; I]) -> [f64; O] + Send + Sync + 'static,
+        {
+            ::std::boxed::Box::new(move |x: &[f64], out: &mut [f64]| {
+                let mut a = [0.0f64; I];
+                a.copy_from_slice(x);
+                out.copy_from_slice(&f(a))
+            })
+        }
+        #[allow(dead_code)]
+        fn __netdsl_time_any<F, R>(mut f: F) -> #p::network::TimeFn
+        where
+            F: FnMut(f64) -> R + Send + 'static,
+            R: AsRef<[f64]>,
+        {
+            ::std::boxed::Box::new(move |t: f64, out: &mut [f64]| out.copy_from_slice(f(t).as_ref()))
+        }
+        #[allow(dead_code)]
+        fn __netdsl_time_input_any<F, R>(mut f: F) -> #p::network::TimeInputFn
+        where
+            F: FnMut(f64, &[f64]) -> R + Send + 'static,
+            R: AsRef<[f64]>,
+        {
+            ::std::boxed::Box::new(move |t: f64, x: &[f64], out: &mut [f64]| out.copy_from_slice(f(t, x).as_ref()))
+        }
+        #[allow(dead_code)]
+        fn __netdsl_func_any<F, R>(f: F) -> #p::network::VecFn
+        where
+            F: Fn(&[f64]) -> R + Send + Sync + 'static,
+            R: AsRef<[f64]>,
+        {
+            ::std::boxed::Box::new(move |x: &[f64], out: &mut [f64]| out.copy_from_slice(f(x).as_ref()))
+        }
+        /// A stage `state.method`: `fn(&mut self, t, x, out)` or `fn(&mut self, t, x) -> [f64; N]`.
+        #[allow(dead_code)]
+        trait __NetdslStage<S, M, const N: usize> {
+            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]);
+        }
+        #[allow(dead_code)]
+        struct __NetdslOutParam;
+        #[allow(dead_code)]
+        struct __NetdslReturns;
+        impl<S, F: Fn(&mut S, f64, &[f64], &mut [f64]), const N: usize> __NetdslStage<S, __NetdslOutParam, N> for F {
+            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
+                self(s, t, x, out)
+            }
+        }
+        impl<S, F: Fn(&mut S, f64, &[f64]) -> [f64; N], const N: usize> __NetdslStage<S, __NetdslReturns, N> for F {
+            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
+                out.copy_from_slice(&self(s, t, x))
+            }
+        }
+        #[allow(dead_code)]
+        trait __NetdslStageAny<S, M> {
+            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]);
+        }
+        #[allow(dead_code)]
+        struct __NetdslReturnsAny<R>(::core::marker::PhantomData<R>);
+        impl<S, F: Fn(&mut S, f64, &[f64], &mut [f64])> __NetdslStageAny<S, __NetdslOutParam> for F {
+            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
+                self(s, t, x, out)
+            }
+        }
+        impl<S, R: AsRef<[f64]>, F: Fn(&mut S, f64, &[f64]) -> R> __NetdslStageAny<S, __NetdslReturnsAny<R>> for F {
+            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
+                out.copy_from_slice(self(s, t, x).as_ref())
+            }
+        }
+    }
+}
+
+fn with_move(c: &syn::ExprClosure) -> syn::ExprClosure {
+    let mut c = c.clone();
+    if c.capture.is_none() {
+        c.capture = Some(syn::Token![move](c.inputs_begin.span));
+    }
+    c
+}
+
+fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
+    let p = rt();
+    match &n.output {
+        NodeOutput::Passthrough => quote!(#p::network::NodeOutput::Passthrough),
+        NodeOutput::Constant(e) => {
+            let span = e.span();
+            let v = match e {
+                Expr::Array(a) => {
+                    let v = a.elems.iter().map(float);
+                    quote_spanned!(span=> [#(#v),*])
+                }
+                Expr::Lit(_) | Expr::Unary(_) => {
+                    let v = float(e);
+                    quote_spanned!(span=> [#v])
+                }
+                _ => quote!(#e),
+            };
+            match n.size_out.const_arg() {
+                Some(k) => quote_spanned!(span=> #p::network::NodeOutput::Constant(__netdsl_const::<#k>(#v))),
+                None => quote_spanned!(span=> #p::network::NodeOutput::Constant(::std::vec::Vec::from(#v))),
+            }
+        }
+        NodeOutput::Time(c) => {
+            let span = c.span();
+            let c = with_move(c);
+            match n.size_out.const_arg() {
+                Some(k) => quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time::<_, #k>(#c))),
+                None => quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time_any(#c))),
+            }
+        }
+        NodeOutput::TimeInput(c) => {
+            let span = c.span();
+            let c = with_move(c);
+            match n.size_out.const_arg() {
+                Some(k) => quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input::<_, #k>(#c))),
+                None => quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input_any(#c))),
+            }
+        }
+        NodeOutput::Process(e) => {
+            let span = e.span();
+            quote_spanned!(span=> #p::network::NodeOutput::Process(::std::boxed::Box::new(#e)))
+        }
+        NodeOutput::Stage { state, method, expr } => {
+            let span = expr.span();
+            let arg = &m.args[*state];
+            let ty = &arg.ty;
+            let sname = arg.name.to_string();
+            let idx = m.args[..*state].iter().enumerate().filter(|(k, _)| m.state_args[*k]).count();
+            let mname = method.to_string();
+            let expect = format!("netdsl: state `{sname}` of node `{name}` has the wrong type");
+            let call = match n.size_out.const_arg() {
+                Some(k) => quote_spanned!(span=> __NetdslStage::<#ty, _, #k>::__call(&<#ty>::#method, __s, t, x, out)),
+                None => quote_spanned!(span=> __NetdslStageAny::<#ty, _>::__call(&<#ty>::#method, __s, t, x, out)),
+            };
+            quote!(#p::network::NodeOutput::Stage {
+                state: #idx,
+                method: #p::Cow::Borrowed(#mname),
+                call: |__s: &mut dyn #p::Any, t: f64, x: &[f64], out: &mut [f64]| {
+                    let __s = __s.downcast_mut::<#ty>().expect(#expect);
+                    #call
+                },
+            })
+        }
+    }
+}
+
+fn ensemble(e: &Ensemble) -> TokenStream {
+    let p = rt();
+    let (n, d) = (e.n.tokens(), e.d.tokens());
+    let mut sets = Vec::new();
+    if !(e.neuron.kind == NeuronKind::Lif && e.neuron.fields.is_empty()) {
+        let v = neuron(&e.neuron);
+        sets.push(quote!(__spec.neuron_type = #v;));
+    }
+    if let Some(x) = &e.max_rates {
+        let v = dist(x);
+        sets.push(quote!(__spec.max_rates = #v;));
+    }
+    if let Some(x) = &e.intercepts {
+        let v = dist(x);
+        sets.push(quote!(__spec.intercepts = #v;));
+    }
+    if let Some(x) = &e.radius {
+        let v = float(x);
+        sets.push(quote!(__spec.radius = #v;));
+    }
+    if let Some(x) = &e.encoders {
+        let v = vec_dist(x);
+        sets.push(quote!(__spec.encoders = #v;));
+    }
+    if let Some(x) = &e.normalize_encoders {
+        sets.push(quote!(__spec.normalize_encoders = #x;));
+    }
+    if let Some(x) = &e.gain {
+        let v = float_vec(x);
+        sets.push(quote!(__spec.gain = ::core::option::Option::Some(#v);));
+    }
+    if let Some(x) = &e.bias {
+        let v = float_vec(x);
+        sets.push(quote!(__spec.bias = ::core::option::Option::Some(#v);));
+    }
+    if let Some(x) = &e.eval_points {
+        let v = vec_dist(x);
+        sets.push(quote!(__spec.eval_points = #v;));
+    }
+    if let Some(x) = &e.n_eval_points {
+        sets.push(quote!(__spec.n_eval_points = ::core::option::Option::Some((#x) as usize);));
+    }
+    if let Some(x) = &e.initial_voltage {
+        let v = dist(x);
+        sets.push(quote!(__spec.initial_voltage = ::core::option::Option::Some(#v);));
+    }
+    if let Some(x) = &e.seed {
+        sets.push(quote!(__spec.seed = ::core::option::Option::Some((#x) as u64);));
+    }
+    if sets.is_empty() {
+        return quote!(#p::network::EnsembleSpec::new(#n, #d));
+    }
+    quote!({
+        let mut __spec = #p::network::EnsembleSpec::new(#n, #d);
+        #(#sets)*
+        __spec
+    })
+}
+
+fn endpoint(t: Target) -> TokenStream {
+    let p = rt();
+    match t {
+        Target::Item { item, port: Port::Value } => quote!(#p::network::Endpoint::Value(#item)),
+        Target::Item { item, port: Port::Neurons } => quote!(#p::network::Endpoint::Neurons(#item)),
+        Target::Learning { conn } => quote!(#p::network::Endpoint::Learning(#conn)),
+    }
+}
+
+fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
+    let p = rt();
+    let (pre, post) = (endpoint(c.pre.target), endpoint(c.post.target));
+    let mut sets = Vec::new();
+    if let Some((lo, hi)) = &s.pre_slice {
+        sets.push(quote!(__c.pre_slice = ::core::option::Option::Some(#lo..#hi);));
+    }
+    if let Some((lo, hi)) = &s.post_slice {
+        sets.push(quote!(__c.post_slice = ::core::option::Option::Some(#lo..#hi);));
+    }
+    if let Some(f) = &c.function {
+        let span = f.expr.span();
+        let fe = match &f.expr {
+            Expr::Closure(cl) => {
+                let cl = with_move(cl);
+                quote!(#cl)
+            }
+            e => quote!(#e),
+        };
+        let fs = s.func_size.clone().unwrap_or_else(|| s.out_size.clone());
+        let call = match (s.src_size.const_arg(), fs.const_arg()) {
+            (Some(i), Some(o)) => quote_spanned!(span=> __netdsl_func::<_, #i, #o>(#fe)),
+            _ => quote_spanned!(span=> __netdsl_func_any(#fe)),
+        };
+        let text = quote!(#fe).to_string();
+        sets.push(quote!(__c.function = ::core::option::Option::Some(#p::network::Function {
+            size_out: #fs,
+            f: #call,
+            text: #p::Cow::Borrowed(#text),
+        });));
+    }
+    if let Some(t) = &c.transform {
+        let v = match t {
+            Transform::Scalar(e) => {
+                let v = float(e);
+                quote!(#p::network::Transform::Scalar(#v))
+            }
+            Transform::Diagonal(v, _) => {
+                let v = v.iter().map(float);
+                quote!(#p::network::Transform::Diagonal(::std::vec![#(#v),*]))
+            }
+            Transform::Matrix(rows, _) => {
+                let m = float_matrix(rows);
+                quote!(#p::network::Transform::Matrix(#m))
+            }
+        };
+        sets.push(quote!(__c.transform = #v;));
+    }
+    if let Some(sy) = &c.synapse {
+        let v = synapse(sy);
+        sets.push(quote!(__c.synapse = #v;));
+    }
+    if let Some(so) = &c.solver {
+        let w = so.weights;
+        let reg = match &so.reg {
+            Some(r) => float(r),
+            None => quote!(#p::network::LstsqL2::default().reg),
+        };
+        sets.push(quote!(__c.solver = #p::network::LstsqL2 { reg: #reg, weights: #w };));
+    }
+    if let Some(r) = &c.rule {
+        let v = rule(r);
+        sets.push(quote!(__c.learning = ::core::option::Option::Some(#v);));
+    }
+    if let Some(e) = &c.eval_points {
+        let v = match e {
+            Expr::Array(a) => {
+                let rows: Option<Vec<Vec<Expr>>> = a
+                    .elems
+                    .iter()
+                    .map(|r| match r {
+                        Expr::Array(r) => Some(r.elems.iter().cloned().collect()),
+                        _ => None,
+                    })
+                    .collect();
+                match rows {
+                    Some(rows) => float_matrix(&rows),
+                    None => quote!(#e),
+                }
+            }
+            _ => quote!(#e),
+        };
+        sets.push(quote!(__c.eval_points = ::core::option::Option::Some(#v);));
+    }
+    if let Some(e) = &c.seed {
+        sets.push(quote!(__c.seed = ::core::option::Option::Some((#e) as u64);));
+    }
+    let label = &c.label;
+    quote!({
+        let mut __c = #p::network::ConnectionSpec::new(#pre, #post);
+        #(#sets)*
+        __c.label = ::core::option::Option::Some(::std::string::String::from(#label));
+        __c
+    })
+}
+
+fn probe(pr: &Probe) -> TokenStream {
+    let p = rt();
+    let target = match pr.target {
+        ProbeOf::Item(i) => quote!(#p::network::ProbeOf::Item(#i)),
+        ProbeOf::Conn(c) => quote!(#p::network::ProbeOf::Conn(#c)),
+    };
+    let attr = Ident::new(&format!("{:?}", crate::plan::probe_attr(pr.attr)), Span::call_site());
+    let mut sets = Vec::new();
+    if let Some(s) = &pr.synapse {
+        let v = synapse(s);
+        sets.push(quote!(__p.synapse = #v;));
+    }
+    if let Some(e) = &pr.sample_every {
+        let v = float(e);
+        sets.push(quote!(__p.sample_every = ::core::option::Option::Some(#v);));
+    }
+    quote!({
+        let mut __p = #p::network::ProbeSpec::new(#target, #p::plan::ProbeAttr::#attr);
+        #(#sets)*
+        __p
+    })
+}
+
+/// The full expansion of a checked network.
+pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
+    let p = rt();
+    let name = &m.name;
+    let vis = &m.vis;
+    let attrs = &m.attrs;
+    let (gparams, gargs) = generics(&m.generics);
+    let arg_names: Vec<&Ident> = m.args.iter().map(|a| &a.name).collect();
+    let arg_tys: Vec<&syn::Type> = m.args.iter().map(|a| &a.ty).collect();
+    let name_str = name.to_string();
+    let generic = !m.generics.is_empty();
+
+    let plan_ts = plan_tokens(plan);
+
+    // Deferred checks.
+    let (free, inline): (Vec<&Deferred>, Vec<&Deferred>) = ck.deferred.iter().partition(|d| !(generic && d.generic));
+    let free_asserts = free.iter().map(|d| {
+        let a = deferred_assert(d);
+        quote_spanned!(d.span=> const _: () = { #a };)
+    });
+    let inline_asserts: Vec<TokenStream> = inline.iter().map(|d| deferred_assert(d)).collect();
+    let (checks_item, checks_use) = if generic {
+        (
+            quote!(
+                #[doc(hidden)]
+                const __NETDSL_CHECKS: () = { #(#inline_asserts)* };
+            ),
+            quote!(let () = Self::__NETDSL_CHECKS;),
+        )
+    } else {
+        (quote!(), quote!())
+    };
+
+    // Block consts.
+    let assoc_consts = m.consts.iter().map(|c| {
+        let (n, v) = (&c.name, c.size.tokens());
+        let doc = format!("`const {} = {}` of the network block.", c.name, c.size.text());
+        quote!(#[doc = #doc] #[allow(non_upper_case_globals)] pub const #n: usize = #v;)
+    });
+    let local_consts = m.consts.iter().filter(|c| !c.size.is_generic()).map(|c| {
+        let (n, v) = (&c.name, c.size.tokens());
+        quote!(#[allow(non_upper_case_globals, dead_code)] const #n: usize = #v;)
+    });
+
+    // States: the constructor arguments that stages borrow, in argument order.
+    let mut states = Vec::new();
+    for (k, a) in m.args.iter().enumerate() {
+        let n = &a.name;
+        let s = n.to_string();
+        if m.state_args[k] {
+            states.push(quote!(__net.add_state(#s, #n);));
+        }
+    }
+    let items = m.items.iter().map(|it| {
+        let n = it.name.to_string();
+        match &it.kind {
+            ItemKind::Ensemble(e) => {
+                let spec = ensemble(e);
+                quote!(__net.add_ensemble(#n, #spec);)
+            }
+            ItemKind::Node(nd) => {
+                let out = node_output(m, nd, &it.name);
+                let (si, so) = (nd.size_in.tokens(), nd.size_out.tokens());
+                quote!(__net.add_node(#n, #si, #so, #out);)
+            }
+        }
+    });
+    let conns = m.conns.iter().zip(&ck.conns).map(|(c, s)| {
+        let spec = connection(c, s);
+        quote!(__net.connect(#spec);)
+    });
+    let probes = m.probes.iter().map(|pr| {
+        let n = pr.name.to_string();
+        let spec = probe(pr);
+        quote!(__net.probe(#n, #spec);)
+    });
+    let helpers = helpers();
+    let plan_doc = "The static step plan, computed at compile time (its `Display` is the plan text).";
+    let ctor_doc = format!("A `{name_str}` network owning its state values.");
+
+    quote! {
+        #(#attrs)*
+        #vis struct #name #gparams {
+            #(#arg_names: #arg_tys,)*
+        }
+
+        #(#free_asserts)*
+
+        impl #gparams #name #gargs {
+            #[doc = #plan_doc]
+            pub const PLAN: #p::plan::Plan = #plan_ts;
+            #(#assoc_consts)*
+            #checks_item
+
+            #[doc = #ctor_doc]
+            #[allow(clippy::new_without_default)]
+            pub fn new(#(#arg_names: #arg_tys),*) -> Self {
+                #checks_use
+                Self { #(#arg_names),* }
+            }
+
+            /// The network description for the runtime, carrying the compile-time plan.
+            #[allow(unused_variables, unused_mut, clippy::all)]
+            pub fn network(self) -> #p::network::Network {
+                #checks_use
+                #helpers
+                #(#local_consts)*
+                let Self { #(#arg_names),* } = self;
+                let mut __net = #p::network::Network::new(#name_str);
+                #(#states)*
+                #(#items)*
+                #(#conns)*
+                #(#probes)*
+                __net.static_plan = ::core::option::Option::Some(Self::PLAN);
+                __net
+            }
+
+            /// Build a simulator with time step `dt` (seconds).
+            pub fn build(self, dt: f64) -> ::core::result::Result<#p::sim::Simulator, #p::error::BuildError> {
+                #p::sim::Simulator::new(self.network(), dt)
+            }
+        }
+    }
+}
+
+/// The network type with the same API and no content, emitted next to errors so code that uses
+/// the network does not fail with secondary errors.
+pub fn emit_stub(net: &NetworkInput) -> TokenStream {
+    let p = rt();
+    let name = &net.name;
+    let vis = &net.vis;
+    let attrs = &net.attrs;
+    let (gparams, gargs) = generics(&net.generics);
+    let arg_names: Vec<&Ident> = net.args.iter().map(|a| &a.name).collect();
+    let arg_tys: Vec<&syn::Type> = net.args.iter().map(|a| &a.ty).collect();
+    let name_str = name.to_string();
+    quote! {
+        #(#attrs)*
+        #vis struct #name #gparams {
+            #(#arg_names: #arg_tys,)*
+        }
+        #[allow(dead_code, unused_variables, clippy::all)]
+        impl #gparams #name #gargs {
+            pub const PLAN: #p::plan::Plan = #p::plan::Plan {
+                name: #p::Cow::Borrowed(#name_str),
+                signals: #p::Cow::Borrowed(&[]),
+                ops: #p::Cow::Borrowed(&[]),
+            };
+            pub fn new(#(#arg_names: #arg_tys),*) -> Self {
+                Self { #(#arg_names),* }
+            }
+            pub fn network(self) -> #p::network::Network {
+                #p::network::Network::new(#name_str)
+            }
+            pub fn build(self, dt: f64) -> ::core::result::Result<#p::sim::Simulator, #p::error::BuildError> {
+                #p::sim::Simulator::new(self.network(), dt)
+            }
+        }
+    }
+}

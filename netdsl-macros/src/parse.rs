@@ -1,0 +1,737 @@
+//! Phase 1: tokens to syntax (`*Input` types). Statements are split at top-level `;` and parsed
+//! one by one, so every syntax error of a block is reported, not only the first.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, LitInt, Token, Type, Visibility};
+
+/// Everything between `network! {` and `}`: one or more networks.
+pub struct FileInput {
+    pub networks: Vec<NetworkInput>,
+}
+
+/// `#[doc] vis Name<const N: usize>(arg: Ty, ..) { stmts }`.
+pub struct NetworkInput {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub generics: Vec<GenericInput>,
+    pub args: Vec<ArgInput>,
+    pub stmts: Vec<StmtInput>,
+    /// Syntax errors of single statements (the rest of the block still parsed).
+    pub errors: Vec<syn::Error>,
+    pub body_span: Span,
+}
+
+/// `const N: usize`.
+pub struct GenericInput {
+    pub name: Ident,
+    pub ty: Type,
+}
+
+/// `exc: Memristors`.
+pub struct ArgInput {
+    pub name: Ident,
+    pub ty: Type,
+}
+
+/// A size expression, kept with its tokens for spans and its text for messages.
+#[derive(Clone)]
+pub struct SizeInput {
+    pub kind: SizeKind,
+    pub tokens: TokenStream,
+}
+
+#[derive(Clone)]
+pub enum SizeKind {
+    Lit(LitInt),
+    /// `N`, `crate::N_PRE`.
+    Path(syn::Path),
+    /// `post.n`, `err.d`, `x.size_in`.
+    Field { base: Ident, field: Ident },
+    Binary {
+        lhs: Box<SizeInput>,
+        op: BinOp,
+        rhs: Box<SizeInput>,
+    },
+    Paren(Box<SizeInput>),
+    /// `{ any const expression }`.
+    Block(TokenStream),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl BinOp {
+    pub fn text(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+        }
+    }
+}
+
+impl SizeInput {
+    /// The source text, formatted like Rust (`post.n + 2`).
+    pub fn text(&self) -> String {
+        match &self.kind {
+            SizeKind::Lit(l) => l.to_string(),
+            SizeKind::Path(p) => path_text(p),
+            SizeKind::Field { base, field } => format!("{base}.{field}"),
+            SizeKind::Binary { lhs, op, rhs } => {
+                format!("{} {} {}", lhs.text(), op.text(), rhs.text())
+            }
+            SizeKind::Paren(inner) => format!("({})", inner.text()),
+            SizeKind::Block(ts) => format!("{{ {ts} }}"),
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        first_span(&self.tokens)
+    }
+}
+
+pub fn path_text(p: &syn::Path) -> String {
+    let mut s = String::new();
+    if p.leading_colon.is_some() {
+        s.push_str("::");
+    }
+    for (i, seg) in p.segments.iter().enumerate() {
+        if i > 0 {
+            s.push_str("::");
+        }
+        s.push_str(&seg.ident.to_string());
+    }
+    s
+}
+
+pub fn first_span(ts: &TokenStream) -> Span {
+    ts.clone()
+        .into_iter()
+        .next()
+        .map(|t| t.span())
+        .unwrap_or_else(Span::call_site)
+}
+
+/// `[i]`, `[i..j]`, `[..j]`, `[i..]`.
+#[derive(Clone)]
+pub struct SliceInput {
+    pub lo: Option<SizeInput>,
+    pub hi: Option<SizeInput>,
+    /// `false` for a single index `[i]`.
+    pub range: bool,
+    /// The tokens inside the brackets.
+    pub inner: TokenStream,
+    pub tokens: TokenStream,
+}
+
+impl SliceInput {
+    pub fn text(&self) -> String {
+        if !self.range {
+            return self.lo.as_ref().map(|s| s.text()).unwrap_or_default();
+        }
+        let lo = self.lo.as_ref().map(|s| s.text()).unwrap_or_default();
+        let hi = self.hi.as_ref().map(|s| s.text()).unwrap_or_default();
+        format!("{lo}..{hi}")
+    }
+}
+
+/// One end of a connection: `pre`, `pre.neurons`, `learn.learning`, `pulse_plus[..post.n]`.
+#[derive(Clone)]
+pub struct EndInput {
+    pub name: Ident,
+    /// `neurons` or `learning` (or a mistake, reported by the model).
+    pub port: Option<Ident>,
+    pub slice: Option<SliceInput>,
+    pub tokens: TokenStream,
+}
+
+impl EndInput {
+    /// `name.port[slice]`, as written.
+    pub fn label(&self) -> String {
+        match &self.slice {
+            Some(s) => format!("{}[{}]", self.text(), s.text()),
+            None => self.text(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut s = self.name.to_string();
+        if let Some(p) = &self.port {
+            s.push('.');
+            s.push_str(&p.to_string());
+        }
+        s
+    }
+}
+
+/// `key = value`.
+pub struct ParamInput {
+    pub key: Ident,
+    pub value: Expr,
+}
+
+pub enum StmtInput {
+    Const {
+        name: Ident,
+        size: SizeInput,
+    },
+    Node {
+        name: Ident,
+        size_in: Option<SizeInput>,
+        size_out: SizeInput,
+        output: Option<NodeOutputInput>,
+        params: Vec<ParamInput>,
+    },
+    Ensemble {
+        name: Ident,
+        n: SizeInput,
+        d: SizeInput,
+        params: Vec<ParamInput>,
+    },
+    Conn {
+        name: Option<Ident>,
+        pre: EndInput,
+        post: EndInput,
+        arrow: Token![->],
+        params: Vec<ParamInput>,
+        tokens: TokenStream,
+    },
+    Probe {
+        name: Ident,
+        target: Ident,
+        attrs: Vec<Ident>,
+        target_tokens: TokenStream,
+        params: Vec<ParamInput>,
+    },
+}
+
+pub enum NodeOutputInput {
+    /// `process EXPR`.
+    Process(Expr),
+    /// Anything else: closure, `None`, `state.method`, a constant.
+    Expr(Expr),
+}
+
+mod kw {
+    syn::custom_keyword!(node);
+    syn::custom_keyword!(ensemble);
+    syn::custom_keyword!(conn);
+    syn::custom_keyword!(probe);
+    syn::custom_keyword!(process);
+    syn::custom_keyword!(neurons);
+}
+
+/// Tokens between two cursors of one stream.
+fn tokens_between(begin: syn::buffer::Cursor, end: syn::buffer::Cursor) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut c = begin;
+    while c != end {
+        match c.token_tree() {
+            Some((tt, next)) => {
+                out.extend([tt]);
+                c = next;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+pub fn parse_file(ts: TokenStream) -> syn::Result<FileInput> {
+    let parser = |input: ParseStream| {
+        let mut networks = Vec::new();
+        while !input.is_empty() {
+            networks.push(parse_network(input)?);
+        }
+        if networks.is_empty() {
+            return Err(input.error(
+                "expected a network: `pub Name(arg: Type, ..) { ensemble a: 100 neurons, 1 dims; .. }`",
+            ));
+        }
+        Ok(FileInput { networks })
+    };
+    parser.parse2(ts)
+}
+
+fn parse_network(input: ParseStream) -> syn::Result<NetworkInput> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis: Visibility = input.parse()?;
+    if !input.peek(Ident) {
+        return Err(input.error("expected the network's name, e.g. `pub MyNet { .. }`"));
+    }
+    let name: Ident = input.parse()?;
+    let mut generics = Vec::new();
+    if input.peek(Token![<]) {
+        let g: syn::Generics = input.parse()?;
+        for p in g.params {
+            match p {
+                syn::GenericParam::Const(c) => generics.push(GenericInput {
+                    name: c.ident,
+                    ty: c.ty,
+                }),
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "a network can only be generic over const sizes, e.g. `<const N: usize>`",
+                    ))
+                }
+            }
+        }
+    }
+    let mut args = Vec::new();
+    if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let list = Punctuated::<(Ident, Type), Token![,]>::parse_terminated_with(&content, |s| {
+            let name: Ident = s.parse()?;
+            s.parse::<Token![:]>()?;
+            let ty: Type = s.parse()?;
+            Ok((name, ty))
+        })?;
+        args = list
+            .into_iter()
+            .map(|(name, ty)| ArgInput { name, ty })
+            .collect();
+    }
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error("expected `{` and the network's body"));
+    }
+    let group: proc_macro2::Group = match input.parse::<TokenTree>()? {
+        TokenTree::Group(g) => g,
+        other => return Err(syn::Error::new(other.span(), "expected `{`")),
+    };
+    let mut stmts = Vec::new();
+    let mut errors = Vec::new();
+    for chunk in split_statements(group.stream()) {
+        match parse_stmt.parse2(chunk) {
+            Ok(s) => stmts.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    Ok(NetworkInput {
+        attrs,
+        vis,
+        name,
+        generics,
+        args,
+        stmts,
+        errors,
+        body_span: group.span(),
+    })
+}
+
+/// Split a body at top-level `;` (groups keep their inner `;`). Empty statements are dropped.
+pub fn split_statements(ts: TokenStream) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let mut cur = TokenStream::new();
+    for tt in ts {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ';' => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.extend([tt]),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
+    if input.peek(Token![const]) {
+        input.parse::<Token![const]>()?;
+        let name: Ident = input.parse()?;
+        if input.peek(Token![:]) {
+            input.parse::<Token![:]>()?;
+            let _ty: Type = input.parse()?;
+        }
+        input.parse::<Token![=]>()?;
+        let size = parse_size(input)?;
+        expect_end(input, "after a const's value")?;
+        return Ok(StmtInput::Const { name, size });
+    }
+    if input.peek(kw::node) && input.peek2(Ident) {
+        input.parse::<kw::node>()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let first = parse_size(input)?;
+        let (size_in, size_out) = if input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            (Some(first), parse_size(input)?)
+        } else {
+            (None, first)
+        };
+        let mut output = None;
+        if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            if input.peek(kw::process) && !input.peek2(Token![,]) && !input.peek2(Token![.]) {
+                input.parse::<kw::process>()?;
+                output = Some(NodeOutputInput::Process(input.parse()?));
+            } else {
+                output = Some(NodeOutputInput::Expr(input.parse()?));
+            }
+        }
+        let params = parse_params(input)?;
+        return Ok(StmtInput::Node {
+            name,
+            size_in,
+            size_out,
+            output,
+            params,
+        });
+    }
+    if input.peek(kw::ensemble) && input.peek2(Ident) {
+        input.parse::<kw::ensemble>()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let n = parse_size(input)?;
+        let w: Ident = input
+            .call(Ident::parse_any)
+            .map_err(|e| syn::Error::new(e.span(), "expected `neurons` after the neuron count, e.g. `ensemble a: 100 neurons, 1 dims`"))?;
+        if w != "neurons" {
+            return Err(syn::Error::new(
+                w.span(),
+                format!("expected `neurons` after the neuron count, found `{w}`"),
+            ));
+        }
+        input.parse::<Token![,]>().map_err(|e| {
+            syn::Error::new(e.span(), "expected `, D dims` after the neuron count")
+        })?;
+        let d = parse_size(input)?;
+        let w: Ident = input
+            .call(Ident::parse_any)
+            .map_err(|e| syn::Error::new(e.span(), "expected `dims` after the dimension count"))?;
+        if !matches!(w.to_string().as_str(), "dims" | "dim" | "dimensions") {
+            return Err(syn::Error::new(
+                w.span(),
+                format!("expected `dims` after the dimension count, found `{w}`"),
+            ));
+        }
+        let params = parse_params(input)?;
+        return Ok(StmtInput::Ensemble { name, n, d, params });
+    }
+    if input.peek(kw::probe) && input.peek2(Ident) {
+        input.parse::<kw::probe>()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let begin = input.cursor();
+        let target: Ident = input.parse()?;
+        let mut attrs = Vec::new();
+        while input.peek(Token![.]) && !input.peek(Token![..]) {
+            input.parse::<Token![.]>()?;
+            attrs.push(input.call(Ident::parse_any)?);
+        }
+        let target_tokens = tokens_between(begin, input.cursor());
+        let params = parse_params(input)?;
+        return Ok(StmtInput::Probe {
+            name,
+            target,
+            attrs,
+            target_tokens,
+            params,
+        });
+    }
+    // A connection, optionally named: `conn learn: pre -> post, ..`.
+    let begin = input.cursor();
+    let mut name = None;
+    if input.peek(kw::conn) && input.peek2(Ident) {
+        input.parse::<kw::conn>()?;
+        name = Some(input.parse::<Ident>()?);
+        input.parse::<Token![:]>()?;
+    }
+    if !input.peek(Ident) {
+        return Err(input.error(
+            "expected a statement: `const`, `node`, `ensemble`, `probe`, or a connection `a -> b`",
+        ));
+    }
+    let pre = parse_end(input)?;
+    if !input.peek(Token![->]) {
+        return Err(input.error(format!(
+            "expected `->` after `{}` (a connection `a -> b`), or a statement keyword (`const`, `node`, `ensemble`, `conn`, `probe`)",
+            pre.text()
+        )));
+    }
+    let arrow: Token![->] = input.parse()?;
+    let post = parse_end(input)?;
+    let tokens = tokens_between(begin, input.cursor());
+    let params = parse_params(input)?;
+    Ok(StmtInput::Conn {
+        name,
+        pre,
+        post,
+        arrow,
+        params,
+        tokens,
+    })
+}
+
+fn expect_end(input: ParseStream, what: &str) -> syn::Result<()> {
+    if input.is_empty() {
+        Ok(())
+    } else {
+        Err(input.error(format!("unexpected tokens {what}; expected `;`")))
+    }
+}
+
+fn parse_params(input: ParseStream) -> syn::Result<Vec<ParamInput>> {
+    let mut params = Vec::new();
+    while !input.is_empty() {
+        if !input.peek(Token![,]) {
+            return Err(input.error("expected `,` and a parameter `name = value`, or `;`"));
+        }
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.call(Ident::parse_any)?;
+        if !input.peek(Token![=]) || input.peek(Token![==]) {
+            return Err(input.error(format!("expected `=` after `{key}`")));
+        }
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        params.push(ParamInput { key, value });
+    }
+    Ok(params)
+}
+
+fn parse_end(input: ParseStream) -> syn::Result<EndInput> {
+    let begin = input.cursor();
+    let name: Ident = input.parse()?;
+    let mut port = None;
+    if input.peek(Token![.]) && !input.peek(Token![..]) {
+        input.parse::<Token![.]>()?;
+        port = Some(input.call(Ident::parse_any)?);
+    }
+    let mut slice = None;
+    if input.peek(syn::token::Bracket) {
+        slice = Some(parse_slice(input)?);
+    }
+    let tokens = tokens_between(begin, input.cursor());
+    Ok(EndInput {
+        name,
+        port,
+        slice,
+        tokens,
+    })
+}
+
+fn parse_slice(input: ParseStream) -> syn::Result<SliceInput> {
+    let begin = input.cursor();
+    let content;
+    syn::bracketed!(content in input);
+    let tokens = tokens_between(begin, input.cursor());
+    let inner: TokenStream = content.fork().parse()?;
+    if content.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &tokens,
+            "empty slice: write an index `[i]` or a range `[i..j]`, `[..j]`, `[i..]`",
+        ));
+    }
+    let mut lo = None;
+    let mut hi = None;
+    let range;
+    if content.peek(Token![..]) {
+        range = true;
+    } else {
+        lo = Some(parse_size(&content)?);
+        range = content.peek(Token![..]);
+    }
+    if range {
+        if content.peek(Token![..=]) {
+            return Err(content.error("use an exclusive range `i..j` (`..=` is not supported)"));
+        }
+        content.parse::<Token![..]>()?;
+        if !content.is_empty() {
+            hi = Some(parse_size(&content)?);
+        }
+    }
+    if !content.is_empty() {
+        return Err(content.error("unexpected tokens in slice; expected `i`, `i..j`, `..j` or `i..`"));
+    }
+    Ok(SliceInput {
+        lo,
+        hi,
+        range,
+        inner,
+        tokens,
+    })
+}
+
+/// `sum := product (('+' | '-') product)*`.
+pub fn parse_size(input: ParseStream) -> syn::Result<SizeInput> {
+    let begin = input.cursor();
+    let mut lhs = parse_product(input)?;
+    loop {
+        let op = if input.peek(Token![->]) || input.peek(Token![-=]) || input.peek(Token![+=]) {
+            break;
+        } else if input.peek(Token![+]) {
+            input.parse::<Token![+]>()?;
+            BinOp::Add
+        } else if input.peek(Token![-]) {
+            input.parse::<Token![-]>()?;
+            BinOp::Sub
+        } else {
+            break;
+        };
+        let rhs = parse_product(input)?;
+        lhs = SizeInput {
+            kind: SizeKind::Binary {
+                lhs: Box::new(lhs),
+                op,
+                rhs: Box::new(rhs),
+            },
+            tokens: tokens_between(begin, input.cursor()),
+        };
+    }
+    Ok(lhs)
+}
+
+fn parse_product(input: ParseStream) -> syn::Result<SizeInput> {
+    let begin = input.cursor();
+    let mut lhs = parse_atom(input)?;
+    while input.peek(Token![*]) && !input.peek(Token![*=]) {
+        input.parse::<Token![*]>()?;
+        let rhs = parse_atom(input)?;
+        lhs = SizeInput {
+            kind: SizeKind::Binary {
+                lhs: Box::new(lhs),
+                op: BinOp::Mul,
+                rhs: Box::new(rhs),
+            },
+            tokens: tokens_between(begin, input.cursor()),
+        };
+    }
+    Ok(lhs)
+}
+
+fn parse_atom(input: ParseStream) -> syn::Result<SizeInput> {
+    let begin = input.cursor();
+    let kind = if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        if !lit.suffix().is_empty() && lit.suffix() != "usize" {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("sizes are `usize`; remove the suffix `{}`", lit.suffix()),
+            ));
+        }
+        SizeKind::Lit(lit)
+    } else if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let inner = parse_size(&content)?;
+        if !content.is_empty() {
+            return Err(content.error("unexpected tokens in a size; expected `)`"));
+        }
+        SizeKind::Paren(Box::new(inner))
+    } else if input.peek(syn::token::Brace) {
+        match input.parse::<TokenTree>()? {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                if g.stream().is_empty() {
+                    return Err(syn::Error::new(g.span(), "empty size block"));
+                }
+                SizeKind::Block(g.stream())
+            }
+            other => return Err(syn::Error::new(other.span(), "expected a size")),
+        }
+    } else if input.peek(Ident::peek_any) || input.peek(Token![::]) {
+        let path = input.call(syn::Path::parse_mod_style)?;
+        if input.peek(Token![.]) && !input.peek(Token![..]) {
+            let base = match path.get_ident() {
+                Some(id) => id.clone(),
+                None => {
+                    return Err(syn::Error::new_spanned(
+                        &path,
+                        "only a plain item name can have a size field (`x.n`, `x.d`)",
+                    ))
+                }
+            };
+            input.parse::<Token![.]>()?;
+            let field: Ident = input.call(Ident::parse_any)?;
+            SizeKind::Field { base, field }
+        } else {
+            SizeKind::Path(path)
+        }
+    } else if input.peek(syn::LitFloat) {
+        let lit: syn::LitFloat = input.parse()?;
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("sizes are whole numbers, found `{lit}`"),
+        ));
+    } else {
+        return Err(input.error(
+            "expected a size: an integer, a `const`, `x.n`, `x.d`, `x.size_in`, `x.size_out`, or a path like `crate::N`",
+        ));
+    };
+    Ok(SizeInput {
+        kind,
+        tokens: tokens_between(begin, input.cursor()),
+    })
+}
+
+/// The span covering an expression (for messages).
+pub fn expr_tokens(e: &Expr) -> TokenStream {
+    e.to_token_stream()
+}
+
+#[allow(dead_code)]
+pub fn expr_span(e: &Expr) -> Span {
+    e.span()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn parses_the_forum_network() {
+        let f = parse_file(crate::tests::forum_tokens()).unwrap();
+        assert_eq!(f.networks.len(), 1);
+        let n = &f.networks[0];
+        assert!(n.errors.is_empty(), "{:?}", n.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+        assert_eq!(n.name, "MemristorNet");
+        assert_eq!(n.args.len(), 2);
+        assert_eq!(n.stmts.len(), 22);
+    }
+
+    #[test]
+    fn size_text_round_trips() {
+        let s = parse_size.parse2(quote!(post.n + err.d * (2 - crate::K))).unwrap();
+        assert_eq!(s.text(), "post.n + err.d * (2 - crate::K)");
+    }
+
+    #[test]
+    fn slices_of_every_form() {
+        for (ts, text, range) in [
+            (quote!(a[3]), "3", false),
+            (quote!(a[1..2]), "1..2", true),
+            (quote!(a[..post.n]), "..post.n", true),
+            (quote!(a[post.n..]), "post.n..", true),
+        ] {
+            let e = parse_end.parse2(ts).unwrap();
+            let s = e.slice.unwrap();
+            assert_eq!(s.text(), text);
+            assert_eq!(s.range, range);
+        }
+    }
+
+    #[test]
+    fn every_bad_statement_is_reported() {
+        let f = parse_file(quote!(Net { ensemble a: 10 neuron, 1 dims; node b: 1 -> ; ensemble c: 1 neurons, 1 dims; })).unwrap();
+        assert_eq!(f.networks[0].errors.len(), 2);
+        assert_eq!(f.networks[0].stmts.len(), 1);
+    }
+}
