@@ -1,0 +1,167 @@
+//! Drawings: the DOT of every fixture network (the forum network among them), rendered by the
+//! real Graphviz `dot`, has every connection exactly once, between the right boxes, with its
+//! labels. Skips with a message when `dot` is not installed (CI installs it).
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{build, fixture};
+use netdsl_core::sim::Simulator;
+
+/// (edge title, text labels) of every `<g class="edge">` of an SVG made by `dot`.
+fn rendered_edges(svg: &str) -> Vec<(String, Vec<String>)> {
+    let unescape = |s: &str| {
+        s.replace("&#45;", "-")
+            .replace("&gt;", ">")
+            .replace("&lt;", "<")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&#160;", " ")
+    };
+    let mut out = Vec::new();
+    for chunk in svg.split("<g id=\"").skip(1) {
+        let tag_end = chunk.find('>').expect("tag");
+        if !chunk[..tag_end].contains("class=\"edge\"") {
+            continue;
+        }
+        let body = &chunk[tag_end + 1..];
+        let body = &body[..body.find("</g>").unwrap_or(body.len())];
+        let title = body
+            .find("<title>")
+            .map(|i| {
+                let t = &body[i + 7..];
+                unescape(&t[..t.find("</title>").expect("title end")])
+            })
+            .unwrap_or_default();
+        let texts = body
+            .split("<text")
+            .skip(1)
+            .map(|t| {
+                let t = &t[t.find('>').expect("text tag") + 1..];
+                unescape(&t[..t.find("</text>").expect("text end")])
+            })
+            .collect();
+        out.push((title, texts));
+    }
+    out
+}
+
+fn render(dot: &str) -> Option<String> {
+    let mut child = match Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!("note: Graphviz `dot` is not installed; rendering check skipped");
+            return None;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(dot.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("dot");
+    assert!(
+        out.status.success(),
+        "dot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).expect("utf8"))
+}
+
+/// The node name a rendered edge end must have for a connection end of a fixture.
+fn box_name(end: &str, fx: &serde_json::Value) -> String {
+    let is_node = fx["network"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .any(|n| n["name"] == end);
+    if let Some(base) = end.strip_suffix(".learning_rule") {
+        format!("{base}.learning")
+    } else if is_node || end.ends_with(".neurons") {
+        end.to_string()
+    } else {
+        end.to_string()
+    }
+}
+
+#[test]
+fn every_fixture_network_draws_each_connection_once_between_the_right_boxes() {
+    for name in [
+        "s04_circular",
+        "s12_comm_channel",
+        "s13_pes",
+        "s16_direct",
+        "s20_comm_channel_50",
+        "s22_forum_network",
+    ] {
+        let fx = fixture(name);
+        let sim = Simulator::new(build(&fx), 0.001).expect("build");
+        let dot = sim.to_dot();
+        let Some(svg) = render(&dot) else { return };
+        let edges = rendered_edges(&svg);
+        let conns = fx["network"]["connections"]
+            .as_array()
+            .expect("connections");
+        for c in conns {
+            let cname = c["name"].as_str().expect("name");
+            let pre = box_name(c["pre"].as_str().expect("pre"), &fx);
+            let post = box_name(c["post"].as_str().expect("post"), &fx);
+            let found: Vec<_> = edges
+                .iter()
+                .filter(|(_, texts)| texts.iter().any(|t| t.contains(cname)))
+                .collect();
+            assert_eq!(
+                found.len(),
+                1,
+                "{name}: connection `{cname}` drawn {} times\n{dot}",
+                found.len()
+            );
+            let (title, texts) = found[0];
+            let (from, to) = title.split_once("->").expect("edge title a->b");
+            let strip = |s: &str| {
+                s.split(':')
+                    .next()
+                    .unwrap_or(s)
+                    .trim_matches('"')
+                    .to_string()
+            };
+            assert_eq!(strip(from), pre, "{name}: `{cname}` starts at {from}");
+            assert_eq!(strip(to), post, "{name}: `{cname}` ends at {to}");
+            let syn = match &c["synapse"] {
+                serde_json::Value::Null => "None".to_string(),
+                s => format!(
+                    "{}({})",
+                    s["type"].as_str().expect("type"),
+                    s["tau"].as_f64().expect("tau")
+                ),
+            };
+            let label = texts.join(" ");
+            assert!(
+                label.contains(&syn),
+                "{name}: `{cname}` label `{label}` lacks synapse {syn}"
+            );
+            if let Some(sl) = c["post_slice"].as_array() {
+                let want = format!("{}..{}", sl[0], sl[1]);
+                assert!(
+                    label.contains(&want),
+                    "{name}: `{cname}` label `{label}` lacks slice {want}"
+                );
+            }
+        }
+        // Only connections are edges (plus the dotted learning-rule hints, classed apart).
+        let real = edges.iter().filter(|(t, _)| !t.contains("adjusts")).count();
+        assert!(
+            real >= conns.len(),
+            "{name}: {real} edges for {} connections",
+            conns.len()
+        );
+    }
+}
