@@ -518,9 +518,10 @@ pub struct MemristorArray<M: DeviceModel> {
 }
 
 impl<M: DeviceModel> MemristorArray<M> {
-    /// Builds the array: per-device parameters for all `R⁺` devices then all `R⁻` devices
-    /// (one [`DeviceModel::sample_params`] call each), then the initial resistance of every
-    /// `R⁺` device, then of every `R⁻` device, all from `rng`.
+    /// Builds the array: one parameter set per synapse (one [`DeviceModel::sample_params`]
+    /// call), shared by the `R⁺` and `R⁻` devices of its pair as in the reference
+    /// implementation (its `r_min`, `r_max` and exponent arrays are `n_post × n_pre`), then the
+    /// initial resistance of every `R⁺` device, then of every `R⁻` device, all from `rng`.
     ///
     /// With [`Variability::NONE`] every device starts at the model's nominal initial resistance
     /// and all weights are exactly 0.
@@ -535,9 +536,8 @@ impl<M: DeviceModel> MemristorArray<M> {
         let n = n_post * n_pre;
         let nominal = model.nominal();
         let mut p_pos = vec![nominal; n];
-        let mut p_neg = vec![nominal; n];
         model.sample_params(&variability, rng, &mut p_pos);
-        model.sample_params(&variability, rng, &mut p_neg);
+        let p_neg = p_pos.clone();
         let r_pos: Vec<f64> = p_pos
             .iter()
             .map(|p| model.initial_resistance(p, &variability, rng))
