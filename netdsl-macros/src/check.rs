@@ -32,8 +32,6 @@ pub struct ConnSizes {
     pub transform: netdsl_plan::TransformKind,
     pub weight_solver: bool,
     pub synapse: bool,
-    /// The source is a decoded ensemble (decoders are solved).
-    pub decoded: bool,
 }
 
 pub struct Checked {
@@ -59,7 +57,14 @@ impl<'m> Checker<'m> {
         self.errors.push(syn::Error::new_spanned(tokens, msg));
     }
 
-    fn defer(&mut self, tokens: &TokenStream, cond: TokenStream, guards: Vec<TokenStream>, generic: bool, msg: String) {
+    fn defer(
+        &mut self,
+        tokens: &TokenStream,
+        cond: TokenStream,
+        guards: Vec<TokenStream>,
+        generic: bool,
+        msg: String,
+    ) {
         let mut all = TokenStream::new();
         for g in guards {
             all.extend(quote!((#g) &&));
@@ -74,7 +79,13 @@ impl<'m> Checker<'m> {
     }
 
     /// `a == b`, now or deferred. `msg(a, b)` words the failure.
-    fn expect_eq(&mut self, tokens: &TokenStream, a: &Size, b: &Size, msg: impl Fn(String, String) -> String) -> bool {
+    fn expect_eq(
+        &mut self,
+        tokens: &TokenStream,
+        a: &Size,
+        b: &Size,
+        msg: impl Fn(String, String) -> String,
+    ) -> bool {
         match (a.value(), b.value()) {
             (Some(x), Some(y)) => {
                 if x != y {
@@ -91,7 +102,13 @@ impl<'m> Checker<'m> {
                 let mut guards = a.guards();
                 guards.extend(b.guards());
                 let generic = a.is_generic() || b.is_generic();
-                self.defer(tokens, quote!(#at == #bt), guards, generic, msg(a.show(), b.show()));
+                self.defer(
+                    tokens,
+                    quote!(#at == #bt),
+                    guards,
+                    generic,
+                    msg(a.show(), b.show()),
+                );
                 true
             }
         }
@@ -102,7 +119,12 @@ impl<'m> Checker<'m> {
     }
 
     /// The full size of an end and how to name it: (size, "`pre` has 2 dimensions").
-    fn end_size(&self, t: Target, sizes: &[Option<ConnSizes>], is_post: bool) -> Option<(Size, &'static str)> {
+    fn end_size(
+        &self,
+        t: Target,
+        sizes: &[Option<ConnSizes>],
+        is_post: bool,
+    ) -> Option<(Size, &'static str)> {
         match t {
             Target::Item { item, port } => match (&self.item(item).kind, port) {
                 (ItemKind::Ensemble(e), Port::Value) => Some((e.d.clone(), "dimensions")),
@@ -124,7 +146,12 @@ impl<'m> Checker<'m> {
     }
 
     /// Check a slice against the full size; returns the slice and the sliced length.
-    fn slice(&mut self, end: &End, full: &Size, what: &str) -> Option<(Option<(Size, Size)>, Size)> {
+    fn slice(
+        &mut self,
+        end: &End,
+        full: &Size,
+        what: &str,
+    ) -> Option<(Option<(Size, Size)>, Size)> {
         let Some(s) = &end.slice else {
             return Some((None, full.clone()));
         };
@@ -148,10 +175,16 @@ impl<'m> Checker<'m> {
                         }
                     }
                 } else if h < l {
-                    self.err(toks, format!("slice `{text}` is reversed: it starts at {l} and ends at {h}"));
+                    self.err(
+                        toks,
+                        format!("slice `{text}` is reversed: it starts at {l} and ends at {h}"),
+                    );
                     return None;
                 } else if h == l {
-                    self.err(toks, format!("slice `{text}` is empty: it starts and ends at {l}"));
+                    self.err(
+                        toks,
+                        format!("slice `{text}` is empty: it starts and ends at {l}"),
+                    );
                     return None;
                 } else if let Some(f) = f {
                     if h > f {
@@ -162,7 +195,13 @@ impl<'m> Checker<'m> {
                 if f.is_none() {
                     let (ht, ft) = (hi.tokens(), full.tokens());
                     let g = full.is_generic();
-                    self.defer(toks, quote!(#ht <= #ft), full.guards(), g, format!("slice `{text}` ends at {h} but {full_desc}, which is smaller"));
+                    self.defer(
+                        toks,
+                        quote!(#ht <= #ft),
+                        full.guards(),
+                        g,
+                        format!("slice `{text}` ends at {h} but {full_desc}, which is smaller"),
+                    );
                 }
             }
             _ => {
@@ -171,7 +210,16 @@ impl<'m> Checker<'m> {
                 guards.extend(hi.guards());
                 guards.extend(full.guards());
                 let g = lo.is_generic() || hi.is_generic() || full.is_generic();
-                self.defer(toks, quote!(#lt < #ht && #ht <= #ft), guards, g, format!("slice `{text}` must be a non-empty range within 0..{}: {full_desc}", full.text()));
+                self.defer(
+                    toks,
+                    quote!(#lt < #ht && #ht <= #ft),
+                    guards,
+                    g,
+                    format!(
+                        "slice `{text}` must be a non-empty range within 0..{}: {full_desc}",
+                        full.text()
+                    ),
+                );
             }
         }
         let len = Size::sub(&hi, &lo).unwrap_or(Size::Known(0));
@@ -181,11 +229,16 @@ impl<'m> Checker<'m> {
     fn conn(&mut self, c: &Conn, sizes: &[Option<ConnSizes>]) -> Option<ConnSizes> {
         let label = &c.label;
         let ct = &c.tokens;
-        let Target::Item { item: pre_item, port: pre_port } = c.pre.target else {
+        let Target::Item {
+            item: pre_item,
+            port: pre_port,
+        } = c.pre.target
+        else {
             return None;
         };
         let pre_kind = &self.item(pre_item).kind;
-        let pre_direct = matches!(pre_kind, ItemKind::Ensemble(e) if e.neuron.kind == NeuronKind::Direct);
+        let pre_direct =
+            matches!(pre_kind, ItemKind::Ensemble(e) if e.neuron.kind == NeuronKind::Direct);
         let pre_ens = matches!(pre_kind, ItemKind::Ensemble(_));
         let decoded = pre_ens && pre_port == Port::Value && !pre_direct;
         let pre_name = self.item(pre_item).name.to_string();
@@ -210,13 +263,23 @@ impl<'m> Checker<'m> {
         let src_text = c.pre.input.label();
         let src_desc = match &c.pre.slice {
             Some(_) => format!("`{}` gives {}", src_text, src_size.show()),
-            None => format!("`{}` has {}", c.pre.input.text(), plural(&src_size, pre_what.trim_end_matches('s'), pre_what)),
+            None => format!(
+                "`{}` has {}",
+                c.pre.input.text(),
+                plural(&src_size, pre_what.trim_end_matches('s'), pre_what)
+            ),
         };
 
         // Target.
         let post_is_learning = matches!(c.post.target, Target::Learning { .. });
         if let Target::Learning { conn } = c.post.target {
-            if self.m.conns.get(conn).map(|x| x.rule.is_none()).unwrap_or(true) {
+            if self
+                .m
+                .conns
+                .get(conn)
+                .map(|x| x.rule.is_none())
+                .unwrap_or(true)
+            {
                 let n = c.post.input.name.to_string();
                 self.err(&c.post.input.tokens, format!("connection `{n}` has no learning rule, so `{n}.learning` takes no error; give it `learning = PES` (or `mPES`)"));
                 return None;
@@ -236,7 +299,11 @@ impl<'m> Checker<'m> {
         let post_text = c.post.input.label();
         let post_desc = match &c.post.slice {
             Some(_) => format!("`{}` takes {}", post_text, post_size.show()),
-            None => format!("`{}` takes {} (its {post_what})", c.post.input.text(), post_size.show()),
+            None => format!(
+                "`{}` takes {} (its {post_what})",
+                c.post.input.text(),
+                post_size.show()
+            ),
         };
 
         let weight_solver = c.solver.as_ref().map(|s| s.weights).unwrap_or(false);
@@ -263,13 +330,23 @@ impl<'m> Checker<'m> {
                     }
                 }
                 RuleKind::Mpes => {
-                    let post_neurons = matches!(c.post.target, Target::Item { port: Port::Neurons, .. });
+                    let post_neurons = matches!(
+                        c.post.target,
+                        Target::Item {
+                            port: Port::Neurons,
+                            ..
+                        }
+                    );
                     if pre_port != Port::Neurons || !post_neurons {
                         self.err(ct, format!("mPES runs on memristive synapses between neurons: write `pre.neurons -> post.neurons`, not `{label}`"));
                         return None;
                     }
                     if c.function.is_some() {
-                        self.err(ct, "an mPES connection's weights are its devices: it takes no `function`".to_string());
+                        self.err(
+                            ct,
+                            "an mPES connection's weights are its devices: it takes no `function`"
+                                .to_string(),
+                        );
                         return None;
                     }
                 }
@@ -284,7 +361,11 @@ impl<'m> Checker<'m> {
                 self.err(&c.pre.input.tokens, format!("a `function` needs a decoded source, but `{}` is neuron activity; connect from `{pre_name}`", c.pre.input.text()));
                 return None;
             }
-            let fs = if f.identity { Some(x.clone()) } else { f.size_out.clone() };
+            let fs = if f.identity {
+                Some(x.clone())
+            } else {
+                f.size_out.clone()
+            };
             func_size = fs.clone();
             if let Some(fs) = fs {
                 x = fs;
@@ -306,9 +387,13 @@ impl<'m> Checker<'m> {
                     out_size = x.clone();
                 }
             }
-            (Some(Transform::Diagonal(v, _)), _) => {
+            (Some(Transform::Diagonal(v)), _) => {
                 let k = Size::Known(v.len());
-                let tt = c.transform_expr.as_ref().map(quote::ToTokens::to_token_stream).unwrap_or_default();
+                let tt = c
+                    .transform_expr
+                    .as_ref()
+                    .map(quote::ToTokens::to_token_stream)
+                    .unwrap_or_default();
                 if !implied_func {
                     let ok = self.expect_eq(&tt, &k, &x, |k, x| format!("transform vector has {k} entries but {src_desc}{fdesc}, which is {x}; a vector transform multiplies element by element"));
                     if !ok {
@@ -320,10 +405,14 @@ impl<'m> Checker<'m> {
                     func_size = Some(out_size.clone());
                 }
             }
-            (Some(Transform::Matrix(rows, _)), _) => {
+            (Some(Transform::Matrix(rows)), _) => {
                 let r = Size::Known(rows.len());
                 let cols = Size::Known(rows.first().map(|r| r.len()).unwrap_or(0));
-                let tt = c.transform_expr.as_ref().map(quote::ToTokens::to_token_stream).unwrap_or_default();
+                let tt = c
+                    .transform_expr
+                    .as_ref()
+                    .map(quote::ToTokens::to_token_stream)
+                    .unwrap_or_default();
                 if implied_func {
                     func_size = Some(cols.clone());
                 } else {
@@ -345,7 +434,7 @@ impl<'m> Checker<'m> {
         if weight_solver {
             // Solved into the post neurons: decoded sizes must match post dims (after slice).
             let tdesc = match &c.transform {
-                Some(Transform::Matrix(r, _)) => format!(" (after the {}-row transform)", r.len()),
+                Some(Transform::Matrix(r)) => format!(" (after the {}-row transform)", r.len()),
                 _ => String::new(),
             };
             let ok = self.expect_eq(ct, &x_after(&c.transform, &x), &post_size, |a, b| format!("size mismatch in `{label}`: {src_desc}{fdesc}, sending {a}{tdesc}, but {post_desc}; expected {b}"));
@@ -359,7 +448,7 @@ impl<'m> Checker<'m> {
             }
         } else {
             let tdesc = match &c.transform {
-                Some(Transform::Matrix(r, _)) => format!(" through the {}-row transform", r.len()),
+                Some(Transform::Matrix(r)) => format!(" through the {}-row transform", r.len()),
                 _ => String::new(),
             };
             let ok = self.expect_eq(ct, &out_size, &post_size, |a, b| {
@@ -376,7 +465,13 @@ impl<'m> Checker<'m> {
         }
 
         // Learning error size.
-        let post_neurons = matches!(c.post.target, Target::Item { port: Port::Neurons, .. }) || weight_solver;
+        let post_neurons = matches!(
+            c.post.target,
+            Target::Item {
+                port: Port::Neurons,
+                ..
+            }
+        ) || weight_solver;
         let error_size = if rule.is_some() {
             if post_neurons {
                 match c.post.target {
@@ -410,22 +505,40 @@ impl<'m> Checker<'m> {
             transform,
             weight_solver,
             synapse,
-            decoded,
         })
     }
 
     fn ensemble(&mut self, e: &Ensemble, name: &syn::Ident) {
         if e.n.value() == Some(0) {
-            self.err(&e.n_input.tokens, format!("ensemble `{name}` has 0 neurons; it needs at least 1"));
+            self.err(
+                &e.n_input.tokens,
+                format!("ensemble `{name}` has 0 neurons; it needs at least 1"),
+            );
         }
         if e.d.value() == Some(0) {
-            self.err(&e.d_input.tokens, format!("ensemble `{name}` has 0 dimensions; it needs at least 1"));
+            self.err(
+                &e.d_input.tokens,
+                format!("ensemble `{name}` has 0 dimensions; it needs at least 1"),
+            );
         }
         for (s, what) in [(&e.n, "neurons"), (&e.d, "dimensions")] {
             if s.value().is_none() {
                 let t = s.tokens();
-                let toks = if what == "neurons" { &e.n_input.tokens } else { &e.d_input.tokens };
-                self.defer(toks, quote!(#t > 0), s.guards(), s.is_generic(), format!("ensemble `{name}` must have at least 1 {what} (`{}`)", s.text()));
+                let toks = if what == "neurons" {
+                    &e.n_input.tokens
+                } else {
+                    &e.d_input.tokens
+                };
+                self.defer(
+                    toks,
+                    quote!(#t > 0),
+                    s.guards(),
+                    s.is_generic(),
+                    format!(
+                        "ensemble `{name}` must have at least 1 {what} (`{}`)",
+                        s.text()
+                    ),
+                );
             }
         }
         // max_rates >= 1 / tau_ref where both are literal.
@@ -451,7 +564,10 @@ impl<'m> Checker<'m> {
             if let Some(v) = literal_f64(r) {
                 if v <= 0.0 {
                     let toks = quote::ToTokens::to_token_stream(r);
-                    self.err(&toks, format!("radius of `{name}` must be positive, found {v}"));
+                    self.err(
+                        &toks,
+                        format!("radius of `{name}` must be positive, found {v}"),
+                    );
                 }
             }
         }
@@ -463,7 +579,9 @@ impl<'m> Checker<'m> {
                 let toks = n.size_out_input.tokens.clone();
                 self.expect_eq(&toks, &n.size_in, &n.size_out, |a, b| format!("passthrough node `{name}` passes its input through: size_in {a} must equal size_out {b}"));
             }
-            NodeOutput::Constant(e) | NodeOutput::Process(e) if n.size_in.value().is_some_and(|v| v > 0) => {
+            NodeOutput::Constant(e) | NodeOutput::Process(e)
+                if n.size_in.value().is_some_and(|v| v > 0) =>
+            {
                 let toks = quote::ToTokens::to_token_stream(e);
                 self.err(&toks, format!("node `{name}` has size_in {} but its output ignores input; use `|t, x| ..` or declare `node {name}: 0 -> OUT`", n.size_in.show()));
             }
@@ -474,7 +592,7 @@ impl<'m> Checker<'m> {
 
 fn x_after(t: &Option<Transform>, x: &Size) -> Size {
     match t {
-        Some(Transform::Matrix(r, _)) => Size::Known(r.len()),
+        Some(Transform::Matrix(r)) => Size::Known(r.len()),
         _ => x.clone(),
     }
 }
@@ -501,7 +619,13 @@ fn max_of_rates(e: &Expr) -> Option<f64> {
             let args: Vec<f64> = c.args.iter().map(literal_f64).collect::<Option<Vec<_>>>()?;
             args.into_iter().reduce(f64::max)
         }
-        Expr::Array(a) => a.elems.iter().map(literal_f64).collect::<Option<Vec<_>>>()?.into_iter().reduce(f64::max),
+        Expr::Array(a) => a
+            .elems
+            .iter()
+            .map(literal_f64)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .reduce(f64::max),
         _ => literal_f64(e),
     }
 }
@@ -529,7 +653,9 @@ pub fn check(m: &Model) -> Result<Checked, Vec<syn::Error>> {
                 continue;
             }
             if let Target::Learning { conn } = c.post.target {
-                if failed.get(conn).copied().unwrap_or(true) && m.conns.get(conn).is_some_and(|x| x.rule.is_some()) {
+                if failed.get(conn).copied().unwrap_or(true)
+                    && m.conns.get(conn).is_some_and(|x| x.rule.is_some())
+                {
                     failed[i] = true;
                     continue;
                 }
@@ -549,6 +675,9 @@ pub fn check(m: &Model) -> Result<Checked, Vec<syn::Error>> {
             conns,
             deferred: ck.deferred,
         }),
-        None => Err(vec![syn::Error::new(Span::call_site(), "internal: a connection was not checked")]),
+        None => Err(vec![syn::Error::new(
+            Span::call_site(),
+            "internal: a connection was not checked",
+        )]),
     }
 }

@@ -20,8 +20,14 @@ fn rt() -> TokenStream {
 /// anything else cast.
 pub fn float(e: &Expr) -> TokenStream {
     match e {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(f), .. }) if f.suffix().is_empty() || f.suffix() == "f64" => quote!(#f),
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.suffix().is_empty() => {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(f),
+            ..
+        }) if f.suffix().is_empty() || f.suffix() == "f64" => quote!(#f),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) if i.suffix().is_empty() => {
             let lit = syn::LitFloat::new(&format!("{}.0", i.base10_digits()), i.span());
             quote!(#lit)
         }
@@ -90,7 +96,9 @@ fn synapse_expr(e: &Expr) -> TokenStream {
             match (name.as_deref(), args.as_slice()) {
                 (Some("Lowpass"), [a]) => synapse(&Synapse::Lowpass((*a).clone())),
                 (Some("Alpha"), [a]) => synapse(&Synapse::Alpha((*a).clone())),
-                (Some("LinearFilter"), [a, b]) => synapse(&Synapse::LinearFilter((*a).clone(), (*b).clone())),
+                (Some("LinearFilter"), [a, b]) => {
+                    synapse(&Synapse::LinearFilter((*a).clone(), (*b).clone()))
+                }
                 _ => quote!(#e),
             }
         }
@@ -101,7 +109,10 @@ fn synapse_expr(e: &Expr) -> TokenStream {
 fn call_name(e: &Expr) -> Option<(String, Vec<Expr>)> {
     match e {
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), c.args.iter().cloned().collect())),
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .map(|i| (i.to_string(), c.args.iter().cloned().collect())),
             _ => None,
         },
         _ => None,
@@ -196,7 +207,9 @@ fn neuron(n: &Neuron) -> TokenStream {
         NeuronKind::Lif => ("lif", "Lif"),
         NeuronKind::LifRate => ("lif_rate", "LifRate"),
         NeuronKind::RectifiedLinear => ("rectified_linear", "RectifiedLinear"),
-        NeuronKind::SpikingRectifiedLinear => ("spiking_rectified_linear", "SpikingRectifiedLinear"),
+        NeuronKind::SpikingRectifiedLinear => {
+            ("spiking_rectified_linear", "SpikingRectifiedLinear")
+        }
         NeuronKind::Direct => ("direct", "Direct"),
     };
     let ctor = Ident::new(ctor, n.span);
@@ -304,7 +317,12 @@ fn plan_tokens(plan: &np::Plan<Size>) -> TokenStream {
             np::Owner::Probe(i) => quote!(#pl::Owner::Probe(#i)),
         };
         let label = o.label.as_ref();
-        let (sets, incs, reads, updates) = (refs(&o.sets), refs(&o.incs), refs(&o.reads), refs(&o.updates));
+        let (sets, incs, reads, updates) = (
+            refs(&o.sets),
+            refs(&o.incs),
+            refs(&o.reads),
+            refs(&o.updates),
+        );
         quote!(#pl::OpDesc {
             kind: #pl::OpKind::#kind,
             owner: #owner,
@@ -444,15 +462,21 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
                 _ => quote!(#e),
             };
             match n.size_out.const_arg() {
-                Some(k) => quote_spanned!(span=> #p::network::NodeOutput::Constant(__netdsl_const::<#k>(#v))),
-                None => quote_spanned!(span=> #p::network::NodeOutput::Constant(::std::vec::Vec::from(#v))),
+                Some(k) => {
+                    quote_spanned!(span=> #p::network::NodeOutput::Constant(__netdsl_const::<#k>(#v)))
+                }
+                None => {
+                    quote_spanned!(span=> #p::network::NodeOutput::Constant(::std::vec::Vec::from(#v)))
+                }
             }
         }
         NodeOutput::Time(c) => {
             let span = c.span();
             let c = with_move(c);
             match n.size_out.const_arg() {
-                Some(k) => quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time::<_, #k>(#c))),
+                Some(k) => {
+                    quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time::<_, #k>(#c)))
+                }
                 None => quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time_any(#c))),
             }
         }
@@ -460,25 +484,41 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let span = c.span();
             let c = with_move(c);
             match n.size_out.const_arg() {
-                Some(k) => quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input::<_, #k>(#c))),
-                None => quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input_any(#c))),
+                Some(k) => {
+                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input::<_, #k>(#c)))
+                }
+                None => {
+                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input_any(#c)))
+                }
             }
         }
         NodeOutput::Process(e) => {
             let span = e.span();
             quote_spanned!(span=> #p::network::NodeOutput::Process(::std::boxed::Box::new(#e)))
         }
-        NodeOutput::Stage { state, method, expr } => {
+        NodeOutput::Stage {
+            state,
+            method,
+            expr,
+        } => {
             let span = expr.span();
             let arg = &m.args[*state];
             let ty = &arg.ty;
             let sname = arg.name.to_string();
-            let idx = m.args[..*state].iter().enumerate().filter(|(k, _)| m.state_args[*k]).count();
+            let idx = m.args[..*state]
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| m.state_args[*k])
+                .count();
             let mname = method.to_string();
             let expect = format!("netdsl: state `{sname}` of node `{name}` has the wrong type");
             let call = match n.size_out.const_arg() {
-                Some(k) => quote_spanned!(span=> __NetdslStage::<#ty, _, #k>::__call(&<#ty>::#method, __s, t, x, out)),
-                None => quote_spanned!(span=> __NetdslStageAny::<#ty, _>::__call(&<#ty>::#method, __s, t, x, out)),
+                Some(k) => {
+                    quote_spanned!(span=> __NetdslStage::<#ty, _, #k>::__call(&<#ty>::#method, __s, t, x, out))
+                }
+                None => {
+                    quote_spanned!(span=> __NetdslStageAny::<#ty, _>::__call(&<#ty>::#method, __s, t, x, out))
+                }
             };
             quote!(#p::network::NodeOutput::Stage {
                 state: #idx,
@@ -554,8 +594,14 @@ fn ensemble(e: &Ensemble) -> TokenStream {
 fn endpoint(t: Target) -> TokenStream {
     let p = rt();
     match t {
-        Target::Item { item, port: Port::Value } => quote!(#p::network::Endpoint::Value(#item)),
-        Target::Item { item, port: Port::Neurons } => quote!(#p::network::Endpoint::Neurons(#item)),
+        Target::Item {
+            item,
+            port: Port::Value,
+        } => quote!(#p::network::Endpoint::Value(#item)),
+        Target::Item {
+            item,
+            port: Port::Neurons,
+        } => quote!(#p::network::Endpoint::Neurons(#item)),
         Target::Learning { conn } => quote!(#p::network::Endpoint::Learning(#conn)),
     }
 }
@@ -585,11 +631,13 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
             _ => quote_spanned!(span=> __netdsl_func_any(#fe)),
         };
         let text = quote!(#fe).to_string();
-        sets.push(quote!(__c.function = ::core::option::Option::Some(#p::network::Function {
+        sets.push(
+            quote!(__c.function = ::core::option::Option::Some(#p::network::Function {
             size_out: #fs,
             f: #call,
             text: #p::Cow::Borrowed(#text),
-        });));
+        });),
+        );
     }
     if let Some(t) = &c.transform {
         let v = match t {
@@ -597,11 +645,11 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
                 let v = float(e);
                 quote!(#p::network::Transform::Scalar(#v))
             }
-            Transform::Diagonal(v, _) => {
+            Transform::Diagonal(v) => {
                 let v = v.iter().map(float);
                 quote!(#p::network::Transform::Diagonal(::std::vec![#(#v),*]))
             }
-            Transform::Matrix(rows, _) => {
+            Transform::Matrix(rows) => {
                 let m = float_matrix(rows);
                 quote!(#p::network::Transform::Matrix(#m))
             }
@@ -662,7 +710,10 @@ fn probe(pr: &Probe) -> TokenStream {
         ProbeOf::Item(i) => quote!(#p::network::ProbeOf::Item(#i)),
         ProbeOf::Conn(c) => quote!(#p::network::ProbeOf::Conn(#c)),
     };
-    let attr = Ident::new(&format!("{:?}", crate::plan::probe_attr(pr.attr)), Span::call_site());
+    let attr = Ident::new(
+        &format!("{:?}", crate::plan::probe_attr(pr.attr)),
+        Span::call_site(),
+    );
     let mut sets = Vec::new();
     if let Some(s) = &pr.synapse {
         let v = synapse(s);
@@ -694,7 +745,8 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
     let plan_ts = plan_tokens(plan);
 
     // Deferred checks.
-    let (free, inline): (Vec<&Deferred>, Vec<&Deferred>) = ck.deferred.iter().partition(|d| !(generic && d.generic));
+    let (free, inline): (Vec<&Deferred>, Vec<&Deferred>) =
+        ck.deferred.iter().partition(|d| !(generic && d.generic));
     let free_asserts = free.iter().map(|d| {
         let a = deferred_assert(d);
         quote_spanned!(d.span=> const _: () = { #a };)
@@ -715,7 +767,11 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
     // Block consts.
     let assoc_consts = m.consts.iter().map(|c| {
         let (n, v) = (&c.name, c.size.tokens());
-        let doc = format!("`const {} = {}` of the network block.", c.name, c.size.text());
+        let doc = format!(
+            "`const {} = {}` of the network block.",
+            c.name,
+            c.size.text()
+        );
         quote!(#[doc = #doc] #[allow(non_upper_case_globals)] pub const #n: usize = #v;)
     });
     let local_consts = m.consts.iter().filter(|c| !c.size.is_generic()).map(|c| {
@@ -756,7 +812,8 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
         quote!(__net.probe(#n, #spec);)
     });
     let helpers = helpers();
-    let plan_doc = "The static step plan, computed at compile time (its `Display` is the plan text).";
+    let plan_doc =
+        "The static step plan, computed at compile time (its `Display` is the plan text).";
     let ctor_doc = format!("A `{name_str}` network owning its state values.");
 
     quote! {

@@ -207,15 +207,6 @@ pub enum ItemKind {
     Node(Node),
 }
 
-impl Item {
-    pub fn what(&self) -> &'static str {
-        match self.kind {
-            ItemKind::Ensemble(_) => "ensemble",
-            ItemKind::Node(_) => "node",
-        }
-    }
-}
-
 pub struct Ensemble {
     pub n: Size,
     pub d: Size,
@@ -245,10 +236,26 @@ pub enum NeuronKind {
 }
 
 pub const NEURON_NAMES: &[(&str, NeuronKind, &[&str])] = &[
-    ("LIF", NeuronKind::Lif, &["tau_rc", "tau_ref", "min_voltage", "amplitude"]),
-    ("LIFRate", NeuronKind::LifRate, &["tau_rc", "tau_ref", "amplitude"]),
-    ("RectifiedLinear", NeuronKind::RectifiedLinear, &["amplitude"]),
-    ("SpikingRectifiedLinear", NeuronKind::SpikingRectifiedLinear, &["amplitude"]),
+    (
+        "LIF",
+        NeuronKind::Lif,
+        &["tau_rc", "tau_ref", "min_voltage", "amplitude"],
+    ),
+    (
+        "LIFRate",
+        NeuronKind::LifRate,
+        &["tau_rc", "tau_ref", "amplitude"],
+    ),
+    (
+        "RectifiedLinear",
+        NeuronKind::RectifiedLinear,
+        &["amplitude"],
+    ),
+    (
+        "SpikingRectifiedLinear",
+        NeuronKind::SpikingRectifiedLinear,
+        &["amplitude"],
+    ),
     ("Direct", NeuronKind::Direct, &[]),
 ];
 
@@ -267,7 +274,6 @@ impl Neuron {
 pub struct Node {
     pub size_in: Size,
     pub size_out: Size,
-    pub size_in_input: Option<SizeInput>,
     pub size_out_input: SizeInput,
     pub output: NodeOutput,
 }
@@ -311,8 +317,8 @@ pub struct Slice {
 
 pub enum Transform {
     Scalar(Expr),
-    Diagonal(Vec<Expr>, Span),
-    Matrix(Vec<Vec<Expr>>, Span),
+    Diagonal(Vec<Expr>),
+    Matrix(Vec<Vec<Expr>>),
 }
 
 pub struct Function {
@@ -339,17 +345,14 @@ pub enum RuleKind {
 pub struct Rule {
     pub kind: RuleKind,
     pub fields: Vec<(Ident, Expr)>,
-    pub expr: Expr,
 }
 
 pub struct Solver {
     pub reg: Option<Expr>,
     pub weights: bool,
-    pub expr: Expr,
 }
 
 pub struct Conn {
-    pub name: Option<Ident>,
     pub label: String,
     pub pre: End,
     pub post: End,
@@ -390,7 +393,6 @@ pub struct Probe {
     pub attr: ProbeAttr,
     pub synapse: Option<Synapse>,
     pub sample_every: Option<Expr>,
-    pub target_tokens: TokenStream,
 }
 
 // ------------------------------------------------------------------------------------------
@@ -432,7 +434,9 @@ pub fn distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -499,10 +503,6 @@ impl<'a> Builder<'a> {
             return;
         }
         self.names.insert(key, d);
-    }
-
-    fn all_names(&self) -> Vec<&str> {
-        self.names.keys().map(|s| s.as_str()).collect()
     }
 
     fn unknown(&mut self, name: &Ident, what: &str, filter: impl Fn(Decl) -> bool) {
@@ -581,7 +581,11 @@ impl<'a> Builder<'a> {
                                 id.span(),
                                 format!(
                                     "`{key}` is {what}, not a size; write `{key}.{}`",
-                                    if what == "an ensemble" { "n` or `" .to_string() + &key + ".d" } else { "size_in` or `".to_string() + &key + ".size_out" }
+                                    if what == "an ensemble" {
+                                        "n` or `".to_string() + &key + ".d"
+                                    } else {
+                                        "size_in` or `".to_string() + &key + ".size_out"
+                                    }
                                 ),
                             ));
                             return None;
@@ -654,7 +658,11 @@ impl<'a> Builder<'a> {
                             field.span(),
                             format!(
                                 "unknown size field `{f}` of `{key}`; expected one of {}{}",
-                                fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                                fields
+                                    .iter()
+                                    .map(|f| format!("`{f}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
                                 did_you_mean(s)
                             ),
                         ));
@@ -772,7 +780,12 @@ fn node_takes_input(out: Option<&NodeOutputInput>) -> bool {
     }
 }
 
-fn take_param<'p>(params: &'p [ParamInput], allowed: &[&str], what: &str, errors: &mut Vec<syn::Error>) -> BTreeMap<String, &'p Expr> {
+fn take_param<'p>(
+    params: &'p [ParamInput],
+    allowed: &[&str],
+    what: &str,
+    errors: &mut Vec<syn::Error>,
+) -> BTreeMap<String, &'p Expr> {
     let mut out = BTreeMap::new();
     for p in params {
         let key = p.key.to_string();
@@ -847,7 +860,10 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         b.declare(&g.name, Decl::Generic(i));
         let ty = &g.ty;
         if quote!(#ty).to_string() != "usize" {
-            b.err(syn::Error::new_spanned(ty, "const size parameters must be `usize`"));
+            b.err(syn::Error::new_spanned(
+                ty,
+                "const size parameters must be `usize`",
+            ));
         }
     }
     for (i, a) in net.args.iter().enumerate() {
@@ -917,7 +933,16 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
             params,
         } = s
         {
-            match build_probe(&mut b, name, target, attrs, target_tokens, params, &items, &conns) {
+            match build_probe(
+                &mut b,
+                name,
+                target,
+                attrs,
+                target_tokens,
+                params,
+                &items,
+                &conns,
+            ) {
                 Some(p) if ok => probes.push(p),
                 _ => ok = false,
             }
@@ -1001,7 +1026,7 @@ fn build_item(
         }
         StmtInput::Node {
             name,
-            size_in,
+            size_in: _,
             size_out,
             output,
             params,
@@ -1012,62 +1037,74 @@ fn build_item(
             let out = match output {
                 None => NodeOutput::Passthrough,
                 Some(NodeOutputInput::Process(e)) => NodeOutput::Process(e.clone()),
-                Some(NodeOutputInput::Expr(e)) => match e {
-                    Expr::Path(p) if p.path.is_ident("None") => NodeOutput::Passthrough,
-                    Expr::Closure(c) => match c.inputs.len() {
-                        1 => NodeOutput::Time(c.clone()),
-                        2 => NodeOutput::TimeInput(c.clone()),
-                        k => {
-                            b.err(syn::Error::new_spanned(
+                Some(NodeOutputInput::Expr(e)) => {
+                    match e {
+                        Expr::Path(p) if p.path.is_ident("None") => NodeOutput::Passthrough,
+                        Expr::Closure(c) => match c.inputs.len() {
+                            1 => NodeOutput::Time(c.clone()),
+                            2 => NodeOutput::TimeInput(c.clone()),
+                            k => {
+                                b.err(syn::Error::new_spanned(
                                 &c.inputs,
                                 format!("a node function takes `|t|` or `|t, x|`, not {k} arguments"),
                             ));
-                            return None;
-                        }
-                    },
-                    Expr::Field(f) => {
-                        let base = match &*f.base {
-                            Expr::Path(p) => p.path.get_ident().cloned(),
-                            _ => None,
-                        };
-                        let method = match &f.member {
-                            syn::Member::Named(m) => Some(m.clone()),
-                            _ => None,
-                        };
-                        match (base, method) {
-                            (Some(base), Some(method)) => {
-                                match b.net.args.iter().position(|a| a.name == base) {
-                                    Some(k) => {
-                                        state_args[k] = true;
-                                        NodeOutput::Stage {
-                                            state: k,
-                                            method,
-                                            expr: e.clone(),
+                                return None;
+                            }
+                        },
+                        Expr::Field(f) => {
+                            let base = match &*f.base {
+                                Expr::Path(p) => p.path.get_ident().cloned(),
+                                _ => None,
+                            };
+                            let method = match &f.member {
+                                syn::Member::Named(m) => Some(m.clone()),
+                                _ => None,
+                            };
+                            match (base, method) {
+                                (Some(base), Some(method)) => {
+                                    match b.net.args.iter().position(|a| a.name == base) {
+                                        Some(k) => {
+                                            state_args[k] = true;
+                                            NodeOutput::Stage {
+                                                state: k,
+                                                method,
+                                                expr: e.clone(),
+                                            }
+                                        }
+                                        None => {
+                                            let s = suggest(
+                                                &base.to_string(),
+                                                b.net
+                                                    .args
+                                                    .iter()
+                                                    .map(|a| a.name.to_string())
+                                                    .collect::<Vec<_>>()
+                                                    .iter()
+                                                    .map(|s| s.as_str()),
+                                            )
+                                            .map(|s| s.to_string());
+                                            let list = if b.net.args.is_empty() {
+                                                "the network has no constructor arguments; declare them as `Name(state: Type) { .. }`".to_string()
+                                            } else {
+                                                format!("state values are the constructor arguments: {}", b.net.args.iter().map(|a| format!("`{}`", a.name)).collect::<Vec<_>>().join(", "))
+                                            };
+                                            b.err(syn::Error::new(
+                                                base.span(),
+                                                format!(
+                                                    "unknown state value `{base}`{}; {list}",
+                                                    did_you_mean(s.as_deref())
+                                                ),
+                                            ));
+                                            return None;
                                         }
                                     }
-                                    None => {
-                                        let s = suggest(
-                                            &base.to_string(),
-                                            b.net.args.iter().map(|a| a.name.to_string()).collect::<Vec<_>>().iter().map(|s| s.as_str()),
-                                        ).map(|s| s.to_string());
-                                        let list = if b.net.args.is_empty() {
-                                            "the network has no constructor arguments; declare them as `Name(state: Type) { .. }`".to_string()
-                                        } else {
-                                            format!("state values are the constructor arguments: {}", b.net.args.iter().map(|a| format!("`{}`", a.name)).collect::<Vec<_>>().join(", "))
-                                        };
-                                        b.err(syn::Error::new(
-                                            base.span(),
-                                            format!("unknown state value `{base}`{}; {list}", did_you_mean(s.as_deref())),
-                                        ));
-                                        return None;
-                                    }
                                 }
+                                _ => NodeOutput::Constant(e.clone()),
                             }
-                            _ => NodeOutput::Constant(e.clone()),
                         }
+                        _ => NodeOutput::Constant(e.clone()),
                     }
-                    _ => NodeOutput::Constant(e.clone()),
-                },
+                }
             };
             let (si, so) = sizes?;
             Some(Item {
@@ -1075,7 +1112,6 @@ fn build_item(
                 kind: ItemKind::Node(Node {
                     size_in: si,
                     size_out: so,
-                    size_in_input: size_in.clone(),
                     size_out_input: size_out.clone(),
                     output: out,
                 }),
@@ -1113,11 +1149,21 @@ fn check_fields(b: &mut Builder, what: &str, fields: &[(Ident, Expr)], allowed: 
             let exp = if allowed.is_empty() {
                 "it has no parameters".to_string()
             } else {
-                format!("expected {}", allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "expected {}",
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
             b.err(syn::Error::new(
                 k.span(),
-                format!("unknown field `{key}` of `{what}`{}; {exp}", did_you_mean(s)),
+                format!(
+                    "unknown field `{key}` of `{what}`{}; {exp}",
+                    did_you_mean(s)
+                ),
             ));
             ok = false;
         }
@@ -1139,7 +1185,11 @@ fn parse_neuron(b: &mut Builder, e: &Expr) -> Option<Neuron> {
         let s = suggest(&key, names.iter().copied());
         b.err(syn::Error::new(
             id.span(),
-            format!("unknown neuron type `{key}`{}; expected one of {}", did_you_mean(s), names.join(", ")),
+            format!(
+                "unknown neuron type `{key}`{}; expected one of {}",
+                did_you_mean(s),
+                names.join(", ")
+            ),
         ));
         return None;
     };
@@ -1169,8 +1219,15 @@ fn parse_synapse(b: &mut Builder, e: &Expr) -> Option<Synapse> {
                     Some(Synapse::LinearFilter(args[0].clone(), args[1].clone()))
                 }
                 (Some(n @ ("Lowpass" | "Alpha" | "LinearFilter")), k) => {
-                    let want = if n == "LinearFilter" { "2 arguments (num, den)" } else { "1 argument (tau)" };
-                    b.err(syn::Error::new_spanned(c, format!("`{n}` takes {want}, found {k}")));
+                    let want = if n == "LinearFilter" {
+                        "2 arguments (num, den)"
+                    } else {
+                        "1 argument (tau)"
+                    };
+                    b.err(syn::Error::new_spanned(
+                        c,
+                        format!("`{n}` takes {want}, found {k}"),
+                    ));
                     None
                 }
                 (Some(n), _) => {
@@ -1198,7 +1255,7 @@ fn parse_transform(b: &mut Builder, e: &Expr) -> Option<Transform> {
             }
             let nested = rows.iter().filter(|r| matches!(r, Expr::Array(_))).count();
             if nested == 0 {
-                return Some(Transform::Diagonal(rows.into_iter().cloned().collect(), e.span()));
+                return Some(Transform::Diagonal(rows.into_iter().cloned().collect()));
             }
             if nested != rows.len() {
                 b.err(syn::Error::new_spanned(e, "a transform is a scalar, a vector `[a, b]` or a matrix `[[a, b], [c, d]]`; this mixes rows and numbers"));
@@ -1220,15 +1277,20 @@ fn parse_transform(b: &mut Builder, e: &Expr) -> Option<Transform> {
                     return None;
                 }
             }
-            Some(Transform::Matrix(out, e.span()))
+            Some(Transform::Matrix(out))
         }
         Expr::Repeat(r) => {
             let n = match &*r.len {
-                Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<usize>().ok(),
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i.base10_parse::<usize>().ok(),
                 _ => None,
             };
             match n {
-                Some(n) if !matches!(&*r.expr, Expr::Array(_)) => Some(Transform::Diagonal(vec![(*r.expr).clone(); n], e.span())),
+                Some(n) if !matches!(&*r.expr, Expr::Array(_)) => {
+                    Some(Transform::Diagonal(vec![(*r.expr).clone(); n]))
+                }
                 _ => {
                     b.err(syn::Error::new_spanned(e, "write the transform out: a vector `[a, b]` or a matrix `[[a, b], [c, d]]` (or `[v; 3]` with a literal length)"));
                     None
@@ -1245,14 +1307,21 @@ fn parse_function(b: &mut Builder, e: &Expr) -> Option<Function> {
             if c.inputs.len() != 1 {
                 b.err(syn::Error::new_spanned(
                     &c.inputs,
-                    format!("a connection function takes one argument `|x|`, not {}", c.inputs.len()),
+                    format!(
+                        "a connection function takes one argument `|x|`, not {}",
+                        c.inputs.len()
+                    ),
                 ));
                 return None;
             }
             let mut size_out = None;
             if let syn::ReturnType::Type(_, ty) = &c.output {
                 if let syn::Type::Array(a) = &**ty {
-                    if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) = &a.len {
+                    if let Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) = &a.len
+                    {
                         size_out = i.base10_parse::<usize>().ok().map(Size::Known);
                     }
                 }
@@ -1288,13 +1357,23 @@ fn parse_rule(b: &mut Builder, e: &Expr) -> Option<Rule> {
         "PES" => (RuleKind::Pes, &["learning_rate", "pre_synapse"]),
         "mPES" => (
             RuleKind::Mpes,
-            &["gain", "threshold", "pre_synapse", "model", "variability", "seed"],
+            &[
+                "gain",
+                "threshold",
+                "pre_synapse",
+                "model",
+                "variability",
+                "seed",
+            ],
         ),
         _ => {
             let s = suggest(&key, names);
             b.err(syn::Error::new(
                 id.span(),
-                format!("unknown learning rule `{key}`{}; expected `PES` or `mPES`", did_you_mean(s)),
+                format!(
+                    "unknown learning rule `{key}`{}; expected `PES` or `mPES`",
+                    did_you_mean(s)
+                ),
             ));
             return None;
         }
@@ -1302,21 +1381,26 @@ fn parse_rule(b: &mut Builder, e: &Expr) -> Option<Rule> {
     if !check_fields(b, &key, &fields, allowed) {
         return None;
     }
-    Some(Rule {
-        kind,
-        fields,
-        expr: e.clone(),
-    })
+    Some(Rule { kind, fields })
 }
 
 fn parse_solver(b: &mut Builder, e: &Expr) -> Option<Solver> {
     let Some((id, fields, _)) = expr_name(e) else {
-        b.err(syn::Error::new_spanned(e, "expected a solver: `LstsqL2` or `LstsqL2 { reg: 0.1, weights: false }`"));
+        b.err(syn::Error::new_spanned(
+            e,
+            "expected a solver: `LstsqL2` or `LstsqL2 { reg: 0.1, weights: false }`",
+        ));
         return None;
     };
     if id != "LstsqL2" {
         let s = suggest(&id.to_string(), ["LstsqL2"]);
-        b.err(syn::Error::new(id.span(), format!("unknown solver `{id}`{}; expected `LstsqL2`", did_you_mean(s))));
+        b.err(syn::Error::new(
+            id.span(),
+            format!(
+                "unknown solver `{id}`{}; expected `LstsqL2`",
+                did_you_mean(s)
+            ),
+        ));
         return None;
     }
     if !check_fields(b, "LstsqL2", &fields, &["reg", "weights"]) {
@@ -1327,9 +1411,15 @@ fn parse_solver(b: &mut Builder, e: &Expr) -> Option<Solver> {
     for (k, v) in fields {
         if k == "weights" {
             match &v {
-                Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(bl), .. }) => weights = bl.value,
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Bool(bl),
+                    ..
+                }) => weights = bl.value,
                 _ => {
-                    b.err(syn::Error::new_spanned(&v, "`weights` must be `true` or `false` (the macro plans with it)"));
+                    b.err(syn::Error::new_spanned(
+                        &v,
+                        "`weights` must be `true` or `false` (the macro plans with it)",
+                    ));
                     return None;
                 }
             }
@@ -1337,11 +1427,7 @@ fn parse_solver(b: &mut Builder, e: &Expr) -> Option<Solver> {
             reg = Some(v);
         }
     }
-    Some(Solver {
-        reg,
-        weights,
-        expr: e.clone(),
-    })
+    Some(Solver { reg, weights })
 }
 
 fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> Option<End> {
@@ -1352,13 +1438,27 @@ fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> 
             let port = match port_name.as_deref() {
                 None => Port::Value,
                 Some("neurons") => {
-                    if let Some(Item { kind: ItemKind::Node(_), .. }) = items.get(i) {
-                        b.err(syn::Error::new_spanned(&e.tokens, format!("`{key}` is a node; only ensembles have `.neurons`")));
+                    if let Some(Item {
+                        kind: ItemKind::Node(_),
+                        ..
+                    }) = items.get(i)
+                    {
+                        b.err(syn::Error::new_spanned(
+                            &e.tokens,
+                            format!("`{key}` is a node; only ensembles have `.neurons`"),
+                        ));
                         return None;
                     }
-                    if let Some(Item { kind: ItemKind::Ensemble(en), .. }) = items.get(i) {
+                    if let Some(Item {
+                        kind: ItemKind::Ensemble(en),
+                        ..
+                    }) = items.get(i)
+                    {
                         if en.neuron.kind == NeuronKind::Direct {
-                            b.err(syn::Error::new_spanned(&e.tokens, format!("`{key}` is a Direct-mode ensemble and has no neurons")));
+                            b.err(syn::Error::new_spanned(
+                                &e.tokens,
+                                format!("`{key}` is a Direct-mode ensemble and has no neurons"),
+                            ));
                             return None;
                         }
                     }
@@ -1366,7 +1466,11 @@ fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> 
                 }
                 Some(p) => {
                     let s = suggest(p, ["neurons"]);
-                    let port = e.port.as_ref().map(|p| p.span()).unwrap_or_else(|| e.name.span());
+                    let port = e
+                        .port
+                        .as_ref()
+                        .map(|p| p.span())
+                        .unwrap_or_else(|| e.name.span());
                     b.err(syn::Error::new(port, format!("unknown port `.{p}` of `{key}`{}; a connection end is `x`, `x.neurons` or `conn.learning`", did_you_mean(s))));
                     return None;
                 }
@@ -1382,7 +1486,12 @@ fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> 
                 return None;
             }
             if !is_post {
-                b.err(syn::Error::new_spanned(&e.tokens, format!("`{key}.learning` is an error input; it cannot be a connection's source")));
+                b.err(syn::Error::new_spanned(
+                    &e.tokens,
+                    format!(
+                        "`{key}.learning` is an error input; it cannot be a connection's source"
+                    ),
+                ));
                 return None;
             }
             Target::Learning { conn: c }
@@ -1390,12 +1499,23 @@ fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> 
         Some(d) => {
             b.err(syn::Error::new(
                 e.name.span(),
-                format!("`{key}` is a {}; a connection joins ensembles, nodes and `conn.learning`", decl_what(d)),
+                format!(
+                    "`{key}` is a {}; a connection joins ensembles, nodes and `conn.learning`",
+                    decl_what(d)
+                ),
             ));
             return None;
         }
         None => {
-            b.unknown(&e.name, if is_post { "connection target" } else { "connection source" }, |d| matches!(d, Decl::Item(_) | Decl::Conn(_)));
+            b.unknown(
+                &e.name,
+                if is_post {
+                    "connection target"
+                } else {
+                    "connection source"
+                },
+                |d| matches!(d, Decl::Item(_) | Decl::Conn(_)),
+            );
             return None;
         }
     };
@@ -1496,7 +1616,6 @@ fn build_conn(b: &mut Builder, c: usize, items: &[Item]) -> Option<Conn> {
         None => format!("{} -> {}", pre.label(), post.label()),
     };
     Some(Conn {
-        name: name.clone(),
         label,
         pre: pre_e,
         post: post_e,
@@ -1545,10 +1664,15 @@ fn build_probe(
             };
             let attr = match words.as_slice() {
                 [] | ["value"] | ["decoded"] | ["decoded_output"] | ["output"] => ProbeAttr::Value,
-                ["neurons"] | ["spikes"] | ["neurons", "spikes"] | ["neurons", "output"] => ProbeAttr::Spikes,
+                ["neurons"] | ["spikes"] | ["neurons", "spikes"] | ["neurons", "output"] => {
+                    ProbeAttr::Spikes
+                }
                 ["voltage"] | ["neurons", "voltage"] => ProbeAttr::Voltage,
                 ["input"] | ["neurons", "input"] => ProbeAttr::Input,
-                ["refractory"] | ["neurons", "refractory"] | ["refractory_time"] | ["neurons", "refractory_time"] => ProbeAttr::Refractory,
+                ["refractory"]
+                | ["neurons", "refractory"]
+                | ["refractory_time"]
+                | ["neurons", "refractory_time"] => ProbeAttr::Refractory,
                 _ => {
                     bad(b, format!("unknown probe attribute `{}` of `{key}`; an ensemble has `x` (decoded value), `x.neurons` (spikes), `x.neurons.voltage`, `x.neurons.input`, `x.neurons.refractory`; a node has `x` (its output)", words.join(".")));
                     return None;
@@ -1557,17 +1681,32 @@ fn build_probe(
             if attr != ProbeAttr::Value {
                 match ens {
                     None if item.is_some() => {
-                        bad(b, format!("`{key}` is a node; probe its output with `probe {name}: {key}`"));
+                        bad(
+                            b,
+                            format!(
+                                "`{key}` is a node; probe its output with `probe {name}: {key}`"
+                            ),
+                        );
                         return None;
                     }
                     Some(e) => {
                         let ok = match attr {
-                            ProbeAttr::Voltage => matches!(e.neuron.kind, NeuronKind::Lif | NeuronKind::SpikingRectifiedLinear),
+                            ProbeAttr::Voltage => matches!(
+                                e.neuron.kind,
+                                NeuronKind::Lif | NeuronKind::SpikingRectifiedLinear
+                            ),
                             ProbeAttr::Refractory => e.neuron.kind == NeuronKind::Lif,
                             _ => e.neuron.kind != NeuronKind::Direct,
                         };
                         if !ok {
-                            bad(b, format!("`{key}` has {:?} neurons, which have no `{}`", e.neuron.kind, words.last().unwrap_or(&"neurons")));
+                            bad(
+                                b,
+                                format!(
+                                    "`{key}` has {:?} neurons, which have no `{}`",
+                                    e.neuron.kind,
+                                    words.last().unwrap_or(&"neurons")
+                                ),
+                            );
                             return None;
                         }
                     }
@@ -1592,10 +1731,17 @@ fn build_probe(
                 let rule = conn.rule.as_ref().map(|r| r.kind);
                 match (attr, rule) {
                     (ProbeAttr::Error, None) => {
-                        bad(b, format!("connection `{key}` has no learning rule, so no error to probe"));
+                        bad(
+                            b,
+                            format!(
+                                "connection `{key}` has no learning rule, so no error to probe"
+                            ),
+                        );
                         return None;
                     }
-                    (ProbeAttr::ResistancePos | ProbeAttr::ResistanceNeg, r) if r != Some(RuleKind::Mpes) => {
+                    (ProbeAttr::ResistancePos | ProbeAttr::ResistanceNeg, r)
+                        if r != Some(RuleKind::Mpes) =>
+                    {
                         bad(b, format!("connection `{key}` is not memristive (`learning = mPES`), so it has no device resistances"));
                         return None;
                     }
@@ -1605,11 +1751,19 @@ fn build_probe(
             (ProbeOf::Conn(c), attr)
         }
         Some(d) => {
-            b.err(syn::Error::new(target.span(), format!("`{key}` is a {}; probes record ensembles, nodes and named connections", decl_what(d))));
+            b.err(syn::Error::new(
+                target.span(),
+                format!(
+                    "`{key}` is a {}; probes record ensembles, nodes and named connections",
+                    decl_what(d)
+                ),
+            ));
             return None;
         }
         None => {
-            b.unknown(target, "probe target", |d| matches!(d, Decl::Item(_) | Decl::Conn(_)));
+            b.unknown(target, "probe target", |d| {
+                matches!(d, Decl::Item(_) | Decl::Conn(_))
+            });
             return None;
         }
     };
@@ -1619,7 +1773,6 @@ fn build_probe(
         attr,
         synapse,
         sample_every: p.get("sample_every").map(|e| (*e).clone()),
-        target_tokens: target_tokens.clone(),
     })
 }
 
@@ -1645,7 +1798,9 @@ mod tests {
     #[test]
     fn forum_sizes_resolve() {
         let m = model(crate::tests::forum_tokens()).unwrap_or_else(|e| panic!("{e:?}"));
-        let ItemKind::Node(n) = &m.items[6].kind else { panic!() };
+        let ItemKind::Node(n) = &m.items[6].kind else {
+            panic!()
+        };
         assert_eq!(m.items[6].name, "pulse_plus");
         assert_eq!(n.size_in.value(), Some(101));
         assert_eq!(n.size_out.value(), Some(100));
@@ -1664,7 +1819,9 @@ mod tests {
     #[test]
     fn outside_consts_stay_expressions() {
         let m = model(quote!(N { ensemble a: crate::N_PRE neurons, 1 dims; node b: a.n + 1 -> 1 = |t, x| [x[0]]; })).unwrap();
-        let ItemKind::Node(n) = &m.items[1].kind else { panic!() };
+        let ItemKind::Node(n) = &m.items[1].kind else {
+            panic!()
+        };
         assert_eq!(n.size_in.value(), None);
         assert_eq!(n.size_in.text(), "crate::N_PRE + 1");
     }

@@ -2,11 +2,9 @@
 //! one by one, so every syntax error of a block is reported, not only the first.
 
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, LitInt, Token, Type, Visibility};
 
 /// Everything between `network! {` and `}`: one or more networks.
@@ -24,7 +22,6 @@ pub struct NetworkInput {
     pub stmts: Vec<StmtInput>,
     /// Syntax errors of single statements (the rest of the block still parsed).
     pub errors: Vec<syn::Error>,
-    pub body_span: Span,
 }
 
 /// `const N: usize`.
@@ -52,7 +49,10 @@ pub enum SizeKind {
     /// `N`, `crate::N_PRE`.
     Path(syn::Path),
     /// `post.n`, `err.d`, `x.size_in`.
-    Field { base: Ident, field: Ident },
+    Field {
+        base: Ident,
+        field: Ident,
+    },
     Binary {
         lhs: Box<SizeInput>,
         op: BinOp,
@@ -94,10 +94,6 @@ impl SizeInput {
             SizeKind::Block(ts) => format!("{{ {ts} }}"),
         }
     }
-
-    pub fn span(&self) -> Span {
-        first_span(&self.tokens)
-    }
 }
 
 pub fn path_text(p: &syn::Path) -> String {
@@ -129,8 +125,6 @@ pub struct SliceInput {
     pub hi: Option<SizeInput>,
     /// `false` for a single index `[i]`.
     pub range: bool,
-    /// The tokens inside the brackets.
-    pub inner: TokenStream,
     pub tokens: TokenStream,
 }
 
@@ -202,7 +196,6 @@ pub enum StmtInput {
         name: Option<Ident>,
         pre: EndInput,
         post: EndInput,
-        arrow: Token![->],
         params: Vec<ParamInput>,
         tokens: TokenStream,
     },
@@ -326,7 +319,6 @@ fn parse_network(input: ParseStream) -> syn::Result<NetworkInput> {
         args,
         stmts,
         errors,
-        body_span: group.span(),
     })
 }
 
@@ -398,18 +390,21 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
         let name: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
         let n = parse_size(input)?;
-        let w: Ident = input
-            .call(Ident::parse_any)
-            .map_err(|e| syn::Error::new(e.span(), "expected `neurons` after the neuron count, e.g. `ensemble a: 100 neurons, 1 dims`"))?;
+        let w: Ident = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `neurons` after the neuron count, e.g. `ensemble a: 100 neurons, 1 dims`",
+            )
+        })?;
         if w != "neurons" {
             return Err(syn::Error::new(
                 w.span(),
                 format!("expected `neurons` after the neuron count, found `{w}`"),
             ));
         }
-        input.parse::<Token![,]>().map_err(|e| {
-            syn::Error::new(e.span(), "expected `, D dims` after the neuron count")
-        })?;
+        input
+            .parse::<Token![,]>()
+            .map_err(|e| syn::Error::new(e.span(), "expected `, D dims` after the neuron count"))?;
         let d = parse_size(input)?;
         let w: Ident = input
             .call(Ident::parse_any)
@@ -464,7 +459,7 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
             pre.text()
         )));
     }
-    let arrow: Token![->] = input.parse()?;
+    input.parse::<Token![->]>()?;
     let post = parse_end(input)?;
     let tokens = tokens_between(begin, input.cursor());
     let params = parse_params(input)?;
@@ -472,7 +467,6 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
         name,
         pre,
         post,
-        arrow,
         params,
         tokens,
     })
@@ -533,7 +527,6 @@ fn parse_slice(input: ParseStream) -> syn::Result<SliceInput> {
     let content;
     syn::bracketed!(content in input);
     let tokens = tokens_between(begin, input.cursor());
-    let inner: TokenStream = content.fork().parse()?;
     if content.is_empty() {
         return Err(syn::Error::new_spanned(
             &tokens,
@@ -559,13 +552,14 @@ fn parse_slice(input: ParseStream) -> syn::Result<SliceInput> {
         }
     }
     if !content.is_empty() {
-        return Err(content.error("unexpected tokens in slice; expected `i`, `i..j`, `..j` or `i..`"));
+        return Err(
+            content.error("unexpected tokens in slice; expected `i`, `i..j`, `..j` or `i..`")
+        );
     }
     Ok(SliceInput {
         lo,
         hi,
         range,
-        inner,
         tokens,
     })
 }
@@ -681,16 +675,6 @@ fn parse_atom(input: ParseStream) -> syn::Result<SizeInput> {
     })
 }
 
-/// The span covering an expression (for messages).
-pub fn expr_tokens(e: &Expr) -> TokenStream {
-    e.to_token_stream()
-}
-
-#[allow(dead_code)]
-pub fn expr_span(e: &Expr) -> Span {
-    e.span()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -701,7 +685,11 @@ mod tests {
         let f = parse_file(crate::tests::forum_tokens()).unwrap();
         assert_eq!(f.networks.len(), 1);
         let n = &f.networks[0];
-        assert!(n.errors.is_empty(), "{:?}", n.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+        assert!(
+            n.errors.is_empty(),
+            "{:?}",
+            n.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        );
         assert_eq!(n.name, "MemristorNet");
         assert_eq!(n.args.len(), 2);
         assert_eq!(n.stmts.len(), 22);
@@ -709,7 +697,9 @@ mod tests {
 
     #[test]
     fn size_text_round_trips() {
-        let s = parse_size.parse2(quote!(post.n + err.d * (2 - crate::K))).unwrap();
+        let s = parse_size
+            .parse2(quote!(post.n + err.d * (2 - crate::K)))
+            .unwrap();
         assert_eq!(s.text(), "post.n + err.d * (2 - crate::K)");
     }
 

@@ -17,7 +17,10 @@ fn port(p: Port) -> np::Port {
 
 fn end(t: Target) -> np::End {
     match t {
-        Target::Item { item, port: p } => np::End::Item { item, port: port(p) },
+        Target::Item { item, port: p } => np::End::Item {
+            item,
+            port: port(p),
+        },
         Target::Learning { conn } => np::End::Learning { conn },
     }
 }
