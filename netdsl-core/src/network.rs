@@ -324,7 +324,7 @@ impl ProbeSpec {
 #[derive(Debug)]
 pub enum ItemSpec {
     /// An ensemble.
-    Ensemble(EnsembleSpec),
+    Ensemble(Box<EnsembleSpec>),
     /// A node.
     Node {
         /// Input size.
@@ -387,7 +387,8 @@ impl Network {
 
     /// Add an ensemble.
     pub fn add_ensemble(&mut self, name: impl Into<String>, spec: EnsembleSpec) -> ItemId {
-        self.items.push((name.into(), ItemSpec::Ensemble(spec)));
+        self.items
+            .push((name.into(), ItemSpec::Ensemble(Box::new(spec))));
         self.items.len() - 1
     }
 

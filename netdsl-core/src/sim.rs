@@ -824,14 +824,7 @@ impl Simulator {
                 };
                 let seed = seed.unwrap_or_else(|| seed_for(net.seed, 1_000_000 + c as u64));
                 let mut rng = Rng::new(seed);
-                let array = MemristorArray::new(
-                    Device::from(model.clone()),
-                    rows,
-                    cols,
-                    *gain,
-                    *variability,
-                    &mut rng,
-                );
+                let array = MemristorArray::new(*model, rows, cols, *gain, *variability, &mut rng);
                 memristor_of[c] = memristors.len();
                 memristors.push(array);
             }
@@ -952,7 +945,21 @@ impl Simulator {
                     let w = r(1, &desc.reads);
                     let out = r(0, &desc.sets);
                     let shape = plan.signals[desc.reads[1].signal].shape;
+                    let wsig = desc.reads[1].signal;
+                    // A matrix no other op touches (not learned, not probed) is stored
+                    // column-major, so a spike reads one contiguous column (same sums).
+                    let private = plan
+                        .ops
+                        .iter()
+                        .flat_map(|o| [&o.sets, &o.incs, &o.reads, &o.updates])
+                        .flat_map(|v| v.iter())
+                        .filter(|s| s.signal == wsig)
+                        .count()
+                        == 1;
                     let kind = match shape {
+                        Shape::Mat(rows, cols) if rows > 1 && private => {
+                            WeightsKind::DenseColMajor { rows, cols }
+                        }
                         Shape::Mat(rows, cols) => WeightsKind::Dense { rows, cols },
                         Shape::Vec(1) if out.len() != 1 || x.len() == 1 => WeightsKind::Scalar,
                         Shape::Vec(_) => WeightsKind::Diagonal,
@@ -982,6 +989,10 @@ impl Simulator {
                         })?;
                         let dt_ = d.t();
                         store[w.clone()].copy_from_slice(&dt_.iter().copied().collect::<Vec<_>>());
+                    }
+                    if let WeightsKind::DenseColMajor { rows, cols } = kind {
+                        let rm = store[w.clone()].to_vec();
+                        crate::ops::transpose_into(&rm, rows, cols, &mut store[w.clone()]);
                     }
                     let cols = x.len();
                     Some(Op::Weights {
@@ -1085,10 +1096,6 @@ impl Simulator {
                 ops.push(op);
                 op_names.push(format!("{} {}", desc.kind.name(), desc.label));
             }
-        }
-        let _ = &mut items;
-        for (_, spec) in net.conns.iter().enumerate() {
-            let _ = spec;
         }
 
         // Probes.

@@ -9,7 +9,6 @@ use netdsl_core::dists::{Dist, VecDist};
 use netdsl_core::network::*;
 use netdsl_core::neurons::NeuronType;
 use netdsl_core::plan::ProbeAttr;
-use netdsl_core::sim::Simulator;
 use netdsl_core::synapses::Synapse;
 use serde_json::Value;
 
