@@ -20,6 +20,15 @@ pub enum WeightsKind {
         /// Columns (input size).
         cols: usize,
     },
+    /// `y = W x` with `W` stored column-major (`cols` columns of `rows` values), so that a
+    /// non-zero input (a spike) reads one contiguous column. Sums are taken in the same order as
+    /// [`WeightsKind::Dense`], so the results are bit-identical.
+    DenseColMajor {
+        /// Rows (output size).
+        rows: usize,
+        /// Columns (input size).
+        cols: usize,
+    },
     /// `y = w[0] · x`.
     Scalar,
     /// `y = w ⊙ x`.
@@ -258,6 +267,46 @@ fn matvec(w: &[f64], rows: usize, cols: usize, x: &[f64], y: &mut [f64], nz: &mu
     }
 }
 
+/// Writes the row-major `rows × cols` matrix `rm` column-major into `cm`.
+pub fn transpose_into(rm: &[f64], rows: usize, cols: usize, cm: &mut [f64]) {
+    assert!(rm.len() == rows * cols && cm.len() == rows * cols);
+    for (r, row) in rm.chunks_exact(cols.max(1)).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            cm[c * rows + r] = v;
+        }
+    }
+}
+
+/// `y = W x` with `W` column-major: `y = Σ_i x_i · W[:, i]` over the non-zero `x_i` in increasing
+/// `i`, accumulated element by element from 0 — for every `y[r]` the same sequence of roundings as
+/// the row-major dot product, so the result is bit-identical to [`matvec`]. Four columns are
+/// added per pass over `y` (still one rounding per term, in order) to cut loads and stores of `y`.
+fn matvec_cols(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+    nz.clear();
+    for (i, &v) in x.iter().enumerate() {
+        if v != 0.0 {
+            nz.push(i);
+        }
+    }
+    let y = &mut y[..rows];
+    y.fill(0.0);
+    let col = |i: usize| &w[i * rows..(i + 1) * rows];
+    let mut quads = nz.chunks_exact(4);
+    for q in &mut quads {
+        let (c0, c1, c2, c3) = (col(q[0]), col(q[1]), col(q[2]), col(q[3]));
+        let (x0, x1, x2, x3) = (x[q[0]], x[q[1]], x[q[2]], x[q[3]]);
+        for ((((yy, a), b), c), d) in y.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+            *yy = (((*yy + a * x0) + b * x1) + c * x2) + d * x3;
+        }
+    }
+    for &i in quads.remainder() {
+        let xi = x[i];
+        for (yy, a) in y.iter_mut().zip(col(i)) {
+            *yy += a * xi;
+        }
+    }
+}
+
 impl Op {
     /// Run the op for the step at time `ctx.t`. `Err` carries a message (non-finite output).
     pub fn run(&mut self, store: &mut [f64], ctx: &mut Ctx<'_>) -> Result<(), String> {
@@ -349,6 +398,7 @@ impl Op {
                     .expect("distinct signals");
                 match *kind {
                     WeightsKind::Dense { rows, cols } => matvec(w, rows, cols, x, y, nz),
+                    WeightsKind::DenseColMajor { rows, .. } => matvec_cols(w, rows, x, y, nz),
                     WeightsKind::Scalar => {
                         let s = w[0];
                         for (yy, xx) in y.iter_mut().zip(x.iter()) {
@@ -438,5 +488,37 @@ impl Op {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_major_matvec_is_bit_identical() {
+        let (rows, cols) = (7, 11);
+        let w: Vec<f64> = (0..rows * cols)
+            .map(|k| ((k * 37 % 101) as f64 - 50.0) / 3.7)
+            .collect();
+        let mut cm = vec![0.0; rows * cols];
+        transpose_into(&w, rows, cols, &mut cm);
+        let mut nz = Vec::with_capacity(cols);
+        for pattern in [0u32, 1, 0b101_0011_0001, 0x7ff, 0b100_0000_0000] {
+            let x: Vec<f64> = (0..cols)
+                .map(|i| {
+                    if pattern >> i & 1 == 1 {
+                        1000.0 / (i + 1) as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let (mut a, mut b) = (vec![9.0; rows], vec![9.0; rows]);
+            matvec(&w, rows, cols, &x, &mut a, &mut nz);
+            matvec_cols(&cm, rows, &x, &mut b, &mut nz);
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "pattern {pattern:b}");
+        }
     }
 }
