@@ -220,7 +220,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let w_mean = w.iter().map(|x| x.abs()).sum::<f64>() / w.len() as f64;
     println!("\n2. built-in memristive connection (filter and pulse ops in the plan)");
     println!("   build {:.1} ms, run {:.1} ms ({:.0} steps/s)", built.as_secs_f64() * 1e3, ran.as_secs_f64() * 1e3, sim.n_steps() as f64 / ran.as_secs_f64());
-    println!("   {} device pairs, {} pulses, mean |w| = {:.4}", w.len(), devices.total_pulses(), w_mean);
+    println!("   {} device pairs, {} pulses, mean |w| = {:.3e}", w.len(), devices.total_pulses(), w_mean);
     println!("   |pre − post| over the last second: {:.3}", tracking_error(&sim, 1.0));
     println!("   wrote {} files to {}", files.len(), dir.display());
     println!("\nplan of the built-in variant:\n{}", BuiltinMemristorNet::PLAN);
