@@ -43,12 +43,18 @@ struct Checker<'m> {
     m: &'m Model,
     errors: Vec<syn::Error>,
     deferred: Vec<Deferred>,
+    /// Deferred slice conditions of the current connection: its size checks only apply when
+    /// its slices are valid (so one bad slice gives one error).
+    slice_ok: Vec<TokenStream>,
 }
 
-fn plural(n: &Size, one: &str, many: &str) -> String {
-    match n.value() {
-        Some(1) => format!("1 {one}"),
-        _ => format!("{} {many}", n.show()),
+/// "`a` has 2 dimensions", "`a.neurons` has 1 neuron", "`n` has size_in 3".
+fn has(name: &str, what: &str, n: &Size) -> String {
+    match (what, n.value()) {
+        ("dimensions", Some(1)) => format!("`{name}` has 1 dimension"),
+        ("neurons", Some(1)) => format!("`{name}` has 1 neuron"),
+        ("dimensions" | "neurons", _) => format!("`{name}` has {} {what}", n.show()),
+        _ => format!("`{name}` has {what} {}", n.show()),
     }
 }
 
@@ -102,13 +108,16 @@ impl<'m> Checker<'m> {
                 let mut guards = a.guards();
                 guards.extend(b.guards());
                 let generic = a.is_generic() || b.is_generic();
-                self.defer(
-                    tokens,
-                    quote!(#at == #bt),
-                    guards,
-                    generic,
-                    msg(a.show(), b.show()),
-                );
+                let mut cond = TokenStream::new();
+                for g in guards {
+                    cond.extend(quote!((#g) &&));
+                }
+                cond.extend(quote!(#at == #bt));
+                if !self.slice_ok.is_empty() {
+                    let ok = &self.slice_ok;
+                    cond = quote!(!(#(#ok)&&*) || (#cond));
+                }
+                self.defer(tokens, cond, Vec::new(), generic, msg(a.show(), b.show()));
                 true
             }
         }
@@ -164,13 +173,23 @@ impl<'m> Checker<'m> {
         let lo = s.lo.clone();
         let text = s.input.text();
         let toks = &s.input.tokens;
-        let full_desc = format!("`{name}` has {what} {}", full.show());
+        let full_desc = has(&name, what, full);
         match (lo.value(), hi.value(), full.value()) {
             (Some(l), Some(h), f) => {
                 if !s.input.range {
                     if let Some(f) = f {
                         if l >= f {
-                            self.err(toks, format!("index `{text}` = {l} is out of range: {full_desc} (valid indices 0..{f})"));
+                            let idx = if text == l.to_string() {
+                                format!("index {l}")
+                            } else {
+                                format!("index `{text}` = {l}")
+                            };
+                            self.err(
+                                toks,
+                                format!(
+                                    "{idx} is out of range: {full_desc} (valid indices 0..{f})"
+                                ),
+                            );
                             return None;
                         }
                     }
@@ -195,6 +214,7 @@ impl<'m> Checker<'m> {
                 if f.is_none() {
                     let (ht, ft) = (hi.tokens(), full.tokens());
                     let g = full.is_generic();
+                    self.slice_ok.push(quote!(#ht <= #ft));
                     self.defer(
                         toks,
                         quote!(#ht <= #ft),
@@ -210,13 +230,19 @@ impl<'m> Checker<'m> {
                 guards.extend(hi.guards());
                 guards.extend(full.guards());
                 let g = lo.is_generic() || hi.is_generic() || full.is_generic();
+                let mut cond = TokenStream::new();
+                for gd in &guards {
+                    cond.extend(quote!((#gd) &&));
+                }
+                cond.extend(quote!(#lt < #ht && #ht <= #ft));
+                self.slice_ok.push(cond.clone());
                 self.defer(
                     toks,
-                    quote!(#lt < #ht && #ht <= #ft),
-                    guards,
+                    cond,
+                    Vec::new(),
                     g,
                     format!(
-                        "slice `{text}` must be a non-empty range within 0..{}: {full_desc}",
+                        "slice `{text}` must be a non-empty range within 0..{}, but {full_desc}",
                         full.text()
                     ),
                 );
@@ -229,6 +255,7 @@ impl<'m> Checker<'m> {
     fn conn(&mut self, c: &Conn, sizes: &[Option<ConnSizes>]) -> Option<ConnSizes> {
         let label = &c.label;
         let ct = &c.tokens;
+        self.slice_ok.clear();
         let Target::Item {
             item: pre_item,
             port: pre_port,
@@ -263,11 +290,7 @@ impl<'m> Checker<'m> {
         let src_text = c.pre.input.label();
         let src_desc = match &c.pre.slice {
             Some(_) => format!("`{}` gives {}", src_text, src_size.show()),
-            None => format!(
-                "`{}` has {}",
-                c.pre.input.text(),
-                plural(&src_size, pre_what.trim_end_matches('s'), pre_what)
-            ),
+            None => has(&c.pre.input.text(), pre_what, &src_size),
         };
 
         // Target.
@@ -299,11 +322,22 @@ impl<'m> Checker<'m> {
         let post_text = c.post.input.label();
         let post_desc = match &c.post.slice {
             Some(_) => format!("`{}` takes {}", post_text, post_size.show()),
-            None => format!(
-                "`{}` takes {} (its {post_what})",
-                c.post.input.text(),
-                post_size.show()
-            ),
+            None => match (post_what, post_size.value()) {
+                ("dimensions", Some(1)) => {
+                    format!("`{}` takes 1 (it has 1 dimension)", c.post.input.text())
+                }
+                ("dimensions" | "neurons", _) => format!(
+                    "`{}` takes {} (it has {} {post_what})",
+                    c.post.input.text(),
+                    post_size.show(),
+                    post_size.show()
+                ),
+                _ => format!(
+                    "`{}` takes {} (its {post_what})",
+                    c.post.input.text(),
+                    post_size.show()
+                ),
+            },
         };
 
         let weight_solver = c.solver.as_ref().map(|s| s.weights).unwrap_or(false);
@@ -395,7 +429,7 @@ impl<'m> Checker<'m> {
                     .map(quote::ToTokens::to_token_stream)
                     .unwrap_or_default();
                 if !implied_func {
-                    let ok = self.expect_eq(&tt, &k, &x, |k, x| format!("transform vector has {k} entries but {src_desc}{fdesc}, which is {x}; a vector transform multiplies element by element"));
+                    let ok = self.expect_eq(&tt, &k, &x, |k, x| if fdesc.is_empty() { format!("transform vector has {k} entries but {src_desc}; a vector transform multiplies element by element") } else { format!("transform vector has {k} entries but {src_desc}{fdesc}, so {x}; a vector transform multiplies element by element") });
                     if !ok {
                         return None;
                     }
@@ -417,7 +451,7 @@ impl<'m> Checker<'m> {
                     func_size = Some(cols.clone());
                 } else {
                     let (rr, cc) = (r.text(), cols.text());
-                    let ok = self.expect_eq(&tt, &cols, &x, |c, x| format!("transform matrix is {rr}x{cc} (out x in): its {c} columns must match the source, but {src_desc}{fdesc}, which is {x}"));
+                    let ok = self.expect_eq(&tt, &cols, &x, |c, x| if fdesc.is_empty() { format!("transform matrix is {rr}x{cc} (out x in): its {c} columns must match the source, but {src_desc}") } else { format!("transform matrix is {rr}x{cc} (out x in): its {c} columns must match the source, but {src_desc}{fdesc}, so {x}") });
                     if !ok {
                         return None;
                     }
@@ -451,11 +485,22 @@ impl<'m> Checker<'m> {
                 Some(Transform::Matrix(r)) => format!(" through the {}-row transform", r.len()),
                 _ => String::new(),
             };
+            let changed = c.function.is_some() || matches!(c.transform, Some(Transform::Matrix(_)));
+            let learned_post = match c.post.target {
+                Target::Learning { conn } => self
+                    .m
+                    .conns
+                    .get(conn)
+                    .map(|l| (l.label.clone(), l.post.input.label())),
+                _ => None,
+            };
             let ok = self.expect_eq(ct, &out_size, &post_size, |a, b| {
-                if post_is_learning {
-                    format!("error size mismatch: `{label}` sends {a}{tdesc} but {post_desc} ({b}: the learned connection's post dimensions)")
-                } else {
+                if let (true, Some((l, p))) = (post_is_learning, &learned_post) {
+                    format!("error size mismatch: `{label}` sends {a} values, but the error of `{l}` has {b} (the dimensions of its target `{p}`)")
+                } else if changed {
                     format!("size mismatch in `{label}`: {src_desc}{fdesc}, sending {a}{tdesc}, but {post_desc}")
+                } else {
+                    format!("size mismatch in `{label}`: {src_desc} but {post_desc}")
                 }
             });
             if !ok {
@@ -535,7 +580,12 @@ impl<'m> Checker<'m> {
                     s.guards(),
                     s.is_generic(),
                     format!(
-                        "ensemble `{name}` must have at least 1 {what} (`{}`)",
+                        "ensemble `{name}` must have at least one {} (`{}`)",
+                        if what == "neurons" {
+                            "neuron"
+                        } else {
+                            "dimension"
+                        },
                         s.text()
                     ),
                 );
@@ -636,6 +686,7 @@ pub fn check(m: &Model) -> Result<Checked, Vec<syn::Error>> {
         m,
         errors: Vec::new(),
         deferred: Vec::new(),
+        slice_ok: Vec::new(),
     };
     for item in &m.items {
         match &item.kind {

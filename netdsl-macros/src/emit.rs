@@ -863,7 +863,7 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
 
 /// The network type with the same API and no content, emitted next to errors so code that uses
 /// the network does not fail with secondary errors.
-pub fn emit_stub(net: &NetworkInput) -> TokenStream {
+pub fn emit_stub(net: &NetworkInput, consts: &[(Ident, TokenStream)]) -> TokenStream {
     let p = rt();
     let name = &net.name;
     let vis = &net.vis;
@@ -872,6 +872,9 @@ pub fn emit_stub(net: &NetworkInput) -> TokenStream {
     let arg_names: Vec<&Ident> = net.args.iter().map(|a| &a.name).collect();
     let arg_tys: Vec<&syn::Type> = net.args.iter().map(|a| &a.ty).collect();
     let name_str = name.to_string();
+    let consts = consts
+        .iter()
+        .map(|(n, v)| quote!(#[allow(non_upper_case_globals)] pub const #n: usize = #v;));
     quote! {
         #(#attrs)*
         #vis struct #name #gparams {
@@ -884,6 +887,7 @@ pub fn emit_stub(net: &NetworkInput) -> TokenStream {
                 signals: #p::Cow::Borrowed(&[]),
                 ops: #p::Cow::Borrowed(&[]),
             };
+            #(#consts)*
             pub fn new(#(#arg_names: #arg_tys),*) -> Self {
                 Self { #(#arg_names),* }
             }

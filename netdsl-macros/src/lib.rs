@@ -27,8 +27,8 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     for net in &file.networks {
         match expand_network(net) {
             Ok(ts) => out.extend(ts),
-            Err(errs) => {
-                out.extend(emit::emit_stub(net));
+            Err((errs, consts)) => {
+                out.extend(emit::emit_stub(net, &consts));
                 for e in errs {
                     match &mut errors {
                         Some(all) => all.combine(e),
@@ -44,24 +44,34 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     Ok(out)
 }
 
-fn expand_network(net: &parse::NetworkInput) -> Result<TokenStream, Vec<syn::Error>> {
+type Failure = (Vec<syn::Error>, Vec<(syn::Ident, TokenStream)>);
+
+fn expand_network(net: &parse::NetworkInput) -> Result<TokenStream, Failure> {
     let (model, mut errors) = model::build(net);
     let mut all: Vec<syn::Error> = net.errors.clone();
     all.append(&mut errors);
     let Some(model) = model else {
-        return Err(all);
+        return Err((all, Vec::new()));
     };
+    // The stub keeps the block's consts so code using `Net::N` does not fail too.
+    let consts: Vec<(syn::Ident, TokenStream)> = model
+        .consts
+        .iter()
+        .filter(|c| !c.size.is_generic())
+        .map(|c| (c.name.clone(), c.size.tokens()))
+        .collect();
+    // Item checks run on whatever built, so every error of the block is reported at once.
     let checked = match check::check(&model) {
         Ok(c) => c,
         Err(mut e) => {
             all.append(&mut e);
-            return Err(all);
+            return Err((all, consts));
         }
     };
-    if !all.is_empty() {
-        return Err(all);
+    if !all.is_empty() || !model.complete {
+        return Err((all, consts));
     }
-    let plan = plan::plan(&model, &checked)?;
+    let plan = plan::plan(&model, &checked).map_err(|e| (e, consts))?;
     Ok(emit::emit(&model, &checked, &plan))
 }
 
@@ -102,6 +112,178 @@ mod tests {
                 probe pre_spikes: pre.neurons;
             }
         }
+    }
+
+    /// A communication channel with outside and generic sizes (deferred checks).
+    pub fn channel_tokens() -> TokenStream {
+        quote! {
+            /// A channel of `D` dimensions.
+            pub Channel<const D: usize> {
+                const K = 2;
+                node inp: 0 -> D = |t| [t.sin(); D];
+                ensemble a: crate::N neurons, D dims;
+                ensemble b: crate::N * K neurons, D dims, radius = 2;
+                inp -> a;
+                a -> b, synapse = 0.01;
+                a[..crate::M] -> b[D - crate::M..], transform = 0.5;
+                probe out: b, synapse = 0.01;
+            }
+        }
+    }
+
+    /// PES learning of x squared.
+    pub fn learning_tokens() -> TokenStream {
+        quote! {
+            pub Square {
+                node inp: 0 -> 1 = |t| [(2.0 * t).sin()];
+                ensemble pre: 100 neurons, 1 dims;
+                ensemble post: 100 neurons, 1 dims;
+                ensemble error: 100 neurons, 1 dims;
+                inp -> pre;
+                conn learned: pre -> post, function = |_x| [0.0], learning = PES { learning_rate: 1e-4 };
+                post -> error;
+                pre -> error, function = |x| [x[0] * x[0]], transform = -1.0;
+                error -> learned.learning;
+                probe p: post, synapse = 0.01;
+                probe w: learned.weights;
+            }
+        }
+    }
+
+    fn pretty(ts: TokenStream) -> String {
+        let out = super::expand(ts).expect("expands");
+        match syn::parse2::<syn::File>(out.clone()) {
+            Ok(f) => prettyplease::unparse(&f),
+            Err(e) => panic!("expansion does not parse: {e}\n{out}"),
+        }
+    }
+
+    #[test]
+    fn expansion_snapshots() {
+        insta::assert_snapshot!("forum", pretty(forum_tokens()));
+        insta::assert_snapshot!("channel", pretty(channel_tokens()));
+        insta::assert_snapshot!("learning", pretty(learning_tokens()));
+    }
+
+    #[test]
+    fn forum_plan_text_snapshot() {
+        let f = crate::parse::parse_file(forum_tokens()).unwrap();
+        let (m, errs) = crate::model::build(&f.networks[0]);
+        assert!(errs.is_empty());
+        let m = m.unwrap();
+        let ck = crate::check::check(&m).unwrap_or_else(|_| panic!("checks"));
+        assert!(ck.deferred.is_empty(), "all sizes are known");
+        let plan = crate::plan::plan(&m, &ck).unwrap_or_else(|_| panic!("plan"));
+        let text = plan.map_sizes(|s| s.value().expect("known")).to_string();
+        insta::assert_snapshot!("forum_plan", text);
+    }
+
+    #[test]
+    fn expansion_is_deterministic() {
+        for ts in [forum_tokens(), channel_tokens(), learning_tokens()] {
+            let a = super::expand(ts.clone()).unwrap().to_string();
+            let b = super::expand(ts).unwrap().to_string();
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn errors_come_all_at_once_with_a_stub() {
+        let out = super::expand(quote! {
+            pub Net(g: f64) {
+                ensemble a: 0 neurons, 1 dims;
+                ensemble b: 10 neurons, 2 dims;
+                a -> c;
+                b -> a;
+                node x: 1 -> 1 = |t, x| [x[0]];
+                x[3] -> a;
+            }
+        })
+        .unwrap()
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 4, "{out}");
+        assert!(
+            out.contains("pub fn new (g : f64)"),
+            "stub keeps the API: {out}"
+        );
+    }
+
+    /// Deterministic xorshift64*.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Drop, swap or duplicate one token somewhere in the tree (possibly inside a group).
+    fn mutate(ts: TokenStream, rng: &mut Rng, depth: usize) -> TokenStream {
+        use proc_macro2::{Group, TokenTree};
+        let mut v: Vec<TokenTree> = ts.into_iter().collect();
+        if v.is_empty() {
+            return TokenStream::new();
+        }
+        let groups: Vec<usize> = (0..v.len())
+            .filter(|&i| matches!(v[i], TokenTree::Group(_)))
+            .collect();
+        if !groups.is_empty() && depth < 4 && rng.below(3) > 0 {
+            let i = groups[rng.below(groups.len())];
+            if let TokenTree::Group(g) = &v[i] {
+                let mut ng = Group::new(g.delimiter(), mutate(g.stream(), rng, depth + 1));
+                ng.set_span(g.span());
+                v[i] = TokenTree::Group(ng);
+            }
+            return v.into_iter().collect();
+        }
+        let i = rng.below(v.len());
+        match rng.below(3) {
+            0 => {
+                v.remove(i);
+            }
+            1 => {
+                let j = rng.below(v.len());
+                v.swap(i, j);
+            }
+            _ => {
+                let t = v[i].clone();
+                v.insert(rng.below(v.len() + 1), t);
+            }
+        }
+        v.into_iter().collect()
+    }
+
+    #[test]
+    fn mutated_inputs_never_panic() {
+        let seeds = [forum_tokens(), channel_tokens(), learning_tokens()];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut cases = 0;
+        let mut errors = 0;
+        for round in 0..1200 {
+            let mut ts = seeds[round % seeds.len()].clone();
+            for _ in 0..1 + rng.below(3) {
+                ts = mutate(ts, &mut rng, 0);
+            }
+            let text = ts.to_string();
+            let r = std::panic::catch_unwind(|| super::expand(ts));
+            match r {
+                Ok(Ok(out)) => {
+                    if out.to_string().contains("compile_error") {
+                        errors += 1;
+                    }
+                }
+                Ok(Err(_)) => errors += 1,
+                Err(_) => panic!("expand panicked on mutated input:\n{text}"),
+            }
+            cases += 1;
+        }
+        assert_eq!(cases, 1200);
+        assert!(errors > 600, "most mutations are errors ({errors})");
     }
 
     #[test]

@@ -190,6 +190,9 @@ pub struct Model {
     pub probes: Vec<Probe>,
     /// Which constructor arguments are state values borrowed by stages.
     pub state_args: Vec<bool>,
+    /// False when some statement failed: only the items that built are here, with no
+    /// connections or probes (their indices would be wrong); item checks still run.
+    pub complete: bool,
 }
 
 pub struct Const {
@@ -494,10 +497,14 @@ impl<'a> Builder<'a> {
 
     fn declare(&mut self, name: &Ident, d: Decl) {
         let key = name.to_string();
-        if let Some(prev) = self.names.get(&key) {
+        if let Some(prev) = self.names.get(&key).copied() {
+            let what = match prev {
+                Decl::Item(i) => self.item_what(i).to_string(),
+                Decl::Arg(_) => "a constructor argument".to_string(),
+                d => format!("a {}", decl_what(d)),
+            };
             let msg = format!(
-                "`{key}` is defined twice: it is already a {} of this network; names must be unique",
-                decl_what(*prev)
+                "`{key}` is defined twice: it is already {what} of this network; names must be unique"
             );
             self.err(syn::Error::new(name.span(), msg));
             return;
@@ -916,11 +923,12 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
             None => ok = false,
         }
     }
+    let items_ok = ok;
     let mut conns = Vec::new();
     for c in 0..b.conn_stmts.len() {
         match build_conn(&mut b, c, &items) {
-            Some(conn) if ok => conns.push(conn),
-            _ => ok = false,
+            Some(conn) => conns.push(conn),
+            None => ok = false,
         }
     }
     let mut probes = Vec::new();
@@ -949,8 +957,16 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         }
     }
     let errors = std::mem::take(&mut b.errors);
-    if !ok || !errors.is_empty() {
-        return (None, errors);
+    let complete = ok && errors.is_empty();
+    if !complete {
+        // Item indices are only right when every item built; learning targets and probes
+        // name connections by index, so only plain connections are still checked.
+        if items_ok {
+            conns.retain(|c| !matches!(c.post.target, Target::Learning { .. }));
+        } else {
+            conns.clear();
+        }
+        probes.clear();
     }
     let model = Model {
         attrs: net.attrs.clone(),
@@ -977,6 +993,7 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         conns,
         probes,
         state_args,
+        complete,
     };
     (Some(model), errors)
 }

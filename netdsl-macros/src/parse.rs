@@ -492,7 +492,10 @@ fn parse_params(input: ParseStream) -> syn::Result<Vec<ParamInput>> {
         }
         let key: Ident = input.call(Ident::parse_any)?;
         if !input.peek(Token![=]) || input.peek(Token![==]) {
-            return Err(input.error(format!("expected `=` after `{key}`")));
+            return Err(syn::Error::new(
+                key.span(),
+                format!("expected `= value` after `{key}`"),
+            ));
         }
         input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
