@@ -211,7 +211,7 @@ mod tests {
 
     fn kendall_naive(a: &[f64], b: &[f64]) -> f64 {
         let n = a.len();
-        let (mut c, mut d, mut ta, mut tb) = (0.0, 0.0, 0.0, 0.0);
+        let (mut c, mut d, mut ta, mut tb) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         for i in 0..n {
             for j in i + 1..n {
                 let x = (a[i] - a[j]).signum() * ((a[i] != a[j]) as i32 as f64);
