@@ -332,10 +332,11 @@ fn relu(amplitude: f64, j: &[f64], out: &mut [f64]) {
 }
 
 /// Neurons per block of the LIF step (the slow-neuron index list lives on the stack).
-const BLOCK: usize = 512;
+const BLOCK: usize = 64;
 
-/// The branch-free pass of the LIF step: every neuron whose step is full or fully refractory and
-/// does not spike gets its result; the others are left untouched and flagged (`flags[i] = 1`).
+/// The branch-free pass of the LIF step: every neuron gets the result of a full or fully
+/// refractory step without a spike; those for which that is not the right answer are flagged
+/// (`flags[i] = 1`).
 #[inline(always)]
 fn lif_fast_body(
     c: &LifConsts,
@@ -352,23 +353,24 @@ fn lif_fast_body(
         &mut refractory[..n],
         &mut flags[..n],
     );
+    // Constants in locals (registers): a select between two struct fields can become a
+    // gather of loads.
+    let (dt, decay_full, decay_none, min_v) = (c.dt, c.decay_full, c.decay_none, c.min_voltage);
     for i in 0..n {
         let (jv, v, r) = (j[i], voltage[i], refractory[i]);
-        let rt = r - c.dt;
-        let raw = c.dt - rt;
-        let full = raw >= c.dt;
+        let rt = r - dt;
+        let raw = dt - rt;
+        let full = raw >= dt;
         let none = raw <= 0.0;
-        let decay = if full { c.decay_full } else { c.decay_none };
+        let decay = if full { decay_full } else { decay_none };
         let vv = v - (jv - v) * decay;
         let slow = !(full | none) | (vv > 1.0);
-        let clipped = if vv < c.min_voltage {
-            c.min_voltage
-        } else {
-            vv
-        };
-        voltage[i] = if slow { v } else { clipped };
-        refractory[i] = if slow { r } else { rt };
-        out[i] = if slow { out[i] } else { 0.0 };
+        let clipped = if vv < min_v { min_v } else { vv };
+        // Unconditional stores (a select would become a masked store, slow on some CPUs); the
+        // caller restores the flagged neurons' state before redoing them.
+        voltage[i] = clipped;
+        refractory[i] = rt;
+        out[i] = 0.0;
         flags[i] = slow as u8;
     }
 }
@@ -538,26 +540,30 @@ impl NeuronStepper {
                 };
                 // Blocks of BLOCK neurons, in three passes: (1) the common case (a full or a
                 // fully refractory step, no spike) for every neuron without branches, so it
-                // vectorises, writing its result only where it applies; (2) the indices of the
+                // vectorises (the block's state saved first); (2) the indices of the
                 // other neurons (those that spike or leave their refractory period inside this
                 // step: about two steps per spike) gathered without branches; (3) those neurons
                 // stepped by the scalar reference code from their untouched state. Both paths
                 // evaluate the same expressions: results are bit-identical to the scalar loop.
                 let mut flags = [0u8; BLOCK];
-                let mut slow = [0u16; BLOCK];
+                let mut slow = [0u8; BLOCK];
+                let (mut saved_v, mut saved_r) = ([0.0f64; BLOCK], [0.0f64; BLOCK]);
                 for start in (0..n).step_by(BLOCK) {
                     let end = (start + BLOCK).min(n);
                     let (jc, oc) = (&j[start..end], &mut out[start..end]);
                     let (vc, rc) = (&mut voltage[start..end], &mut refractory[start..end]);
                     let m = jc.len();
+                    saved_v[..m].copy_from_slice(vc);
+                    saved_r[..m].copy_from_slice(rc);
                     lif_fast(&c, jc, oc, vc, rc, &mut flags[..m]);
                     let mut k = 0;
                     for (i, &f) in flags[..m].iter().enumerate() {
-                        slow[k] = i as u16;
+                        slow[k] = i as u8;
                         k += f as usize;
                     }
                     for &i in &slow[..k] {
                         let i = i as usize;
+                        (vc[i], rc[i]) = (saved_v[i], saved_r[i]);
                         lif_one(&c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
                     }
                 }

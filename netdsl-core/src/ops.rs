@@ -225,8 +225,21 @@ pub struct Ctx<'a> {
     pub memristors: &'a mut [MemristorArray<Device>],
 }
 
+/// Whether every value is finite: `x - x` is 0 for a finite `x` and NaN otherwise, summed in
+/// eight lanes without an early exit so that it vectorises.
+#[allow(clippy::eq_op)]
 fn all_finite(v: &[f64]) -> bool {
-    v.iter().all(|x| x.is_finite())
+    let mut acc = [0.0f64; 8];
+    let mut chunks = v.chunks_exact(8);
+    for c in &mut chunks {
+        for k in 0..8 {
+            acc[k] += c[k] - c[k];
+        }
+    }
+    for (a, &x) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += x - x;
+    }
+    acc.iter().all(|&a| a == 0.0)
 }
 
 /// One readable range and one writable range of the store (they never overlap).
@@ -237,15 +250,23 @@ fn rw<'s>(store: &'s mut [f64], r: &Range<usize>, w: &Range<usize>) -> (&'s [f64
     (a, b)
 }
 
+/// `nz` = the indices of the non-zero entries of `x`, gathered without branches (spike patterns
+/// are unpredictable). Stays within `nz`'s capacity (`x.len()`, reserved at build).
+fn nonzero(x: &[f64], nz: &mut Vec<usize>) {
+    nz.clear();
+    nz.resize(x.len(), 0);
+    let mut k = 0;
+    for (i, &v) in x.iter().enumerate() {
+        nz[k] = i;
+        k += (v != 0.0) as usize;
+    }
+    nz.truncate(k);
+}
+
 fn matvec(w: &[f64], rows: usize, cols: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
     // Spike-driven: only columns with a non-zero input are read. Skipping zero terms leaves
     // every sum bit-identical to the dense one.
-    nz.clear();
-    for (i, &v) in x.iter().enumerate() {
-        if v != 0.0 {
-            nz.push(i);
-        }
-    }
+    nonzero(x, nz);
     if nz.len() * 2 > cols {
         for (r, yr) in y.iter_mut().enumerate().take(rows) {
             let row = &w[r * cols..(r + 1) * cols];
@@ -282,12 +303,7 @@ pub fn transpose_into(rm: &[f64], rows: usize, cols: usize, cm: &mut [f64]) {
 /// the row-major dot product, so the result is bit-identical to [`matvec`]. Four columns are
 /// added per pass over `y` (still one rounding per term, in order) to cut loads and stores of `y`.
 fn matvec_cols(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
-    nz.clear();
-    for (i, &v) in x.iter().enumerate() {
-        if v != 0.0 {
-            nz.push(i);
-        }
-    }
+    nonzero(x, nz);
     let y = &mut y[..rows];
     y.fill(0.0);
     let col = |i: usize| &w[i * rows..(i + 1) * rows];
