@@ -205,6 +205,7 @@ pub struct Item {
     pub kind: ItemKind,
 }
 
+#[allow(clippy::large_enum_variant)]
 pub enum ItemKind {
     Ensemble(Ensemble),
     Node(Node),
@@ -431,8 +432,8 @@ pub fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -1138,7 +1139,9 @@ fn build_item(
     }
 }
 
-fn expr_name(e: &Expr) -> Option<(Ident, Vec<(Ident, Expr)>, bool)> {
+type Named = (Ident, Vec<(Ident, Expr)>, bool);
+
+fn expr_name(e: &Expr) -> Option<Named> {
     match e {
         Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), Vec::new(), false)),
         Expr::Struct(s) => {

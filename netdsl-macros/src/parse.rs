@@ -174,6 +174,7 @@ pub struct ParamInput {
     pub value: Expr,
 }
 
+#[allow(clippy::large_enum_variant)]
 pub enum StmtInput {
     Const {
         name: Ident,
