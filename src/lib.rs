@@ -1,5 +1,138 @@
-//! netdsl: spiking neural networks written as a checked Rust macro, stepped with Nengo 4.1's
-//! numbers. (User guide: work in progress.)
+//! # netdsl: spiking networks the compiler checks
+//!
+//! Write a network the way a Nengo user thinks — ensembles, nodes, connections with synapses,
+//! decoders and learning rules — in a `network! { … }` block. The macro checks every size and
+//! slice at compile time (errors land on your tokens), computes a static, dependency-sorted step
+//! plan, and expands to a type that builds and runs it with Nengo 4.1's numbers.
+//!
+//! ## A first network
+//!
+//! ```
+//! use netdsl::prelude::*;
+//!
+//! network! {
+//!     /// A communication channel: a sine through two ensembles.
+//!     pub Channel {
+//!         node stim: 0 -> 1 = |t| [(2.0 * std::f64::consts::PI * t).sin()];
+//!         ensemble a: 50 neurons, 1 dims;
+//!         ensemble b: 50 neurons, 1 dims;
+//!         stim -> a;
+//!         a -> b, function = |x| [x[0] * x[0]];
+//!         probe out: b, synapse = 0.01;
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut sim = Channel::new().build(0.001)?;   // dt = 1 ms; NEF decoders solved here
+//! sim.run(0.5)?;                                // 500 steps; t = 0.001 … 0.5
+//! let out = sim.data("out");                    // ndarray view: samples × dims
+//! assert_eq!(out.dim(), (500, 1));
+//! assert_eq!(sim.trange().len(), 500);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Items
+//!
+//! - **Ensembles**: `ensemble a: 100 neurons, 2 dims, neuron = LIF { tau_rc: 0.02, tau_ref:
+//!   0.002 }, max_rates = Uniform(200, 400), intercepts = Uniform(-1, 0.9), radius = 1.0,
+//!   encoders = ScatteredHypersphere { surface: true }, gain = [..], bias = [..],
+//!   n_eval_points = 750, initial_voltage = Uniform(0, 1), seed = 3;` — every parameter
+//!   optional, with Nengo 4.1's defaults. Neuron types: `LIF`, `LIFRate`, `RectifiedLinear`,
+//!   `SpikingRectifiedLinear`, `Direct`.
+//! - **Nodes**: `node c: 0 -> 2 = [0.5, 1.0];` (constant), `node f: 0 -> 1 = |t| [..];`,
+//!   `node g: 2 -> 1 = |t, x| [..];` (closures return arrays whose size rustc checks against the
+//!   declaration), `node relay: 3;` (passthrough), `node n: 0 -> 1 = process WhiteSignal::new(..);`,
+//!   and **stages**: `node f: n -> m = state.method;` where `state` is a constructor argument and
+//!   `method(&mut self, t: f64, x: &[f64], out: &mut [f64])`. Several stages may share one state
+//!   value; the plan fixes their order.
+//! - **Sizes** are integer literals, block `const`s, `+ - *`, `x.n` (neurons), `x.d`
+//!   (dimensions, a node's output size), `x.size_in`, `x.size_out`, outside consts
+//!   (`crate::N`) and const generics (`pub Net<const D: usize> { … }`).
+//!
+//! ## Connections
+//!
+//! `pre -> post` with slices on either side (`a[1]`, `a[..n]`, `a[2..]`, `a[i..j]`), `.neurons`
+//! ends, and options: `function = |x| [..]`, `transform = 2.0 | [1.0, -1.0] | [[..], [..]]`,
+//! `synapse = None | 0 | 0.01 | Lowpass(τ) | Alpha(τ) | LinearFilter([num], [den])` (default
+//! `Lowpass(0.005)`; `None` is no filter and no delay, `0` a pure one-step delay),
+//! `solver = LstsqL2 { reg: 0.1, weights: false }`. Connections into `.neurons` are scaled by the
+//! post gains, as in Nengo.
+//!
+//! A named connection can learn; its error goes into `name.learning`:
+//!
+//! ```
+//! use netdsl::prelude::*;
+//!
+//! network! {
+//!     pub LearnSquare {
+//!         node stim: 0 -> 1 = |t| [(6.0 * t).sin()];
+//!         ensemble pre: 60 neurons, 1 dims;
+//!         ensemble post: 60 neurons, 1 dims;
+//!         ensemble error: 60 neurons, 1 dims;
+//!         stim -> pre;
+//!         conn learn: pre -> post, function = |_x| [0.0], learning = PES { learning_rate: 1e-4 };
+//!         post -> error;
+//!         pre -> error, function = |x| [x[0] * x[0]], transform = -1.0;
+//!         error -> learn.learning;
+//!         probe post_value: post, synapse = 0.01;
+//!         probe weights: learn.weights, sample_every = 0.1;
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut sim = LearnSquare::new().build(0.001)?;
+//! sim.run(0.3)?;
+//! assert_eq!(sim.data_dyn("weights").unwrap().shape(), &[3, 1, 60]);
+//! # Ok(()) }
+//! ```
+//!
+//! **Memristive synapses**: `conn m: pre.neurons -> post.neurons, learning = mPES { gain: 1e4 };`
+//! makes the weights `γ (g⁺ − g⁻)` of differential Nb:SrTiO3 device pairs, stepped as a *filter*
+//! op (weights × pre spikes) and a *pulse* op (mPES device updates) of the plan; probe
+//! `m.weights`, `m.error`. See [`core::memristor`] for the device models.
+//!
+//! ## Probes
+//!
+//! `probe p: a;` (decoded value), `a.neurons` (spikes), `a.neurons.voltage`, `a.neurons.input`,
+//! `node`, `conn.weights`, `conn.error`; options `synapse = 0.01` (adds one step of delay, as in
+//! Nengo) and `sample_every = 0.005`. Read them with [`core::sim::Simulator::data`] (samples ×
+//! values), [`core::sim::Simulator::data_dyn`] (full shape) and
+//! [`core::sim::Simulator::probe_times`]; write them with
+//! [`core::sim::Simulator::save_probes`] (`.npy` + CSV), plot them with
+//! [`core::sim::Simulator::plot`] (SVG), draw the network with
+//! [`core::sim::Simulator::to_dot`] (Graphviz).
+//!
+//! ## The plan
+//!
+//! Each network type has `PLAN`, `const` data computed by the macro with Nengo's dependency
+//! rules; its `Display` is one line per op, meant to be read and snapshot-tested:
+//!
+//! ```
+//! use netdsl::prelude::*;
+//!
+//! network! {
+//!     pub Delay {
+//!         node a: 0 -> 1 = 1.0;
+//!         node b: 1 -> 1 = |_t, x| [x[0]];
+//!         a -> b, synapse = 0;
+//!         probe out: b;
+//!     }
+//! }
+//!
+//! let text = Delay::PLAN.to_string();
+//! assert!(text.starts_with("plan Delay: "));
+//! // The synapse is an update: it runs after the node that reads its output.
+//! let node = text.find("node        b").unwrap();
+//! let syn = text.find("synapse").unwrap();
+//! assert!(node < syn);
+//! ```
+//!
+//! ## Errors
+//!
+//! Mistakes in the block are compile errors on your tokens, all at once — e.g.
+//! ``slice `..post.n + 2` ends at 102 but `pulse_plus` has size_in 101``. At run time, a NaN or
+//! infinity from a node, a filter or the neurons stops [`core::sim::Simulator::run`] with a
+//! [`core::error::SimError`] naming the op and the step; the probes keep what they recorded.
 #![warn(missing_docs)]
 
 pub use netdsl_core as core;
@@ -12,8 +145,8 @@ pub mod prelude {
     pub use netdsl_core::network::{LearningRule, LstsqL2, Network, Transform};
     pub use netdsl_core::neurons::NeuronType;
     pub use netdsl_core::plan::Plan;
-    pub use netdsl_core::synapses::Synapse;
     pub use netdsl_core::sim::Simulator;
+    pub use netdsl_core::synapses::Synapse;
     pub use netdsl_macros::network;
 }
 
