@@ -818,6 +818,35 @@ def s21_pes_ens_ens():
         "(seeds 210/211), given explicitly; v0 = 0. Weights probed every 10 steps. 500 steps.")
 
 
+def s23_pes_neurons():
+    """PES on a neuron-to-neuron connection (the control of the memristor experiments)."""
+    PA, PB = draw_params(20, 1, seed=230), draw_params(20, 1, seed=231)
+    N = Net()
+    N.node("stim", lambda t: np.sin(2 * np.pi * t), "sin(2*pi*t)")
+    N.ensemble("pre", 20, 1, v0=0.0, **PA)
+    N.ensemble("post", 20, 1, v0=0.0, **PB)
+    N.node("err", None, size_in=1)
+    N.conn("c_in", "stim", "pre")
+    N.conn("conn", "pre.neurons", "post.neurons", transform=np.zeros((20, 20)),
+           learning={"type": "PES", "learning_rate": 1e-3, "pre_synapse": lowpass(0.005)})
+    N.conn("c_post_err", "post", "err", synapse=None)
+    N.conn("c_stim_err", "stim", "err", transform=-1.0, synapse=None)
+    N.conn("c_err_rule", "err", "conn.learning_rule")
+    N.probe("post_decoded", "post", synapse=lowpass(0.01))
+    N.probe("post_spikes", "post.neurons")
+    N.probe("weights", "conn", "weights", sample_every=0.05)
+    N.run(500)
+    w = N.data("weights")
+    check_true("s23", "weights changed", not np.allclose(w[0], w[-1]), "changed", "changed")
+    return N.fixture(
+        "s23_pes_neurons", "stim sin(2*pi*t) -(Lowpass 0.005)-> pre (20 LIF); conn: pre.neurons "
+        "-> post.neurons (20 LIF), transform 20x20 zeros, Lowpass(0.005), PES(1e-3, pre_synapse "
+        "Lowpass 0.005): the error is projected on post's scaled encoders; err passthrough node = "
+        "post decoded (synapse None) - stim (transform -1, synapse None); err -> "
+        "conn.learning_rule (Lowpass 0.005). Parameters drawn by Nengo (seeds 230/231), given "
+        "explicitly; v0 = 0. Weights probed every 50 steps. 500 steps.")
+
+
 class Memristors:
     """Deterministic memristor pair model mirrored by the Rust side (see fixture notes)."""
 
@@ -997,7 +1026,7 @@ SCENARIOS = [s01_time, s02_lowpass, s03_alpha, s04_delay_zero, s04_delay_none, s
              s06_single_lif, s07_gain_bias, s08_lifrate, s09_spiking_relu,
              s10_neuron_input_gain, s11_decoders, s12_comm_channel, s13_pes, s14_probe_timing,
              s15_neurons_to_node, s16_direct, s20_comm_channel_50, s21_pes_ens_ens,
-             s22_forum_network, stat_comm_channel, stat_square]
+             s22_forum_network, s23_pes_neurons, stat_comm_channel, stat_square]
 
 
 def seed_check():

@@ -157,4 +157,5 @@ fixtures! {
     s20_comm_channel_50 => "s20_comm_channel_50",
     s21_pes_ens_ens => "s21_pes_ens_ens",
     s22_forum_network => "s22_forum_network",
+    s23_pes_neurons => "s23_pes_neurons",
 }
