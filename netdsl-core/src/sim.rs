@@ -73,6 +73,7 @@ pub struct Simulator {
     process_seed: u64,
     progress: bool,
     conn_texts: Vec<crate::export::files::ConnText>,
+    memristor_of: Vec<usize>,
 }
 
 fn slice_len(s: &Option<Range<usize>>, full: usize) -> usize {
@@ -463,6 +464,18 @@ pub fn structure(net: &Network) -> Result<Structure<usize>, BuildError> {
                     }
                     _ => false,
                 };
+                let memristive = matches!(spec.learning, Some(LearningRule::Mpes { .. }))
+                    && matches!(
+                        p.attr,
+                        ProbeAttr::Weights | ProbeAttr::ResistancePos | ProbeAttr::ResistanceNeg
+                    );
+                if memristive && p.synapse.is_some() {
+                    return Err(invalid(
+                        format!("probe `{name}`"),
+                        "device weights and resistances of a memristive connection are recorded \
+                         unfiltered: remove the probe's synapse",
+                    ));
+                }
                 if !ok {
                     return Err(invalid(
                         format!("probe `{name}`"),
@@ -1157,6 +1170,7 @@ impl Simulator {
             process_seed,
             progress: true,
             conn_texts,
+            memristor_of,
         })
     }
 
@@ -1356,8 +1370,25 @@ impl Simulator {
     }
 
     /// The current value of a signal by its plan name (e.g. `post.voltage`).
+    /// (Device weights and resistances of a memristive connection live in its device array and
+    /// are read from there.)
     pub fn signal(&self, name: &str) -> Option<&[f64]> {
         let i = self.plan.signals.iter().position(|s| s.name == name)?;
+        for (c, conn) in self.structure.conns.iter().enumerate() {
+            if conn.rule != Some(RuleKind::Mpes) {
+                continue;
+            }
+            let Some(&a) = self.memristor_of.get(c).filter(|&&a| a != usize::MAX) else {
+                continue;
+            };
+            let array = &self.memristors[a];
+            match name.strip_prefix(conn.label.as_ref()) {
+                Some(".weights") => return Some(array.weights()),
+                Some(".r_pos") => return Some(array.r_pos()),
+                Some(".r_neg") => return Some(array.r_neg()),
+                _ => {}
+            }
+        }
         Some(&self.store[self.layout.signal(i)])
     }
 
