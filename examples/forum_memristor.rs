@@ -153,12 +153,26 @@ fn tracking_error(sim: &Simulator, window: f64) -> f64 {
         / k.max(1) as f64
 }
 
-fn write_outputs(sim: &Simulator, plan: &Plan, dir: &Path, title: &str) -> std::io::Result<Vec<PathBuf>> {
+fn write_outputs(
+    sim: &Simulator,
+    plan: &Plan,
+    dir: &Path,
+    title: &str,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut files = sim.save_probes(dir)?;
     let plot = dir.join("plot.svg");
-    sim.plot(title, &["input", "pre_value", "post_value", "err_value", "pre_spikes"])
-        .save(&plot)?;
+    sim.plot(
+        title,
+        &[
+            "input",
+            "pre_value",
+            "post_value",
+            "err_value",
+            "pre_spikes",
+        ],
+    )
+    .save(&plot)?;
     files.push(plot);
     let dot = dir.join("network.dot");
     std::fs::write(&dot, sim.to_dot())?;
@@ -183,7 +197,10 @@ fn write_outputs(sim: &Simulator, plan: &Plan, dir: &Path, title: &str) -> std::
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(arg("--out").unwrap_or_else(|| "netdsl-out/forum_memristor".into()));
-    let seconds: f64 = arg("--seconds").map(|s| s.parse()).transpose()?.unwrap_or(4.0);
+    let seconds: f64 = arg("--seconds")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(4.0);
 
     println!("netdsl: the forum thread's memristive network, {seconds} s at dt = 1 ms\n");
 
@@ -198,12 +215,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let exc = sim.state::<Memristors>("exc").expect("exc state");
     let inh = sim.state::<Memristors>("inh").expect("inh state");
     let dir = out.join("stages");
-    let files = write_outputs(&sim, &MemristorNet::PLAN, &dir, "forum network: memristor stages")?;
+    let files = write_outputs(
+        &sim,
+        &MemristorNet::PLAN,
+        &dir,
+        "forum network: memristor stages",
+    )?;
     println!("1. hand-written stages (exc.filter/exc.pulse share one value; plan order fixed)");
-    println!("   plan: {} ops over {} signals", MemristorNet::PLAN.ops.len(), MemristorNet::PLAN.signals.len());
-    println!("   build {:.1} ms, run {:.1} ms ({:.0} steps/s)", built.as_secs_f64() * 1e3, ran.as_secs_f64() * 1e3, sim.n_steps() as f64 / ran.as_secs_f64());
-    println!("   pulses: exc {} / inh {}; mean resistance exc {:.4e} Ω, inh {:.4e} Ω", exc.pulses, inh.pulses, exc.mean_resistance(), inh.mean_resistance());
-    println!("   |pre − post| over the last second: {:.3}", tracking_error(&sim, 1.0));
+    println!(
+        "   plan: {} ops over {} signals",
+        MemristorNet::PLAN.ops.len(),
+        MemristorNet::PLAN.signals.len()
+    );
+    println!(
+        "   build {:.1} ms, run {:.1} ms ({:.0} steps/s)",
+        built.as_secs_f64() * 1e3,
+        ran.as_secs_f64() * 1e3,
+        sim.n_steps() as f64 / ran.as_secs_f64()
+    );
+    println!(
+        "   pulses: exc {} / inh {}; mean resistance exc {:.4e} Ω, inh {:.4e} Ω",
+        exc.pulses,
+        inh.pulses,
+        exc.mean_resistance(),
+        inh.mean_resistance()
+    );
+    println!(
+        "   |pre − post| over the last second: {:.3}",
+        tracking_error(&sim, 1.0)
+    );
     println!("   wrote {} files to {}", files.len(), dir.display());
 
     // Variant 2: the built-in memristive connection trained by mPES.
@@ -214,15 +254,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sim.run(seconds)?;
     let ran = t1.elapsed();
     let dir = out.join("builtin");
-    let files = write_outputs(&sim, &BuiltinMemristorNet::PLAN, &dir, "forum network: built-in mPES memristors")?;
+    let files = write_outputs(
+        &sim,
+        &BuiltinMemristorNet::PLAN,
+        &dir,
+        "forum network: built-in mPES memristors",
+    )?;
     let devices = &sim.memristors()[0];
     let w = devices.weights();
     let w_mean = w.iter().map(|x| x.abs()).sum::<f64>() / w.len() as f64;
     println!("\n2. built-in memristive connection (filter and pulse ops in the plan)");
-    println!("   build {:.1} ms, run {:.1} ms ({:.0} steps/s)", built.as_secs_f64() * 1e3, ran.as_secs_f64() * 1e3, sim.n_steps() as f64 / ran.as_secs_f64());
-    println!("   {} device pairs, {} pulses, mean |w| = {:.3e}", w.len(), devices.total_pulses(), w_mean);
-    println!("   |pre − post| over the last second: {:.3}", tracking_error(&sim, 1.0));
+    println!(
+        "   build {:.1} ms, run {:.1} ms ({:.0} steps/s)",
+        built.as_secs_f64() * 1e3,
+        ran.as_secs_f64() * 1e3,
+        sim.n_steps() as f64 / ran.as_secs_f64()
+    );
+    println!(
+        "   {} device pairs, {} pulses, mean |w| = {:.3e}",
+        w.len(),
+        devices.total_pulses(),
+        w_mean
+    );
+    println!(
+        "   |pre − post| over the last second: {:.3}",
+        tracking_error(&sim, 1.0)
+    );
     println!("   wrote {} files to {}", files.len(), dir.display());
-    println!("\nplan of the built-in variant:\n{}", BuiltinMemristorNet::PLAN);
+    println!(
+        "\nplan of the built-in variant:\n{}",
+        BuiltinMemristorNet::PLAN
+    );
     Ok(())
 }
