@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build, f64s, fixture};
+use common::{build, f64s, fixture, neuron_type};
 use netdsl_core::sim::Simulator;
 use serde_json::Value;
 
@@ -158,4 +158,38 @@ fixtures! {
     s21_pes_ens_ens => "s21_pes_ens_ens",
     s22_forum_network => "s22_forum_network",
     s23_pes_neurons => "s23_pes_neurons",
+}
+
+/// Scenario 7 (gain and bias from max rates and intercepts) and 8 (LIFRate curve) for every case
+/// the fixture holds, including non-default tau_rc/tau_ref and rectified linear neurons.
+#[test]
+fn s07_gain_bias_and_s08_rate_curves() {
+    let fx = fixture("s07_gain_bias");
+    let mut worst: f64 = 0.0;
+    for case in fx["gain_bias_cases"].as_array().expect("cases") {
+        let nt = neuron_type(&case["neuron_type"]);
+        let (g, b) = nt
+            .gain_bias(&f64s(&case["max_rates"]), &f64s(&case["intercepts"]))
+            .expect("valid");
+        for (ours, key) in [(&g, "gain"), (&b, "bias")] {
+            for (a, w) in ours.iter().zip(f64s(&case[key])) {
+                worst = worst.max((a - w).abs() / w.abs().max(1.0));
+            }
+        }
+    }
+    println!("s07: worst gain/bias difference {worst:e}");
+    assert!(worst <= 1e-12, "gain/bias differ from Nengo by {worst:e}");
+    let fx = fixture("s08_lifrate");
+    let mut worst: f64 = 0.0;
+    for case in fx["rate_cases"].as_array().expect("cases") {
+        let nt = neuron_type(&case["neuron_type"]);
+        let j = f64s(&case["J"]);
+        let mut out = vec![0.0; j.len()];
+        nt.rates(&j, &mut out);
+        for (a, w) in out.iter().zip(f64s(&case["rates"])) {
+            worst = worst.max((a - w).abs() / w.abs().max(1.0));
+        }
+    }
+    println!("s08: worst rate difference {worst:e}");
+    assert!(worst <= 1e-12, "rates differ from Nengo by {worst:e}");
 }

@@ -47,7 +47,7 @@ fn synapse(v: &Value) -> Option<Synapse> {
     })
 }
 
-fn neuron_type(v: &Value) -> NeuronType {
+pub fn neuron_type(v: &Value) -> NeuronType {
     let g = |k: &str| v[k].as_f64().expect(k);
     match v["type"].as_str().expect("type") {
         "LIF" => NeuronType::Lif {
