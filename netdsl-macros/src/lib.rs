@@ -286,6 +286,20 @@ mod tests {
         assert!(errors > 600, "most mutations are errors ({errors})");
     }
 
+    /// Measures (prints, does not assert) how long expanding the largest example takes:
+    /// `cargo test -p netdsl-macros --release -- expansion_time --nocapture`.
+    #[test]
+    fn expansion_time_of_the_forum_network() {
+        let runs = 20;
+        let t0 = std::time::Instant::now();
+        for _ in 0..runs {
+            let out = super::expand(forum_tokens()).unwrap();
+            assert!(!out.is_empty());
+        }
+        let per = t0.elapsed().as_secs_f64() / runs as f64;
+        println!("expanding the forum network takes {:.2} ms", per * 1e3);
+    }
+
     #[test]
     fn forum_network_expands() {
         let out = super::expand(forum_tokens()).unwrap().to_string();
