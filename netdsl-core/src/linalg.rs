@@ -74,18 +74,77 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// Block size of the blocked Cholesky factorisation.
 const CHOL_BLOCK: usize = 96;
 
+/// Threads to use for the big build products (the machine's parallelism, at most 8).
+pub fn build_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+}
+
+/// `c = alpha · a · b + beta · c`, with the rows of `a` and `c` split across `threads` threads
+/// when the product is big enough to pay for them (each thread runs ndarray's GEMM on its rows).
+fn gemm_rows(
+    alpha: f64,
+    a: &ArrayView2<'_, f64>,
+    b: &ArrayView2<'_, f64>,
+    beta: f64,
+    c: &mut ndarray::ArrayViewMut2<'_, f64>,
+    threads: usize,
+) {
+    let rows = a.nrows();
+    let flops = rows * a.ncols() * b.ncols();
+    let t = if flops < 4_000_000 {
+        1
+    } else {
+        threads.min(rows / 32).max(1)
+    };
+    if t == 1 {
+        general_mat_mul(alpha, a, b, beta, c);
+        return;
+    }
+    let chunk = rows.div_ceil(t);
+    std::thread::scope(|scope| {
+        let mut c_rest = c.view_mut();
+        let mut a_rest = a.view();
+        while a_rest.nrows() > 0 {
+            let k = chunk.min(a_rest.nrows());
+            let (a_top, a_bot) = a_rest.split_at(Axis(0), k);
+            let (c_top, c_bot) = c_rest.split_at(Axis(0), k);
+            a_rest = a_bot;
+            c_rest = c_bot;
+            let b = b.view();
+            scope.spawn(move || {
+                let mut c_top = c_top;
+                general_mat_mul(alpha, &a_top, &b, beta, &mut c_top);
+            });
+        }
+    });
+}
+
 /// Cholesky factor `L` (lower triangular, `a = L Lᵀ`) of a symmetric positive-definite matrix.
 /// Only the lower triangle of `a` is read.
+pub fn cholesky(a: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
+    cholesky_into(a.as_standard_layout().into_owned())
+}
+
+/// [`cholesky`] in place: `a` becomes `L` (no second n×n matrix).
 ///
 /// Left-looking and blocked: each block column is first updated with one matrix product against
-/// the finished columns to its left (ndarray's cache-blocked GEMM), then its diagonal block is
-/// factored and the rows below it are solved, row by row with contiguous dot products.
-pub fn cholesky(a: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
+/// the finished columns to its left (ndarray's cache-blocked GEMM, its rows split across the
+/// machine's threads), then its diagonal block is factored and the rows below it are solved, row
+/// by row with contiguous dot products.
+pub fn cholesky_into(a: Array2<f64>) -> Result<Array2<f64>, LinalgError> {
     let (n, c) = a.dim();
     if n != c {
         return Err(LinalgError::NotSquare(n, c));
     }
-    let mut w = a.as_standard_layout().into_owned();
+    let mut w = if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    };
+    let threads = build_threads();
     let mut k = 0;
     while k < n {
         let b = CHOL_BLOCK.min(n - k);
@@ -94,7 +153,7 @@ pub fn cholesky(a: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
             let (done, mut panel) = w.multi_slice_mut((s![k.., ..k], s![k.., k..k + b]));
             let done = done.view();
             let top = done.slice(s![..b, ..]);
-            general_mat_mul(-1.0, &done, &top.t(), 1.0, &mut panel);
+            gemm_rows(-1.0, &done, &top.t(), 1.0, &mut panel, threads);
         }
         let ws = w.as_slice_mut().expect("standard layout");
         // Diagonal block and the rows below it: L[i][j] for j in k..k+b, using only the columns
@@ -180,6 +239,116 @@ pub fn cho_solve(l: &Array2<f64>, b: &Array2<f64>) -> Result<Array2<f64>, Linalg
         }
     }
     Ok(Array2::from_shape_vec((n, k), x).expect("n*k elements"))
+}
+
+/// `aᵀ a` (n × n for an m × n `a`): only the blocks on and below the diagonal are multiplied
+/// (half the work of a full product), spread over the machine's threads, then mirrored.
+pub fn gram_tn(a: &Array2<f64>) -> Array2<f64> {
+    let n = a.ncols();
+    const NB: usize = 192;
+    let blocks: Vec<(usize, usize)> = (0..n.div_ceil(NB))
+        .flat_map(|i| (0..=i).map(move |j| (i, j)))
+        .collect();
+    let threads = if a.len() * n < 4_000_000 {
+        1
+    } else {
+        build_threads().min(blocks.len())
+    };
+    let mut g = Array2::<f64>::zeros((n, n));
+    let range = |i: usize| i * NB..((i + 1) * NB).min(n);
+    let work = |t: usize| -> Vec<(usize, usize, Array2<f64>)> {
+        blocks
+            .iter()
+            .skip(t)
+            .step_by(threads)
+            .map(|&(i, j)| {
+                let (ri, rj) = (range(i), range(j));
+                let mut out = Array2::<f64>::zeros((ri.len(), rj.len()));
+                let ai = a.slice(s![.., ri]);
+                let aj = a.slice(s![.., rj]);
+                general_mat_mul(1.0, &ai.t(), &aj, 0.0, &mut out);
+                (i, j, out)
+            })
+            .collect()
+    };
+    let mut put = |parts: Vec<(usize, usize, Array2<f64>)>| {
+        for (i, j, blk) in parts {
+            g.slice_mut(s![range(i), range(j)]).assign(&blk);
+            if i != j {
+                g.slice_mut(s![range(j), range(i)]).assign(&blk.t());
+            }
+        }
+    };
+    if threads == 1 {
+        put(work(0));
+    } else {
+        let parts: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|t| scope.spawn(move || work(t))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("gram worker"))
+                .collect()
+        });
+        for p in parts {
+            put(p);
+        }
+    }
+    g
+}
+
+/// `g += aᵀ a` on and below the diagonal of `g` (n × n for an m × n `a`; the strict upper
+/// triangle gets partial sums too and is not meaningful). `g` is cut into row stripes; stripe
+/// `[r0, r1)` needs `a[:, r0..r1]ᵀ · a[:, ..r1]` (one GEMM), and the stripes are shared among the
+/// machine's threads, biggest first. For accumulating a Gram matrix over chunks of rows.
+pub fn gram_tn_acc_lower(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
+    let n = a.ncols();
+    assert_eq!(g.dim(), (n, n), "gram: g must be n x n");
+    let threads = if a.len() * n < 4_000_000 {
+        1
+    } else {
+        build_threads()
+    };
+    let stripes = (4 * threads).min(n.div_ceil(64)).max(1);
+    let h = n.div_ceil(stripes);
+    let mut views = Vec::new();
+    let mut rest = g.view_mut();
+    let mut r0 = 0;
+    while r0 < n {
+        let k = h.min(n - r0);
+        let (top, bot) = rest.split_at(Axis(0), k);
+        views.push((r0, r0 + k, top));
+        rest = bot;
+        r0 += k;
+    }
+    // Longest-processing-time-first assignment: work of a stripe ∝ its height × r1.
+    views.sort_by_key(|v| std::cmp::Reverse((v.1 - v.0) * v.1));
+    let mut per_thread: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+    let mut load = vec![0usize; threads];
+    for v in views {
+        let t = (0..threads).min_by_key(|&t| load[t]).unwrap_or(0);
+        load[t] += (v.1 - v.0) * v.1;
+        per_thread[t].push(v);
+    }
+    let run = |jobs: Vec<(usize, usize, ndarray::ArrayViewMut2<'_, f64>)>| {
+        for (r0, r1, mut stripe) in jobs {
+            let lhs = a.slice(s![.., r0..r1]);
+            let rhs = a.slice(s![.., ..r1]);
+            let mut out = stripe.slice_mut(s![.., ..r1]);
+            general_mat_mul(1.0, &lhs.t(), &rhs, 1.0, &mut out);
+        }
+    };
+    if threads == 1 {
+        for jobs in per_thread {
+            run(jobs);
+        }
+    } else {
+        std::thread::scope(|scope| {
+            let run = &run;
+            for jobs in per_thread {
+                scope.spawn(move || run(jobs));
+            }
+        });
+    }
 }
 
 /// Solves the symmetric positive-definite system `a X = b` by Cholesky.

@@ -5,7 +5,10 @@
 //! solve).
 
 use crate::dists::VecDist;
-use crate::linalg::{cholesky_solve, matmul_nt, matmul_tn, LinalgError};
+use crate::linalg::{
+    build_threads, cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower, matmul_nt,
+    matmul_tn, LinalgError,
+};
 use crate::neurons::NeuronType;
 use crate::rng::Rng;
 use ndarray::Array2;
@@ -157,14 +160,36 @@ pub fn activities(
     assert_eq!(gain.len(), n, "one gain per neuron");
     assert_eq!(bias.len(), n, "one bias per neuron");
     let mut out = Array2::<f64>::zeros(x.dim());
-    let mut current = vec![0.0; n];
-    for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
-        for (((c, &xv), &g), &b) in current.iter_mut().zip(xrow).zip(gain).zip(bias) {
-            *c = g * xv + b;
+    let rows = |x: ndarray::ArrayView2<'_, f64>, mut out: ndarray::ArrayViewMut2<'_, f64>| {
+        let mut current = vec![0.0; n];
+        for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
+            for (((c, &xv), &g), &b) in current.iter_mut().zip(xrow).zip(gain).zip(bias) {
+                *c = g * xv + b;
+            }
+            let o = orow.as_slice_mut().expect("standard layout");
+            neuron_type.rates(&current, o);
         }
-        let o = orow.as_slice_mut().expect("standard layout");
-        neuron_type.rates(&current, o);
-    }
+    };
+    // Rows are independent: split them across threads for big matrices (same values).
+    let threads = if x.len() < 200_000 {
+        1
+    } else {
+        build_threads()
+    };
+    let chunk = x.nrows().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let rows = &rows;
+        for (xc, oc) in x
+            .axis_chunks_iter(ndarray::Axis(0), chunk)
+            .zip(out.axis_chunks_iter_mut(ndarray::Axis(0), chunk))
+        {
+            if threads == 1 {
+                rows(xc, oc);
+            } else {
+                scope.spawn(move || rows(xc, oc));
+            }
+        }
+    });
     out
 }
 
@@ -200,17 +225,23 @@ pub fn lstsq_l2(
         let xbar = cholesky_solve(&g, targets)?;
         Ok(matmul_tn(a, &xbar))
     } else {
-        let mut g = matmul_tn(a, a);
+        let mut g = gram_tn(a);
         for i in 0..n {
             g[[i, i]] += lambda;
         }
         let b = matmul_tn(a, targets);
-        Ok(cholesky_solve(&g, &b)?)
+        let l = cholesky_into(g)?;
+        Ok(cho_solve(&l, &b)?)
     }
 }
 
 /// Decoders (n × k) for `targets` (m × k) evaluated at `eval_points` (m × d): [`activities`] then
-/// [`lstsq_l2`]. Multiply by a transform and transpose for connection weights.
+/// [`lstsq_l2`] (the same numbers up to float summation order). Multiply by a transform and
+/// transpose for connection weights.
+///
+/// With at least as many points as neurons the m × n activity matrix is never held whole: it is
+/// made a chunk of points at a time and folded into `AᵀA` (lower triangle, threaded) and `AᵀY`,
+/// so the peak memory is the n × n Gram matrix (factored in place) plus one chunk.
 #[allow(clippy::too_many_arguments)]
 pub fn solve_decoders(
     neuron_type: &NeuronType,
@@ -222,8 +253,48 @@ pub fn solve_decoders(
     targets: &Array2<f64>,
     reg: f64,
 ) -> Result<Array2<f64>, SolveError> {
-    let a = activities(neuron_type, eval_points, encoders, gain, bias, radius);
-    lstsq_l2(&a, targets, reg)
+    let (m, n) = (eval_points.nrows(), encoders.nrows());
+    if m < n || *neuron_type == NeuronType::Direct || m * n < 1_000_000 {
+        let a = activities(neuron_type, eval_points, encoders, gain, bias, radius);
+        return lstsq_l2(&a, targets, reg);
+    }
+    if targets.nrows() != m {
+        return Err(SolveError::ShapeMismatch {
+            activities: m,
+            targets: targets.nrows(),
+        });
+    }
+    const CHUNK: usize = 512;
+    let mut g = Array2::<f64>::zeros((n, n));
+    let mut aty = Array2::<f64>::zeros((n, targets.ncols()));
+    let mut amax = f64::NEG_INFINITY;
+    let mut nonzero = false;
+    let mut start = 0;
+    while start < m {
+        let end = (start + CHUNK).min(m);
+        let ep = eval_points.slice(ndarray::s![start..end, ..]).to_owned();
+        let a = activities(neuron_type, &ep, encoders, gain, bias, radius);
+        for &v in a.iter() {
+            nonzero |= v != 0.0;
+            if v > amax {
+                amax = v;
+            }
+        }
+        gram_tn_acc_lower(a.view(), &mut g);
+        let y = targets.slice(ndarray::s![start..end, ..]);
+        ndarray::linalg::general_mat_mul(1.0, &a.t(), &y, 1.0, &mut aty);
+        start = end;
+    }
+    if !nonzero {
+        return Err(SolveError::AllZeroActivities);
+    }
+    let sigma = reg * amax;
+    let lambda = m as f64 * (sigma * sigma);
+    for i in 0..n {
+        g[[i, i]] += lambda;
+    }
+    let l = cholesky_into(g)?;
+    Ok(cho_solve(&l, &aty)?)
 }
 
 #[cfg(test)]
@@ -442,6 +513,30 @@ mod tests {
         }
         let direct = activities(&NeuronType::Direct, &ep, &enc, &[], &[], 2.0);
         assert!((direct[[0, 0]] - 0.05).abs() < 1e-16);
+    }
+
+    #[test]
+    fn nef_streamed_solve_matches_whole_matrix_solve() {
+        // Big enough for the chunked, threaded path (m·n ≥ 1e6, m ≥ n): same decoders as
+        // activities + lstsq_l2 up to summation order.
+        let mut rng = Rng::new(11);
+        let (n, m) = (600, 1700);
+        let mr = crate::dists::Dist::default_max_rates().sample(n, &mut rng);
+        let ic = crate::dists::Dist::default_intercepts().sample(n, &mut rng);
+        let enc = VecDist::default_encoders().sample(n, 1, &mut rng);
+        let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
+        let ep = gen_eval_points(&VecDist::default_eval_points(), m, 1, 1.0, &mut rng);
+        let y = ep.mapv(|v| v * v);
+        let streamed =
+            solve_decoders(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0, &y, DEFAULT_REG).unwrap();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0);
+        let whole = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
+        let scale = whole.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+        let worst = streamed
+            .iter()
+            .zip(whole.iter())
+            .fold(0.0f64, |w, (p, q)| w.max((p - q).abs()));
+        assert!(worst < 1e-9 * scale, "worst {worst} of {scale}");
     }
 
     #[test]

@@ -298,6 +298,21 @@ pub fn transpose_into(rm: &[f64], rows: usize, cols: usize, cm: &mut [f64]) {
     }
 }
 
+/// Turns the row-major `rows × cols` matrix in `m` column-major, in place for a square matrix
+/// (no second copy of a big one).
+pub fn transpose_in_place(m: &mut [f64], rows: usize, cols: usize) {
+    if rows == cols {
+        for r in 0..rows {
+            for c in r + 1..cols {
+                m.swap(r * cols + c, c * rows + r);
+            }
+        }
+    } else {
+        let rm = m.to_vec();
+        transpose_into(&rm, rows, cols, m);
+    }
+}
+
 /// `y = W x` with `W` column-major: `y = Σ_i x_i · W[:, i]` over the non-zero `x_i` in increasing
 /// `i`, accumulated element by element from 0 — for every `y[r]` the same sequence of roundings as
 /// the row-major dot product, so the result is bit-identical to [`matvec`]. Four columns are
