@@ -767,16 +767,18 @@ impl Simulator {
                     Some(ep) => ep * pspec.radius,
                     None => ens.eval_points.clone(),
                 };
-                let a = nef::activities(
+                let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
+                let d = nef::solve_decoders(
                     &pspec.neuron_type,
                     &ep,
                     &ens.encoders,
                     &ens.gain,
                     &ens.bias,
                     pspec.radius,
-                );
-                let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
-                let d = nef::lstsq_l2(&a, &y, spec.solver.reg).map_err(|e| BuildError::Solve {
+                    &y,
+                    spec.solver.reg,
+                )
+                .map_err(|e| BuildError::Solve {
                     conn: sc.label.to_string(),
                     message: e.to_string(),
                 })?;
@@ -797,7 +799,11 @@ impl Simulator {
                     w = enc.dot(&w);
                 }
                 decoders = Some(d);
-                w.iter().copied().collect()
+                // Row-major already (no second copy of a big matrix).
+                w.as_standard_layout()
+                    .into_owned()
+                    .into_raw_vec_and_offset()
+                    .0
             } else {
                 let (rows, cols) = match shape {
                     Shape::Mat(r, c) => (r, c),
@@ -986,26 +992,25 @@ impl Simulator {
                             unreachable!()
                         };
                         let ens = ensembles[i].as_ref().expect("ensemble");
-                        let a = nef::activities(
+                        let d = nef::solve_decoders(
                             &pspec.neuron_type,
                             &ens.eval_points,
                             &ens.encoders,
                             &ens.gain,
                             &ens.bias,
                             pspec.radius,
-                        );
-                        let d = nef::lstsq_l2(&a, &ens.eval_points, 0.1).map_err(|e| {
-                            BuildError::Solve {
-                                conn: format!("probe {}", structure.probes[p].name),
-                                message: e.to_string(),
-                            }
+                            &ens.eval_points,
+                            0.1,
+                        )
+                        .map_err(|e| BuildError::Solve {
+                            conn: format!("probe {}", structure.probes[p].name),
+                            message: e.to_string(),
                         })?;
                         let dt_ = d.t();
                         store[w.clone()].copy_from_slice(&dt_.iter().copied().collect::<Vec<_>>());
                     }
                     if let WeightsKind::DenseColMajor { rows, cols } = kind {
-                        let rm = store[w.clone()].to_vec();
-                        crate::ops::transpose_into(&rm, rows, cols, &mut store[w.clone()]);
+                        crate::ops::transpose_in_place(&mut store[w.clone()], rows, cols);
                     }
                     let cols = x.len();
                     Some(Op::Weights {
