@@ -1,0 +1,299 @@
+//! Stepping allocates nothing: a counting global allocator around `Simulator::run_steps` on a
+//! network with every op kind (nodes of each form, LIF / rate / Direct ensembles, decoded and
+//! neuron connections, Lowpass and Alpha synapses, slices, PES, mPES, probes with a synapse and
+//! with `sample_every`). The only allocations allowed are the probe reservations `run_steps`
+//! makes before its first step (at most two per probe), whatever the number of steps.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use ndarray::array;
+use netdsl_core::network::{
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, LearningRule, Network, NodeOutput, ProbeOf,
+    ProbeSpec, Transform,
+};
+use netdsl_core::neurons::NeuronType;
+use netdsl_core::plan::{OpKind, ProbeAttr};
+use netdsl_core::processes::{Sines, WhiteSignal};
+use netdsl_core::sim::Simulator;
+use netdsl_core::synapses::Synapse;
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// A user state shared by two stage nodes.
+struct Gains {
+    g: Vec<f64>,
+}
+
+fn stage_scale(s: &mut dyn Any, _t: f64, x: &[f64], out: &mut [f64]) {
+    let s = s.downcast_mut::<Gains>().expect("Gains");
+    for ((o, x), g) in out.iter_mut().zip(x).zip(&s.g) {
+        *o = x * g;
+    }
+}
+
+fn stage_adapt(s: &mut dyn Any, _t: f64, x: &[f64], out: &mut [f64]) {
+    let s = s.downcast_mut::<Gains>().expect("Gains");
+    if x[0] > 0.0 {
+        for g in &mut s.g {
+            *g *= 0.9999;
+        }
+    }
+    out.copy_from_slice(&x[..out.len()]);
+}
+
+fn func(size_out: usize, f: fn(&[f64], &mut [f64])) -> Option<Function> {
+    Some(Function {
+        size_out,
+        f: Box::new(f),
+        text: Cow::Borrowed("f"),
+    })
+}
+
+fn every_op_network() -> Network {
+    let mut net = Network::new("every_op");
+    let gains = net.add_state("gains", Gains { g: vec![1.0; 2] });
+    // Nodes of each form.
+    let konst = net.add_node("konst", 0, 1, NodeOutput::Constant(vec![0.25]));
+    let sine = net.add_node(
+        "sine",
+        0,
+        1,
+        NodeOutput::Time(Box::new(|t, o| o[0] = (6.0 * t).sin())),
+    );
+    let tin = net.add_node(
+        "tin",
+        2,
+        2,
+        NodeOutput::TimeInput(Box::new(|t, x, o| {
+            o[0] = x[0] + t;
+            o[1] = x[1] * 0.5;
+        })),
+    );
+    let pass = net.add_node("pass", 2, 2, NodeOutput::Passthrough);
+    let sines = net.add_node(
+        "sines",
+        0,
+        3,
+        NodeOutput::Process(Box::new(Sines {
+            dims: 3,
+            period: 4.0,
+        })),
+    );
+    let white = net.add_node(
+        "white",
+        0,
+        1,
+        NodeOutput::Process(Box::new(WhiteSignal::new(1.0, 5.0))),
+    );
+    let scale = net.add_node(
+        "scale",
+        2,
+        2,
+        NodeOutput::Stage {
+            state: gains,
+            method: Cow::Borrowed("scale"),
+            call: stage_scale,
+        },
+    );
+    let adapt = net.add_node(
+        "adapt",
+        3,
+        2,
+        NodeOutput::Stage {
+            state: gains,
+            method: Cow::Borrowed("adapt"),
+            call: stage_adapt,
+        },
+    );
+    // Ensembles: LIF (1-D and 2-D), a rate ensemble, a Direct ensemble.
+    let a = net.add_ensemble("a", EnsembleSpec::new(40, 1));
+    let b = net.add_ensemble("b", EnsembleSpec::new(50, 2));
+    let mut rs = EnsembleSpec::new(20, 1);
+    rs.neuron_type = NeuronType::rectified_linear();
+    let r = net.add_ensemble("r", rs);
+    let mut ds = EnsembleSpec::new(1, 2);
+    ds.neuron_type = NeuronType::Direct;
+    let d = net.add_ensemble("d", ds);
+    let post = net.add_ensemble("post", EnsembleSpec::new(30, 1));
+    let err = net.add_ensemble("err", EnsembleSpec::new(30, 1));
+    let mpost = net.add_ensemble("mpost", EnsembleSpec::new(40, 1));
+    let merr = net.add_ensemble("merr", EnsembleSpec::new(30, 1));
+
+    let c = |pre, post| ConnectionSpec::new(pre, post);
+    use Endpoint::{Learning, Neurons, Value};
+    net.connect(c(Value(sine), Value(a)));
+    let mut k = c(Value(konst), Value(tin));
+    k.post_slice = Some(0..1);
+    k.synapse = None;
+    net.connect(k);
+    let mut k = c(Value(white), Value(tin));
+    k.post_slice = Some(1..2);
+    k.synapse = Some(Synapse::Alpha(0.005));
+    net.connect(k);
+    let mut k = c(Value(tin), Value(pass));
+    k.synapse = None;
+    net.connect(k);
+    net.connect(c(Value(pass), Value(b)));
+    let mut k = c(Value(sines), Value(d));
+    k.pre_slice = Some(0..2);
+    k.transform = Transform::Diagonal(vec![1.0, -1.0]);
+    net.connect(k);
+    let mut k = c(Value(d), Value(r));
+    k.function = func(1, |x, o| o[0] = x[0] * x[1]);
+    net.connect(k);
+    let mut k = c(Value(b), Value(scale));
+    k.transform = Transform::Matrix(array![[1.0, 0.5], [-0.5, 1.0]]);
+    net.connect(k);
+    let mut k = c(Value(scale), Value(adapt));
+    k.post_slice = Some(0..2);
+    k.synapse = None;
+    net.connect(k);
+    let mut k = c(Value(a), Value(adapt));
+    k.post_slice = Some(2..3);
+    net.connect(k);
+    let mut k = c(Value(adapt), Neurons(r));
+    k.transform = Transform::Matrix(ndarray::Array2::from_elem((20, 2), 0.1));
+    net.connect(k);
+    let mut k = c(Neurons(a), Neurons(post));
+    k.transform = Transform::Matrix(ndarray::Array2::from_elem((30, 40), 1e-4));
+    net.connect(k);
+    // PES on a decoded connection.
+    let mut k = c(Value(a), Value(post));
+    k.learning = Some(LearningRule::pes());
+    k.function = func(1, |_, o| o[0] = 0.0);
+    let pes = net.connect(k);
+    net.connect(c(Value(post), Value(err)));
+    let mut k = c(Value(a), Value(err));
+    k.transform = Transform::Scalar(-1.0);
+    net.connect(k);
+    net.connect(c(Value(err), Learning(pes)));
+    // mPES on a neuron connection.
+    let mut k = c(Neurons(a), Neurons(mpost));
+    k.learning = Some(LearningRule::mpes());
+    let mpes = net.connect(k);
+    net.connect(c(Value(mpost), Value(merr)));
+    let mut k = c(Value(a), Value(merr));
+    k.transform = Transform::Scalar(-1.0);
+    net.connect(k);
+    net.connect(c(Value(merr), Learning(mpes)));
+    // Probes: decoded with a synapse, spikes every step, voltage with sample_every, weights,
+    // node outputs, an error.
+    let mut p = ProbeSpec::new(ProbeOf::Item(post), ProbeAttr::Value);
+    p.synapse = Some(Synapse::Lowpass(0.01));
+    net.probe("post", p);
+    net.probe(
+        "a_spikes",
+        ProbeSpec::new(ProbeOf::Item(a), ProbeAttr::Spikes),
+    );
+    let mut p = ProbeSpec::new(ProbeOf::Item(b), ProbeAttr::Voltage);
+    p.sample_every = Some(0.005);
+    net.probe("b_voltage", p);
+    let mut p = ProbeSpec::new(ProbeOf::Conn(mpes), ProbeAttr::Weights);
+    p.sample_every = Some(0.01);
+    net.probe("mpes_w", p);
+    let mut p = ProbeSpec::new(ProbeOf::Conn(pes), ProbeAttr::Weights);
+    p.synapse = Some(Synapse::Lowpass(0.005));
+    net.probe("pes_w", p);
+    net.probe(
+        "adapt",
+        ProbeSpec::new(ProbeOf::Item(adapt), ProbeAttr::Value),
+    );
+    net.probe("r", ProbeSpec::new(ProbeOf::Item(r), ProbeAttr::Spikes));
+    net.probe("err", ProbeSpec::new(ProbeOf::Conn(pes), ProbeAttr::Error));
+    net
+}
+
+fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    ALLOCS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    let v = f();
+    COUNTING.store(false, Ordering::SeqCst);
+    (v, ALLOCS.load(Ordering::SeqCst))
+}
+
+#[test]
+fn run_steps_allocates_nothing_but_probe_reservations() {
+    let net = every_op_network();
+    let n_probes = net.probes.len();
+    let mut sim = Simulator::new(net, 0.001).expect("builds");
+    sim.set_progress(false);
+    // The network really has every op kind the runtime steps.
+    let kinds: Vec<OpKind> = sim.plan().ops.iter().map(|o| o.kind).collect();
+    for k in [
+        OpKind::Time,
+        OpKind::Reset,
+        OpKind::Bias,
+        OpKind::Encode,
+        OpKind::Neurons,
+        OpKind::Node,
+        OpKind::Function,
+        OpKind::Weights,
+        OpKind::Synapse,
+        OpKind::ProbeSynapse,
+        OpKind::PreFilter,
+        OpKind::Inc,
+        OpKind::GainInc,
+        OpKind::LocalError,
+        OpKind::Pes,
+        OpKind::ApplyDelta,
+        OpKind::MemristorFilter,
+        OpKind::MemristorPulse,
+        OpKind::Copy,
+        OpKind::Probe,
+    ] {
+        assert!(kinds.contains(&k), "the test network has no {k:?} op");
+    }
+    let bound = 2 * n_probes;
+    let (r, first) = count(|| sim.run_steps(300));
+    r.expect("runs");
+    assert!(first <= bound, "first run_steps(300): {first} allocations");
+    for steps in [1, 1000, 3000] {
+        let (r, n) = count(|| sim.run_steps(steps));
+        r.expect("runs");
+        assert!(
+            n <= bound,
+            "run_steps({steps}) made {n} allocations (only {bound} probe reservations allowed)"
+        );
+    }
+    // Without probes to grow, stepping allocates nothing at all.
+    let mut net = every_op_network();
+    net.probes.clear();
+    let mut sim = Simulator::new(net, 0.001).expect("builds");
+    sim.set_progress(false);
+    sim.run_steps(10).expect("runs");
+    let (r, n) = count(|| sim.run_steps(2000));
+    r.expect("runs");
+    assert_eq!(n, 0, "stepping without probes allocated {n} times");
+    assert!(sim.data_dyn("post").is_none());
+}
