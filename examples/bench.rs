@@ -1,0 +1,252 @@
+//! netdsl vs Nengo 4.1 on the benchmark networks: build time, steps/s and peak memory.
+//!
+//! ```text
+//! cargo run --release --example bench [-- [--no-nengo] [names…]]
+//! ```
+//!
+//! Each network runs in its own process (this binary re-invokes itself with `--child NAME`), and
+//! Nengo runs `tools/nengo_baseline.py NAME` once per network, so peak memories don't mix.
+//! Timing follows the baseline script: build = network construction + simulator build; then 200
+//! warm-up steps; then steps/s over timed runs of 2000 steps (repeated until at least 0.5 s has
+//! passed, so fast networks are not timed over a millisecond). Without Python or Nengo only the
+//! netdsl columns are printed.
+
+#[path = "bench/nets.rs"]
+mod nets;
+
+use std::process::Command;
+use std::time::Instant;
+
+use netdsl::core::sim::Simulator;
+
+/// What one run measured.
+#[derive(Clone, Debug, Default)]
+struct Row {
+    build_s: f64,
+    steps_per_s: f64,
+    peak_mb: Option<f64>,
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), in MiB.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// CPU time this thread has run, in seconds (Linux `schedstat`; immune to time slicing by
+/// other processes on a busy machine).
+fn thread_cpu_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns * 1e-9)
+}
+
+fn child(name: &str) -> Result<(), String> {
+    let (_, _, make) = nets::NETS
+        .iter()
+        .find(|n| n.0 == name)
+        .ok_or_else(|| format!("unknown network `{name}`"))?;
+    let t0 = Instant::now();
+    let net = make();
+    let mut sim = Simulator::new(net, 0.001).map_err(|e| e.to_string())?;
+    let build_s = t0.elapsed().as_secs_f64();
+    sim.set_progress(false);
+    sim.run_steps(200).map_err(|e| e.to_string())?;
+    let min_s: f64 = std::env::var("BENCH_MIN_S")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.5);
+    let cpu0 = thread_cpu_s();
+    let (mut steps, mut secs) = (0u64, 0.0);
+    while secs < min_s {
+        let t = Instant::now();
+        sim.run_steps(2000).map_err(|e| e.to_string())?;
+        secs += t.elapsed().as_secs_f64();
+        steps += 2000;
+    }
+    let cpu = match (cpu0, thread_cpu_s()) {
+        (Some(a), Some(b)) if b > a => format!("{:.1}", steps as f64 / (b - a)),
+        _ => "null".into(),
+    };
+    let peak = peak_rss_mb().map_or("null".to_string(), |p| format!("{p:.1}"));
+    println!(
+        "{{\"net\": \"{name}\", \"build_s\": {build_s:.4}, \"steps_per_s\": {:.1}, \"peak_rss_mb\": {peak}, \"steps\": {steps}, \"cpu_steps_per_s\": {cpu}}}",
+        steps as f64 / secs
+    );
+    Ok(())
+}
+
+/// The number after `"key": ` in a one-line JSON object.
+fn field(json: &str, key: &str) -> Option<f64> {
+    let pat = format!("\"{key}\":");
+    let rest = json[json.find(&pat)? + pat.len()..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn parse(out: &str) -> Option<Row> {
+    let line = out.lines().rev().find(|l| l.contains("\"steps_per_s\""))?;
+    Some(Row {
+        build_s: field(line, "build_s")?,
+        steps_per_s: field(line, "steps_per_s")?,
+        peak_mb: field(line, "peak_rss_mb"),
+    })
+}
+
+fn run_netdsl(name: &str) -> Result<Row, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(["--child", name])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    parse(&text).ok_or_else(|| {
+        format!(
+            "netdsl run of {name} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    })
+}
+
+fn baseline_script() -> Option<std::path::PathBuf> {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/nengo_baseline.py");
+    here.exists().then_some(here)
+}
+
+/// `Some(python)` when that interpreter imports nengo.
+fn nengo_python() -> Option<String> {
+    let py = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args(["-c", "import nengo"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    ok.then_some(py)
+}
+
+fn run_nengo(py: &str, script: &std::path::Path, name: &str) -> Result<Row, String> {
+    let out = Command::new(py)
+        .arg(script)
+        .arg(name)
+        .output()
+        .map_err(|e| e.to_string())?;
+    parse(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        format!(
+            "nengo run of {name} failed: {}",
+            err.lines().last().unwrap_or("")
+        )
+    })
+}
+
+fn target(name: &str) -> &'static str {
+    match name {
+        "comm_channel" | "pes_learning" | "seed_memristor" => "≥100×",
+        "chain10" => "≥50×",
+        "large_weights" => "≥3× (build ≥3×, mem ≤⅓)",
+        _ => "",
+    }
+}
+
+fn opt(v: Option<f64>, prec: usize) -> String {
+    v.map_or("–".into(), |v| format!("{v:.prec$}"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        let name = args.get(1).expect("--child NAME");
+        if let Err(e) = child(name) {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let no_nengo = args.iter().any(|a| a == "--no-nengo");
+    let mut names: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    if names.is_empty() {
+        names = nets::NETS.iter().map(|n| n.0).collect();
+    }
+    let nengo = if no_nengo {
+        None
+    } else {
+        match (nengo_python(), baseline_script()) {
+            (Some(py), Some(script)) => Some((py, script)),
+            (None, _) => {
+                println!(
+                    "Nengo not found (`python3 -c 'import nengo'` failed): netdsl columns only.\n"
+                );
+                None
+            }
+            (_, None) => {
+                println!("tools/nengo_baseline.py not found: netdsl columns only.\n");
+                None
+            }
+        }
+    };
+    println!(
+        "| network | build s (netdsl / Nengo) | build × | steps/s netdsl | steps/s Nengo | speed × | peak MiB (netdsl / Nengo) | mem ratio | target |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for name in names {
+        let has_baseline = nets::NETS.iter().any(|n| n.0 == name && n.1);
+        let ours = match run_netdsl(name) {
+            Ok(r) => r,
+            Err(e) => {
+                println!("| {name} | {e} |||||||| ");
+                continue;
+            }
+        };
+        let theirs = match (&nengo, has_baseline) {
+            (Some((py, script)), true) => match run_nengo(py, script, name) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("{e}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let t = theirs.clone().unwrap_or_default();
+        let have = theirs.is_some();
+        let ratio = |a: f64, b: f64| (have && b > 0.0).then(|| a / b);
+        println!(
+            "| {name} | {:.3} / {} | {} | {:.0} | {} | {} | {} / {} | {} | {} |",
+            ours.build_s,
+            if have {
+                format!("{:.3}", t.build_s)
+            } else {
+                "–".into()
+            },
+            opt(ratio(t.build_s, ours.build_s), 1),
+            ours.steps_per_s,
+            if have {
+                format!("{:.0}", t.steps_per_s)
+            } else {
+                "–".into()
+            },
+            opt(ratio(ours.steps_per_s, t.steps_per_s), 1),
+            opt(ours.peak_mb, 1),
+            opt(t.peak_mb.filter(|_| have), 1),
+            opt(
+                t.peak_mb
+                    .filter(|_| have)
+                    .and_then(|p| ours.peak_mb.map(|o| o / p)),
+                2
+            ),
+            if has_baseline {
+                target(name)
+            } else {
+                "no Nengo twin (mPES is netdsl's)"
+            },
+        );
+    }
+}
