@@ -13,8 +13,11 @@ use netdsl::core::plan::ProbeAttr;
 use netdsl::core::rng::Rng;
 use netdsl::core::synapses::Synapse;
 
-/// Every network the bench knows: name, whether `tools/nengo_baseline.py` has it, builder.
-pub const NETS: &[(&str, bool, fn() -> Network)] = &[
+/// A benchmark network: name, whether `tools/nengo_baseline.py` has it, builder.
+pub type NetEntry = (&'static str, bool, fn() -> Network);
+
+/// Every network the bench knows.
+pub const NETS: &[NetEntry] = &[
     ("comm_channel", true, comm_channel),
     ("chain10", true, chain10),
     ("large_weights", true, large_weights),
