@@ -13,10 +13,15 @@ use netdsl_core::synapses::Synapse;
 use serde_json::Value;
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../tests/fixtures/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    // The fixtures live in the workspace root's tests/fixtures (this module is also compiled
+    // into the facade's tests, whose manifest dir is the root itself).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = if root.join("tests/fixtures").is_dir() {
+        root.join("tests/fixtures")
+    } else {
+        root.join("../tests/fixtures")
+    };
+    let path = dir.join(format!("{name}.json")).display().to_string();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("fixture JSON")
 }

@@ -1,0 +1,294 @@
+//! Fidelity of networks written with `network!`: the communication channel (s12), PES (s13) and
+//! the forum network (s22) of the Nengo 4.1 fixtures, written as a user would write them, with
+//! the fixture's explicit parameters (gains, biases, encoders, eval points, initial voltages)
+//! passed as parameter expressions. Spikes must be identical, values within 1e-9.
+
+use netdsl::core::dists::{Dist, VecDist};
+use netdsl::prelude::*;
+use serde_json::Value;
+
+#[path = "../netdsl-core/tests/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::{f64s, fixture, matrix};
+
+fn ensemble(fx: &str, name: &str) -> Value {
+    fixture(fx)["network"]["ensembles"]
+        .as_array()
+        .expect("ensembles")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("{fx}: no ensemble {name}"))
+        .clone()
+}
+
+fn gain(fx: &str, name: &str) -> Vec<f64> {
+    f64s(&ensemble(fx, name)["gain"])
+}
+
+fn bias(fx: &str, name: &str) -> Vec<f64> {
+    f64s(&ensemble(fx, name)["bias"])
+}
+
+fn encoders(fx: &str, name: &str) -> VecDist {
+    VecDist::Fixed(matrix(&ensemble(fx, name)["encoders"]))
+}
+
+fn eval_points(fx: &str, name: &str) -> VecDist {
+    VecDist::Fixed(matrix(&ensemble(fx, name)["eval_points"]))
+}
+
+fn voltage(fx: &str, name: &str) -> Dist {
+    Dist::Fixed(f64s(&ensemble(fx, name)["initial_voltage"]))
+}
+
+/// Compare our probe `ours` with the fixture's `theirs`; spikes exactly, values to 1e-9.
+fn check(sim: &Simulator, fx: &str, pairs: &[(&str, &str, bool)]) {
+    let f = fixture(fx);
+    for &(ours, theirs, spikes) in pairs {
+        let want = f["results"]["probes"][theirs]
+            .as_array()
+            .expect("probe data");
+        let got = sim.data(ours);
+        assert_eq!(got.nrows(), want.len(), "{fx}: {ours} sample count");
+        let mut worst: f64 = 0.0;
+        for (k, row) in want.iter().enumerate() {
+            let row = f64s(row);
+            assert_eq!(row.len(), got.ncols(), "{fx}: {ours} sample size");
+            for (a, b) in row.iter().zip(got.row(k)) {
+                worst = worst.max((a - b).abs());
+            }
+        }
+        let tol = if spikes { 0.0 } else { 1e-9 };
+        println!("{fx}: {ours}: worst |Δ| = {worst:e}");
+        assert!(
+            worst <= tol,
+            "{fx}: probe {ours} differs from Nengo's {theirs} by {worst:e}"
+        );
+    }
+}
+
+const S12: &str = "s12_comm_channel";
+
+network! {
+    /// Scenario 12: stim → A (4 LIF) → B (3 LIF) computing 2x.
+    pub CommChannel12 {
+        node stim: 0 -> 1 = |t| [(10.0 * t).sin()];
+        ensemble a: 4 neurons, 1 dims,
+            encoders = encoders(S12, "A"), gain = gain(S12, "A"), bias = bias(S12, "A"),
+            eval_points = eval_points(S12, "A"), initial_voltage = voltage(S12, "A");
+        ensemble b: 3 neurons, 1 dims,
+            encoders = encoders(S12, "B"), gain = gain(S12, "B"), bias = bias(S12, "B"),
+            eval_points = eval_points(S12, "B"), initial_voltage = voltage(S12, "B");
+        stim -> a, synapse = None;
+        a -> b, function = |x| [2.0 * x[0]];
+        probe b_decoded: b, synapse = 0.01;
+        probe b_spikes: b.neurons;
+        probe a_spikes: a.neurons;
+        probe stim_out: stim;
+    }
+}
+
+#[test]
+fn s12_communication_channel_written_with_the_macro() {
+    let mut sim = CommChannel12::new().build(0.001).expect("builds");
+    sim.run_steps(200).expect("runs");
+    check(
+        &sim,
+        S12,
+        &[
+            ("b_decoded", "B_decoded", false),
+            ("b_spikes", "B_spikes", true),
+            ("a_spikes", "A_spikes", true),
+            ("stim_out", "stim", false),
+        ],
+    );
+}
+
+const S13: &str = "s13_pes";
+
+network! {
+    /// Scenario 13: PES learning a constant on a decoded connection into a node.
+    pub Pes13 {
+        node stim: 0 -> 1 = 0.5;
+        ensemble pre: 4 neurons, 1 dims,
+            encoders = encoders(S13, "pre"), gain = gain(S13, "pre"), bias = bias(S13, "pre"),
+            eval_points = eval_points(S13, "pre"), initial_voltage = voltage(S13, "pre");
+        node post: 1;
+        node err: 1;
+        stim -> pre, synapse = None;
+        conn learn: pre -> post, function = |_x| [0.0], learning = PES { learning_rate: 1e-3 };
+        post -> err, synapse = None;
+        stim -> err, transform = -1.0, synapse = None;
+        err -> learn.learning;
+        probe post_out: post;
+        probe err_out: err;
+        probe weights: learn.weights;
+    }
+}
+
+#[test]
+fn s13_pes_written_with_the_macro() {
+    let mut sim = Pes13::new().build(0.001).expect("builds");
+    sim.run_steps(300).expect("runs");
+    check(
+        &sim,
+        S13,
+        &[("post_out", "post", false), ("err_out", "err", false)],
+    );
+    // Weights: samples × 1 × 4.
+    let f = fixture(S13);
+    let want: Vec<f64> = f["results"]["probes"]["weights"]
+        .as_array()
+        .expect("weights")
+        .iter()
+        .flat_map(|s| {
+            s.as_array()
+                .expect("rows")
+                .iter()
+                .flat_map(f64s)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let got: Vec<f64> = sim.data("weights").iter().copied().collect();
+    assert_eq!(got.len(), want.len());
+    let worst = got
+        .iter()
+        .zip(&want)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(worst <= 1e-12, "weights differ by {worst:e}");
+}
+
+const S22: &str = "s22_forum_network";
+
+/// The fixture's deterministic memristor mock (see tests/fixtures/README.md).
+pub struct Memristors {
+    r: Vec<f64>,
+    n_pre: usize,
+    n_post: usize,
+}
+
+impl Memristors {
+    const R0: f64 = 1e2;
+    const R1: f64 = 2.5e8;
+
+    fn from_fixture(which: &str) -> Self {
+        let m = &fixture(S22)["memristors"][which];
+        let u = |k: &str| m[k].as_u64().expect(k) as usize;
+        let (a, b, modulus) = (u("a"), u("b"), u("m"));
+        let (n_pre, n_post) = (20, 20);
+        let mut r = vec![0.0; n_pre * n_post];
+        for j in 0..n_post {
+            for i in 0..n_pre {
+                r[j * n_pre + i] = 1e8 + 1e6 * (((j * a + i * b) % modulus) as f64);
+            }
+        }
+        Memristors { r, n_pre, n_post }
+    }
+
+    pub fn filter(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
+        for (j, o) in out.iter_mut().enumerate() {
+            let row = &self.r[j * self.n_pre..(j + 1) * self.n_pre];
+            *o = row
+                .iter()
+                .zip(x)
+                .map(|(r, x)| (r - Self::R0) / (Self::R1 - Self::R0) * x)
+                .sum();
+        }
+    }
+
+    pub fn pulse(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
+        let (o, err) = x.split_at(self.n_post);
+        if err[0] > 0.0 {
+            for (j, &v) in o.iter().enumerate() {
+                if v > 0.0 {
+                    for r in &mut self.r[j * self.n_pre..(j + 1) * self.n_pre] {
+                        *r *= 0.999;
+                    }
+                }
+            }
+        }
+        out.copy_from_slice(o);
+    }
+}
+
+network! {
+    /// The forum thread's network, line for line, at the fixture's size and parameters.
+    pub Forum22(exc: Memristors, inh: Memristors) {
+        const N = 20;
+
+        node inp: 0 -> 1 = |t| [((6.0 * t / 5.0).trunc() / 3.0).rem_euclid(2.0) - 1.0];
+        ensemble pre: N neurons, 1 dims,
+            encoders = encoders(S22, "pre"), gain = gain(S22, "pre"), bias = bias(S22, "pre"),
+            eval_points = eval_points(S22, "pre"), initial_voltage = voltage(S22, "pre");
+        ensemble post: N neurons, 1 dims,
+            encoders = encoders(S22, "post"), gain = gain(S22, "post"), bias = bias(S22, "post"),
+            eval_points = eval_points(S22, "post"), initial_voltage = voltage(S22, "post");
+        ensemble err: 30 neurons, 1 dims,
+            encoders = encoders(S22, "err"), gain = gain(S22, "err"), bias = bias(S22, "err"),
+            eval_points = eval_points(S22, "err"), initial_voltage = voltage(S22, "err");
+        node memristor_plus: pre.n -> post.n = exc.filter;
+        node memristor_minus: pre.n -> post.n = inh.filter;
+        node pulse_plus: post.n + err.d -> post.n = exc.pulse;
+        node pulse_minus: post.n + err.d -> post.n = inh.pulse;
+
+        inp -> pre;
+        pre.neurons -> memristor_plus, synapse = None;
+        pre.neurons -> memristor_minus, synapse = None;
+        memristor_plus -> post.neurons, synapse = None;
+        memristor_minus -> post.neurons, synapse = None, transform = -1.0;
+        pre -> err, function = |x| x, transform = -1.0;
+        post -> err;
+        memristor_plus -> pulse_plus[..post.n], synapse = None;
+        memristor_minus -> pulse_minus[..post.n], synapse = None;
+        err -> pulse_plus[post.n..];
+        err -> pulse_minus[post.n..];
+
+        probe post_decoded: post, synapse = 0.01;
+        probe pre_spikes: pre.neurons;
+        probe err_decoded: err;
+        probe plus_out: memristor_plus, sample_every = 0.02;
+        probe minus_out: memristor_minus, sample_every = 0.02;
+    }
+}
+
+#[test]
+fn s22_forum_network_written_with_the_macro() {
+    let net = Forum22::new(
+        Memristors::from_fixture("exc"),
+        Memristors::from_fixture("inh"),
+    );
+    let mut sim = net.build(0.001).expect("builds");
+    sim.run_steps(1000).expect("runs");
+    check(
+        &sim,
+        S22,
+        &[
+            ("post_decoded", "post_decoded", false),
+            ("pre_spikes", "pre_spikes", true),
+            ("err_decoded", "err_decoded", false),
+            ("plus_out", "memristor_plus", false),
+            ("minus_out", "memristor_minus", false),
+        ],
+    );
+    // The shared state ends where Nengo's did.
+    let f = fixture(S22);
+    for which in ["exc", "inh"] {
+        let want: Vec<f64> = f["memristors"][which]["R_final"]
+            .as_array()
+            .expect("R_final")
+            .iter()
+            .flat_map(f64s)
+            .collect();
+        let got = &sim.state::<Memristors>(which).expect("state").r;
+        let worst = got
+            .iter()
+            .zip(&want)
+            .fold(0.0f64, |m, (a, b)| m.max(((a - b) / b).abs()));
+        assert!(
+            worst <= 1e-12,
+            "{which}: resistances differ by {worst:e} relative"
+        );
+    }
+}
