@@ -11,7 +11,7 @@ use serde_json::Value;
 #[allow(dead_code)]
 mod common;
 
-use common::{f64s, fixture, matrix};
+use common::{f64s, fixture, matrix, Memristors};
 
 fn ensemble(fx: &str, name: &str) -> Value {
     fixture(fx)["network"]["ensembles"]
@@ -162,55 +162,11 @@ fn s13_pes_written_with_the_macro() {
 
 const S22: &str = "s22_forum_network";
 
-/// The fixture's deterministic memristor mock (see tests/fixtures/README.md).
-pub struct Memristors {
-    r: Vec<f64>,
-    n_pre: usize,
-    n_post: usize,
-}
-
-impl Memristors {
-    const R0: f64 = 1e2;
-    const R1: f64 = 2.5e8;
-
-    fn from_fixture(which: &str) -> Self {
-        let m = &fixture(S22)["memristors"][which];
-        let u = |k: &str| m[k].as_u64().expect(k) as usize;
-        let (a, b, modulus) = (u("a"), u("b"), u("m"));
-        let (n_pre, n_post) = (20, 20);
-        let mut r = vec![0.0; n_pre * n_post];
-        for j in 0..n_post {
-            for i in 0..n_pre {
-                r[j * n_pre + i] = 1e8 + 1e6 * (((j * a + i * b) % modulus) as f64);
-            }
-        }
-        Memristors { r, n_pre, n_post }
-    }
-
-    pub fn filter(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
-        for (j, o) in out.iter_mut().enumerate() {
-            let row = &self.r[j * self.n_pre..(j + 1) * self.n_pre];
-            *o = row
-                .iter()
-                .zip(x)
-                .map(|(r, x)| (r - Self::R0) / (Self::R1 - Self::R0) * x)
-                .sum();
-        }
-    }
-
-    pub fn pulse(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
-        let (o, err) = x.split_at(self.n_post);
-        if err[0] > 0.0 {
-            for (j, &v) in o.iter().enumerate() {
-                if v > 0.0 {
-                    for r in &mut self.r[j * self.n_pre..(j + 1) * self.n_pre] {
-                        *r *= 0.999;
-                    }
-                }
-            }
-        }
-        out.copy_from_slice(o);
-    }
+/// The fixture's deterministic memristor mock (shared with the runtime's fidelity tests).
+fn memristors(which: &str) -> Memristors {
+    let m = &fixture(S22)["memristors"][which];
+    let u = |k: &str| m[k].as_u64().expect(k) as usize;
+    Memristors::new(20, 20, u("a"), u("b"), u("m"))
 }
 
 network! {
@@ -255,10 +211,7 @@ network! {
 
 #[test]
 fn s22_forum_network_written_with_the_macro() {
-    let net = Forum22::new(
-        Memristors::from_fixture("exc"),
-        Memristors::from_fixture("inh"),
-    );
+    let net = Forum22::new(memristors("exc"), memristors("inh"));
     let mut sim = net.build(0.001).expect("builds");
     sim.run_steps(1000).expect("runs");
     check(

@@ -78,8 +78,8 @@ pub fn neuron_type(v: &Value) -> NeuronType {
 }
 
 /// The forum network's deterministic memristor mock, mirroring the fixture's Python class.
-struct Memristors {
-    r: Vec<f64>,
+pub struct Memristors {
+    pub r: Vec<f64>,
     n_pre: usize,
     n_post: usize,
 }
@@ -88,7 +88,7 @@ impl Memristors {
     const R0: f64 = 1e2;
     const R1: f64 = 2.5e8;
 
-    fn new(n_pre: usize, n_post: usize, a: usize, b: usize, m: usize) -> Self {
+    pub fn new(n_pre: usize, n_post: usize, a: usize, b: usize, m: usize) -> Self {
         let mut r = vec![0.0; n_post * n_pre];
         for j in 0..n_post {
             for i in 0..n_pre {
@@ -98,7 +98,7 @@ impl Memristors {
         Memristors { r, n_pre, n_post }
     }
 
-    fn filter(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
+    pub fn filter(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
         for (j, o) in out.iter_mut().enumerate() {
             let row = &self.r[j * self.n_pre..(j + 1) * self.n_pre];
             *o = row
@@ -109,7 +109,7 @@ impl Memristors {
         }
     }
 
-    fn pulse(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
+    pub fn pulse(&mut self, _t: f64, x: &[f64], out: &mut [f64]) {
         let (o, err) = x.split_at(self.n_post);
         if err[0] > 0.0 {
             for (j, &v) in o.iter().enumerate() {
