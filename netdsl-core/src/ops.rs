@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::memristor::{Device, MemristorArray};
 use crate::network::{StageFn, TimeFn, TimeInputFn, VecFn};
@@ -129,6 +130,20 @@ pub enum Op {
         out: Range<usize>,
         /// How to multiply.
         kind: WeightsKind,
+        /// Scratch: indices of non-zero inputs (capacity = input size).
+        nz: Vec<usize>,
+    },
+    /// `out = W x` with `W` column-major (`rows` values per column) outside the store: a
+    /// matrix no other op reads, never changed. Same sums as [`WeightsKind::Dense`].
+    WeightsCols {
+        /// Input.
+        x: Range<usize>,
+        /// The matrix, column-major.
+        w: Arc<Vec<f64>>,
+        /// Output.
+        out: Range<usize>,
+        /// Rows (output size).
+        rows: usize,
         /// Scratch: indices of non-zero inputs (capacity = input size).
         nz: Vec<usize>,
     },
@@ -442,6 +457,16 @@ impl Op {
                         }
                     }
                 }
+            }
+            Op::WeightsCols {
+                x,
+                w,
+                out,
+                rows,
+                nz,
+            } => {
+                let (x, y) = rw(store, x, out);
+                matvec_cols(w, *rows, x, y, nz);
             }
             Op::Filter {
                 x,

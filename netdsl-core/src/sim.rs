@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, IxDyn};
 
@@ -42,13 +43,119 @@ pub struct EnsembleData {
     pub initial_voltage: Vec<f64>,
 }
 
+/// A connection's initial weight signal. Iterates row-major (`rows × cols`, or the vector) and
+/// shares its values with the op that multiplies by them when no other op touches the matrix
+/// (then it is kept column-major, once, outside the signal store).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    data: Arc<Vec<f64>>,
+    rows: usize,
+    cols: usize,
+    col_major: bool,
+}
+
+impl Weights {
+    fn row_major(data: Vec<f64>, rows: usize, cols: usize) -> Self {
+        Weights {
+            data: Arc::new(data),
+            rows,
+            cols,
+            col_major: false,
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// `(rows, cols)` (a vector is `(n, 1)`).
+    pub fn dim(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// The value at row `r`, column `c`.
+    pub fn get(&self, r: usize, c: usize) -> f64 {
+        if self.col_major {
+            self.data[c * self.rows + r]
+        } else {
+            self.data[r * self.cols + c]
+        }
+    }
+
+    /// The values in row-major order.
+    pub fn iter(&self) -> WeightsIter<'_> {
+        WeightsIter {
+            w: self,
+            k: 0,
+            r: 0,
+            c: 0,
+        }
+    }
+
+    /// The values in row-major order, copied.
+    pub fn to_vec(&self) -> Vec<f64> {
+        self.iter().copied().collect()
+    }
+}
+
+/// Row-major iterator over [`Weights`].
+pub struct WeightsIter<'a> {
+    w: &'a Weights,
+    k: usize,
+    r: usize,
+    c: usize,
+}
+
+impl<'a> Iterator for WeightsIter<'a> {
+    type Item = &'a f64;
+
+    fn next(&mut self) -> Option<&'a f64> {
+        if self.k >= self.w.data.len() {
+            return None;
+        }
+        self.k += 1;
+        if !self.w.col_major {
+            return Some(&self.w.data[self.k - 1]);
+        }
+        let v = &self.w.data[self.c * self.w.rows + self.r];
+        self.c += 1;
+        if self.c == self.w.cols {
+            self.c = 0;
+            self.r += 1;
+        }
+        Some(v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.w.data.len() - self.k;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for WeightsIter<'_> {}
+
+impl<'a> IntoIterator for &'a Weights {
+    type Item = &'a f64;
+    type IntoIter = WeightsIter<'a>;
+
+    fn into_iter(self) -> WeightsIter<'a> {
+        self.iter()
+    }
+}
+
 /// What the build produced for one connection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnData {
     /// Decoders (n_pre × k), for decoded connections from neurons.
     pub decoders: Option<Array2<f64>>,
-    /// The initial weight signal, as laid out in the store.
-    pub weights: Vec<f64>,
+    /// The initial weight signal (row-major).
+    pub weights: Weights,
     /// Its shape.
     pub weights_shape: Vec<usize>,
 }
@@ -58,7 +165,10 @@ pub struct Simulator {
     dt: f64,
     step: u64,
     store: Vec<f64>,
-    initial_store: Vec<f64>,
+    /// Initial values of the store ranges that ops write (the rest never changes), for `reset`.
+    initial_written: Vec<(Range<usize>, Vec<f64>)>,
+    /// Signals kept outside the store (column-major private weight matrices).
+    ext_signals: Vec<(usize, Arc<Vec<f64>>)>,
     ops: Vec<Op>,
     op_names: Vec<String>,
     probes: Vec<ProbeData>,
@@ -740,6 +850,17 @@ impl Simulator {
         };
         let sig_of = |name: &str| plan.signals.iter().position(|s| s.name == name);
 
+        // Whether a signal is used by one op only.
+        let private_sig = |sig: usize| {
+            plan.ops
+                .iter()
+                .flat_map(|o| [&o.sets, &o.incs, &o.reads, &o.updates])
+                .flat_map(|v| v.iter())
+                .filter(|s| s.signal == sig)
+                .count()
+                == 1
+        };
+
         // Connection weights.
         let mut conn_data = Vec::with_capacity(net.conns.len());
         let mut memristors: Vec<MemristorArray<Device>> = Vec::new();
@@ -800,10 +921,11 @@ impl Simulator {
                 }
                 decoders = Some(d);
                 // Row-major already (no second copy of a big matrix).
-                w.as_standard_layout()
-                    .into_owned()
-                    .into_raw_vec_and_offset()
-                    .0
+                if w.is_standard_layout() {
+                    w.into_raw_vec_and_offset().0
+                } else {
+                    w.as_standard_layout().iter().copied().collect()
+                }
             } else {
                 let (rows, cols) = match shape {
                     Shape::Mat(r, c) => (r, c),
@@ -847,10 +969,32 @@ impl Simulator {
                 memristor_of[c] = memristors.len();
                 memristors.push(array);
             }
-            store[layout.signal(wsig)].copy_from_slice(&w);
+            let (rows, cols) = match shape {
+                Shape::Mat(r, c) => (r, c),
+                Shape::Vec(n) => (n, 1),
+            };
+            // A matrix that only its weights op reads (not learned, not probed) is kept once,
+            // column-major, shared by that op and `ConnData` (a spike then reads one contiguous
+            // column); it never changes, so the store and `reset` need no copy of it.
+            let weights = if wop.kind == OpKind::Weights
+                && matches!(shape, Shape::Mat(r, _) if r > 1)
+                && private_sig(wsig)
+            {
+                let mut w = w;
+                crate::ops::transpose_in_place(&mut w, rows, cols);
+                Weights {
+                    data: Arc::new(w),
+                    rows,
+                    cols,
+                    col_major: true,
+                }
+            } else {
+                store[layout.signal(wsig)].copy_from_slice(&w);
+                Weights::row_major(w, rows, cols)
+            };
             conn_data.push(ConnData {
                 decoders,
-                weights: w,
+                weights,
                 weights_shape: match shape {
                     Shape::Vec(n) => vec![n],
                     Shape::Mat(r, c) => vec![r, c],
@@ -893,6 +1037,7 @@ impl Simulator {
         let mut functions: Vec<Option<crate::network::Function>> =
             net.conns.iter_mut().map(|c| c.function.take()).collect();
         let process_seed = seed_for(net.seed.wrapping_add(1), 0);
+        let mut ext_signals: Vec<(usize, Arc<Vec<f64>>)> = Vec::new();
         for desc in plan.ops.iter() {
             let r = |k: usize, v: &[plan::SigRef<usize>]| layout.range(&v[k]);
             let op = match (desc.kind, desc.owner) {
@@ -965,16 +1110,25 @@ impl Simulator {
                     let out = r(0, &desc.sets);
                     let shape = plan.signals[desc.reads[1].signal].shape;
                     let wsig = desc.reads[1].signal;
+                    if let Owner::Conn(c) = owner {
+                        let cw = &conn_data[c].weights;
+                        if cw.col_major {
+                            ext_signals.push((wsig, cw.data.clone()));
+                            let cols = x.len();
+                            ops.push(Op::WeightsCols {
+                                x,
+                                w: cw.data.clone(),
+                                out,
+                                rows: cw.rows,
+                                nz: Vec::with_capacity(cols),
+                            });
+                            op_names.push(format!("{} {}", desc.kind.name(), desc.label));
+                            continue;
+                        }
+                    }
                     // A matrix no other op touches (not learned, not probed) is stored
                     // column-major, so a spike reads one contiguous column (same sums).
-                    let private = plan
-                        .ops
-                        .iter()
-                        .flat_map(|o| [&o.sets, &o.incs, &o.reads, &o.updates])
-                        .flat_map(|v| v.iter())
-                        .filter(|s| s.signal == wsig)
-                        .count()
-                        == 1;
+                    let private = private_sig(wsig);
                     let kind = match shape {
                         Shape::Mat(rows, cols) if rows > 1 && private => {
                             WeightsKind::DenseColMajor { rows, cols }
@@ -1155,12 +1309,38 @@ impl Simulator {
             });
         }
 
+        // What `reset` restores: every range an op writes (merged), as built.
+        let mut written: Vec<Range<usize>> = plan
+            .ops
+            .iter()
+            .flat_map(|o| [&o.sets, &o.incs, &o.updates])
+            .flat_map(|v| v.iter())
+            .map(|s| layout.signal(s.signal))
+            .filter(|r| !r.is_empty())
+            .collect();
+        written.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(written.len());
+        for r in written {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        let initial_written = merged
+            .into_iter()
+            .map(|r| {
+                let v = store[r.clone()].to_vec();
+                (r, v)
+            })
+            .collect();
+
         let initial_memristors = memristors.clone();
         Ok(Simulator {
             dt,
             step: 0,
-            initial_store: store.clone(),
+            initial_written,
             store,
+            ext_signals,
             ops,
             op_names,
             probes,
@@ -1282,7 +1462,9 @@ impl Simulator {
     /// cleared. User state values are not touched.
     pub fn reset(&mut self) {
         self.step = 0;
-        self.store.copy_from_slice(&self.initial_store);
+        for (r, v) in &self.initial_written {
+            self.store[r.clone()].copy_from_slice(v);
+        }
         self.memristors.clone_from(&self.initial_memristors);
         for (i, op) in self.ops.iter_mut().enumerate() {
             match op {
@@ -1393,6 +1575,9 @@ impl Simulator {
                 Some(".r_neg") => return Some(array.r_neg()),
                 _ => {}
             }
+        }
+        if let Some((_, w)) = self.ext_signals.iter().find(|e| e.0 == i) {
+            return Some(w);
         }
         Some(&self.store[self.layout.signal(i)])
     }
