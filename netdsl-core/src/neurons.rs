@@ -345,6 +345,7 @@ fn lif_fast_body(
     voltage: &mut [f64],
     refractory: &mut [f64],
     flags: &mut [u8],
+    saved: (&mut [f64], &mut [f64]),
 ) {
     let n = j.len();
     let (out, voltage, refractory, flags) = (
@@ -353,11 +354,15 @@ fn lif_fast_body(
         &mut refractory[..n],
         &mut flags[..n],
     );
+    let (saved_v, saved_r) = (&mut saved.0[..n], &mut saved.1[..n]);
     // Constants in locals (registers): a select between two struct fields can become a
     // gather of loads.
     let (dt, decay_full, decay_none, min_v) = (c.dt, c.decay_full, c.decay_none, c.min_voltage);
     for i in 0..n {
         let (jv, v, r) = (j[i], voltage[i], refractory[i]);
+        // The state before the step, for the flagged neurons' scalar redo.
+        saved_v[i] = v;
+        saved_r[i] = r;
         let rt = r - dt;
         let raw = dt - rt;
         let full = raw >= dt;
@@ -384,8 +389,9 @@ fn lif_fast_avx2(
     voltage: &mut [f64],
     refractory: &mut [f64],
     flags: &mut [u8],
+    saved: (&mut [f64], &mut [f64]),
 ) {
-    lif_fast_body(c, j, out, voltage, refractory, flags)
+    lif_fast_body(c, j, out, voltage, refractory, flags, saved)
 }
 
 fn lif_fast(
@@ -395,15 +401,16 @@ fn lif_fast(
     voltage: &mut [f64],
     refractory: &mut [f64],
     flags: &mut [u8],
+    saved: (&mut [f64], &mut [f64]),
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above). No FMA is enabled, so every
         // operation rounds exactly as in the portable path.
-        unsafe { lif_fast_avx2(c, j, out, voltage, refractory, flags) };
+        unsafe { lif_fast_avx2(c, j, out, voltage, refractory, flags, saved) };
         return;
     }
-    lif_fast_body(c, j, out, voltage, refractory, flags)
+    lif_fast_body(c, j, out, voltage, refractory, flags, saved)
 }
 
 /// LIF step constants.
@@ -540,7 +547,7 @@ impl NeuronStepper {
                 };
                 // Blocks of BLOCK neurons, in three passes: (1) the common case (a full or a
                 // fully refractory step, no spike) for every neuron without branches, so it
-                // vectorises (the block's state saved first); (2) the indices of the
+                // vectorises (the block's state saved on the way); (2) the indices of the
                 // other neurons (those that spike or leave their refractory period inside this
                 // step: about two steps per spike) gathered without branches; (3) those neurons
                 // stepped by the scalar reference code from their untouched state. Both paths
@@ -553,9 +560,15 @@ impl NeuronStepper {
                     let (jc, oc) = (&j[start..end], &mut out[start..end]);
                     let (vc, rc) = (&mut voltage[start..end], &mut refractory[start..end]);
                     let m = jc.len();
-                    saved_v[..m].copy_from_slice(vc);
-                    saved_r[..m].copy_from_slice(rc);
-                    lif_fast(&c, jc, oc, vc, rc, &mut flags[..m]);
+                    lif_fast(
+                        &c,
+                        jc,
+                        oc,
+                        vc,
+                        rc,
+                        &mut flags[..m],
+                        (&mut saved_v[..m], &mut saved_r[..m]),
+                    );
                     // Eight 0/1 flags at a time packed into a bit mask (one multiply: the
                     // flag of byte b lands on bit 56 + b), then one index per set bit; a block
                     // of eight fast neurons costs a few instructions.
