@@ -359,7 +359,7 @@ pub fn gram_tn_acc_lower(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
 /// rows (evaluation points) and columns (neurons) are ordered so that each tile's non-zeros are
 /// a short run of rows (1-D ensembles with sorted points and neurons sorted by threshold).
 pub fn gram_tn_acc_lower_sparse(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
-    const TILE: usize = 128;
+    const TILE: usize = 64;
     let (m, n) = a.dim();
     assert_eq!(g.dim(), (n, n), "gram: g must be n x n");
     if m == 0 || n == 0 {
