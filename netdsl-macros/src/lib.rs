@@ -300,6 +300,101 @@ mod tests {
         println!("expanding the forum network takes {:.2} ms", per * 1e3);
     }
 
+    /// The tokens inside the first `network! { … }` of a Rust source file.
+    fn network_block_of(src: &str) -> TokenStream {
+        let file: syn::File = syn::parse_str(src).expect("the file parses");
+        file.items
+            .iter()
+            .find_map(|it| match it {
+                syn::Item::Macro(m) if m.mac.path.is_ident("network") => Some(m.mac.tokens.clone()),
+                _ => None,
+            })
+            .expect("a `network! { … }` item")
+    }
+
+    /// Measures (prints, does not assert) expansion of a big generated network, phase by phase:
+    ///
+    /// ```text
+    /// python3 tools/gen_big_network.py 200
+    /// NETDSL_BIG_NETWORK=/tmp/netdsl-big/big_200/src/main.rs \
+    ///     cargo test -p netdsl-macros --release -- --ignored expansion_time_of_a_generated --nocapture
+    /// ```
+    #[test]
+    #[ignore = "needs NETDSL_BIG_NETWORK=<generated main.rs>; see tools/gen_big_network.py"]
+    fn expansion_time_of_a_generated_network() {
+        use std::time::Instant;
+        let path = std::env::var("NETDSL_BIG_NETWORK")
+            .expect("set NETDSL_BIG_NETWORK to a main.rs written by tools/gen_big_network.py");
+        let src = std::fs::read_to_string(&path).expect("reads the generated file");
+        let tokens = network_block_of(&src);
+        let runs = 5;
+        let mut phases = [0.0f64; 6];
+        let mut out = TokenStream::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let f = crate::parse::parse_file(tokens.clone()).expect("parses");
+            phases[0] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let (m, errs) = crate::model::build(&f.networks[0]);
+            phases[1] += t.elapsed().as_secs_f64();
+            assert!(
+                errs.is_empty() && f.networks[0].errors.is_empty(),
+                "no errors"
+            );
+            let m = m.expect("a model");
+            let t = Instant::now();
+            let ck = crate::check::check(&m).unwrap_or_else(|_| panic!("checks"));
+            phases[2] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let plan = crate::plan::plan(&m, &ck).unwrap_or_else(|_| panic!("plans"));
+            phases[3] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            out = crate::emit::emit(&m, &ck, &plan);
+            phases[4] += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let again = super::expand(tokens.clone()).expect("expands");
+            phases[5] += t.elapsed().as_secs_f64();
+            assert!(!again.is_empty());
+        }
+        let ms = |s: f64| s / runs as f64 * 1e3;
+        let text = out.to_string();
+        assert_eq!(
+            text,
+            super::expand(tokens.clone()).unwrap().to_string(),
+            "deterministic"
+        );
+        let n_tokens = {
+            fn count(ts: TokenStream) -> usize {
+                ts.into_iter()
+                    .map(|t| match t {
+                        proc_macro2::TokenTree::Group(g) => 1 + count(g.stream()),
+                        _ => 1,
+                    })
+                    .sum()
+            }
+            count(out.clone())
+        };
+        let pretty = prettyplease::unparse(&syn::parse2::<syn::File>(out).expect("parses"));
+        let plan_lines = pretty
+            .find("pub fn new")
+            .map(|i| pretty[..i].lines().count())
+            .unwrap_or(0);
+        println!(
+            "{path}: expand {:.2} ms (parse {:.2}, model {:.2}, check {:.2}, plan {:.2}, emit {:.2}); \
+             {} tokens, {} bytes, {} lines pretty-printed ({} before `fn new`, mostly PLAN)",
+            ms(phases[5]),
+            ms(phases[0]),
+            ms(phases[1]),
+            ms(phases[2]),
+            ms(phases[3]),
+            ms(phases[4]),
+            n_tokens,
+            text.len(),
+            pretty.lines().count(),
+            plan_lines,
+        );
+    }
+
     #[test]
     fn forum_network_expands() {
         let out = super::expand(forum_tokens()).unwrap().to_string();
