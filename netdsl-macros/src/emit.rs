@@ -876,7 +876,9 @@ fn unraw(i: &Ident) -> String {
 
 /// Whether `ts` names a constructor argument, `self` or `Self`: then it must stay in the body of
 /// `network()`, where those are in scope. (Items of the block, module items and the helpers are
-/// in scope in a nested `fn` too; a macro from outside cannot name a local.)
+/// in scope in a nested `fn` too; a macro from outside cannot name a local, but a format string
+/// can, so literals with `{arg}` or `{arg:` count too. An argument named like a field the
+/// expansion sets, e.g. `label`, keeps more statements inline: slower to compile, still right.)
 fn names_a_local(ts: &TokenStream, args: &[String]) -> bool {
     ts.clone().into_iter().any(|t| match t {
         proc_macro2::TokenTree::Ident(i) => {
@@ -884,6 +886,14 @@ fn names_a_local(ts: &TokenStream, args: &[String]) -> bool {
             s == "self" || s == "Self" || args.contains(&s)
         }
         proc_macro2::TokenTree::Group(g) => names_a_local(&g.stream(), args),
+        // Format strings capture by name: `"{scale}"`, `"{scale:.2}"`.
+        proc_macro2::TokenTree::Literal(l) => {
+            let s = l.to_string();
+            s.contains('{')
+                && args
+                    .iter()
+                    .any(|a| s.contains(&format!("{{{a}}}")) || s.contains(&format!("{{{a}:")))
+        }
         _ => false,
     })
 }

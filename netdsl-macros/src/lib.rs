@@ -396,6 +396,36 @@ mod tests {
     }
 
     #[test]
+    fn statements_naming_arguments_stay_in_network() {
+        let out = super::expand(quote! {
+            pub Net(scale: f64, tag: &'static str) {
+                node a: 0 -> 1 = move |t| [t * scale];
+                node b: 0 -> 1 = move |t| { let _ = format!("{tag}"); [t] };
+                node c: 0 -> 1 = |t| [t];
+                ensemble e: 10 neurons, 1 dims;
+                a -> e;
+            }
+        })
+        .unwrap();
+        let text = out.to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        let pretty = prettyplease::unparse(&syn::parse2::<syn::File>(out).unwrap());
+        let part = pretty.find("fn __netdsl_part_0").expect("a part fn");
+        // The part fn ends at the first line with its indentation and a closing brace.
+        let body = part + pretty[part..].find("\n        }\n").expect("its end");
+        assert!(part < body);
+        assert!(
+            !pretty.contains("__netdsl_part_1"),
+            "one run of statements: {pretty}"
+        );
+        // `a` and `b` (format capture) stay in the body; `c`, `e` and `a -> e` go to a part.
+        assert!(pretty[part..body].contains("\"c\""), "{pretty}");
+        assert!(!pretty[part..body].contains("scale"), "{pretty}");
+        assert!(!pretty[part..body].contains("{tag}"), "{pretty}");
+        assert!(pretty[body..].contains("scale") && pretty[body..].contains("{tag}"));
+    }
+
+    #[test]
     fn forum_network_expands() {
         let out = super::expand(forum_tokens()).unwrap().to_string();
         assert!(!out.contains("compile_error"), "{out}");
