@@ -8,7 +8,6 @@ use netdsl::prelude::*;
 use serde_json::Value;
 
 #[path = "../netdsl-core/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use common::{f64s, fixture, matrix, Memristors};
