@@ -4,77 +4,8 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use common::{build, fixture};
+use common::{build, fixture, render, rendered_edges};
 use netdsl_core::sim::Simulator;
-
-/// (edge title, text labels) of every `<g class="edge">` of an SVG made by `dot`.
-fn rendered_edges(svg: &str) -> Vec<(String, Vec<String>)> {
-    let unescape = |s: &str| {
-        s.replace("&#45;", "-")
-            .replace("&gt;", ">")
-            .replace("&lt;", "<")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&")
-            .replace("&#160;", " ")
-    };
-    let mut out = Vec::new();
-    for chunk in svg.split("<g id=\"").skip(1) {
-        let tag_end = chunk.find('>').expect("tag");
-        if !chunk[..tag_end].contains("class=\"edge\"") {
-            continue;
-        }
-        let body = &chunk[tag_end + 1..];
-        let body = &body[..body.find("</g>").unwrap_or(body.len())];
-        let title = body
-            .find("<title>")
-            .map(|i| {
-                let t = &body[i + 7..];
-                unescape(&t[..t.find("</title>").expect("title end")])
-            })
-            .unwrap_or_default();
-        let texts = body
-            .split("<text")
-            .skip(1)
-            .map(|t| {
-                let t = &t[t.find('>').expect("text tag") + 1..];
-                unescape(&t[..t.find("</text>").expect("text end")])
-            })
-            .collect();
-        out.push((title, texts));
-    }
-    out
-}
-
-fn render(dot: &str) -> Option<String> {
-    let mut child = match Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(_) => {
-            eprintln!("note: Graphviz `dot` is not installed; rendering check skipped");
-            return None;
-        }
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(dot.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("dot");
-    assert!(
-        out.status.success(),
-        "dot failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).expect("utf8"))
-}
 
 /// The box a rendered edge end must have for a connection end of a fixture (the same name,
 /// except that Nengo's `conn.learning_rule` is drawn as `conn.learning`).

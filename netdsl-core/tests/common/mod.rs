@@ -3,6 +3,8 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use ndarray::Array2;
 use netdsl_core::dists::{Dist, VecDist};
@@ -342,4 +344,70 @@ pub fn build(fx: &Value) -> Network {
         net.probe(p["name"].as_str().expect("name"), spec);
     }
     net
+}
+
+/// (edge title, text labels) of every `<g class="edge">` of an SVG made by `dot`.
+pub fn rendered_edges(svg: &str) -> Vec<(String, Vec<String>)> {
+    let unescape = |s: &str| {
+        s.replace("&#45;", "-")
+            .replace("&gt;", ">")
+            .replace("&lt;", "<")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&#160;", " ")
+    };
+    let mut out = Vec::new();
+    for chunk in svg.split("<g id=\"").skip(1) {
+        let tag_end = chunk.find('>').expect("tag");
+        if !chunk[..tag_end].contains("class=\"edge\"") {
+            continue;
+        }
+        let body = &chunk[tag_end + 1..];
+        let body = &body[..body.find("</g>").unwrap_or(body.len())];
+        let title = body
+            .find("<title>")
+            .map(|i| {
+                let t = &body[i + 7..];
+                unescape(&t[..t.find("</title>").expect("title end")])
+            })
+            .unwrap_or_default();
+        let texts = body
+            .split("<text")
+            .skip(1)
+            .map(|t| {
+                let t = &t[t.find('>').expect("text tag") + 1..];
+                unescape(&t[..t.find("</text>").expect("text end")])
+            })
+            .collect();
+        out.push((title, texts));
+    }
+    out
+}
+
+pub fn render(dot: &str) -> Option<String> {
+    let mut child = match Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!("note: Graphviz `dot` is not installed; rendering check skipped");
+            return None;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(dot.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("dot");
+    assert!(
+        out.status.success(),
+        "dot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).expect("utf8"))
 }
