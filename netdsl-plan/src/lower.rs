@@ -39,6 +39,19 @@ struct Builder<P: Clone + 'static> {
 type Refs<P> = Vec<SigRef<P>>;
 
 impl<P: Clone + 'static> Builder<P> {
+    /// An op that zeroes an accumulator at the start of each step.
+    fn reset(&mut self, owner: Owner, label: &str, signal: usize) {
+        self.op(
+            OpKind::Reset,
+            owner,
+            label,
+            vec![whole(signal)],
+            vec![],
+            vec![],
+            vec![],
+        );
+    }
+
     fn sig(&mut self, name: String, shape: Shape<P>) -> usize {
         self.signals.push(SignalDesc {
             name: Cow::Owned(name),
@@ -111,15 +124,7 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                 (ItemKind::Ensemble { n, d, neuron }, 0) => {
                     let input = b.sig(format!("{name}.in"), Shape::Vec(d.clone()));
                     isig[i].input = Some(input);
-                    b.op(
-                        OpKind::Reset,
-                        owner,
-                        &format!("{name}.in"),
-                        vec![whole(input)],
-                        vec![],
-                        vec![],
-                        vec![],
-                    );
+                    b.reset(owner, &format!("{name}.in"), input);
                     if *neuron == NeuronClass::Direct {
                         continue;
                     }
@@ -184,15 +189,7 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                     if has_in {
                         let input = b.sig(format!("{name}.in"), Shape::Vec(size_in.clone()));
                         isig[i].input = Some(input);
-                        b.op(
-                            OpKind::Reset,
-                            owner,
-                            &format!("{name}.in"),
-                            vec![whole(input)],
-                            vec![],
-                            vec![],
-                            vec![],
-                        );
+                        b.reset(owner, &format!("{name}.in"), input);
                     }
                     if *kind == NodeKind::Passthrough {
                         isig[i].node_out = isig[i].input;
@@ -376,15 +373,7 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
         // Learning rule.
         if let Some(rule) = conn.rule {
             let err = cs.error.expect("error signal");
-            b.op(
-                OpKind::Reset,
-                owner,
-                &format!("{label}.error"),
-                vec![whole(err)],
-                vec![],
-                vec![],
-                vec![],
-            );
+            b.reset(owner, &format!("{label}.error"), err);
             let n_pre = conn.pre_size.clone();
             let acts = b.sig(format!("{label}.acts"), Shape::Vec(n_pre));
             // The rule filters the pre neurons' output (for a decoded source: all its neurons).
@@ -415,15 +404,7 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                     format!("{label}.local_error"),
                     Shape::Vec(conn.out_size.clone()),
                 );
-                b.op(
-                    OpKind::Reset,
-                    owner,
-                    &format!("{label}.local_error"),
-                    vec![whole(local)],
-                    vec![],
-                    vec![],
-                    vec![],
-                );
+                b.reset(owner, &format!("{label}.local_error"), local);
                 b.op(
                     OpKind::LocalError,
                     owner,
