@@ -487,6 +487,14 @@ impl fmt::Display for Plan<usize> {
             self.signals.len(),
             self.store_len()
         )?;
+        // The label column is as wide as the longest label, so the roles line up.
+        let width = self
+            .ops
+            .iter()
+            .map(|o| o.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(20);
         for (i, op) in self.ops.iter().enumerate() {
             let mut roles = String::new();
             for (word, refs) in [
@@ -510,7 +518,12 @@ impl fmt::Display for Plan<usize> {
                     self.fmt_ref(r, &mut roles);
                 }
             }
-            writeln!(f, "{i:>4}  {:<11} {:<26} {roles}", op.kind.name(), op.label)?;
+            writeln!(
+                f,
+                "{i:>4}  {:<11} {:<width$} {roles}",
+                op.kind.name(),
+                op.label
+            )?;
         }
         Ok(())
     }
