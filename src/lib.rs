@@ -28,6 +28,13 @@
 //! let out = sim.data("out");                    // ndarray view: samples × dims
 //! assert_eq!(out.dim(), (500, 1));
 //! assert_eq!(sim.trange().len(), 500);
+//!
+//! // Random parameters (encoders, rates, intercepts, ...) come from the network seed:
+//! let a = Channel::new().build_seeded(0.001, 7)?.ensemble("a").unwrap().gain.clone();
+//! let b = Channel::new().build_seeded(0.001, 7)?.ensemble("a").unwrap().gain.clone();
+//! let c = Channel::new().build_seeded(0.001, 8)?.ensemble("a").unwrap().gain.clone();
+//! assert_eq!(a, b);
+//! assert_ne!(a, c);
 //! # Ok(()) }
 //! ```
 //!

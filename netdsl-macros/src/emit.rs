@@ -855,9 +855,19 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
                 __net
             }
 
-            /// Build a simulator with time step `dt` (seconds).
+            /// Build a simulator with time step `dt` (seconds); random parameters not given
+            /// explicitly are drawn from network seed 0 (see `build_seeded`).
             pub fn build(self, dt: f64) -> ::core::result::Result<#p::sim::Simulator, #p::error::BuildError> {
                 #p::sim::Simulator::new(self.network(), dt)
+            }
+
+            /// Build a simulator with time step `dt` (seconds), drawing every random parameter
+            /// not given explicitly (encoders, rates, intercepts, eval points, initial voltages,
+            /// device variability) from `seed`: same seed, same numbers.
+            pub fn build_seeded(self, dt: f64, seed: u64) -> ::core::result::Result<#p::sim::Simulator, #p::error::BuildError> {
+                let mut __net = self.network();
+                __net.seed = seed;
+                #p::sim::Simulator::new(__net, dt)
             }
         }
     }
@@ -981,6 +991,10 @@ pub fn emit_stub(net: &NetworkInput, consts: &[(Ident, TokenStream)]) -> TokenSt
                 #p::network::Network::new(#name_str)
             }
             pub fn build(self, dt: f64) -> ::core::result::Result<#p::sim::Simulator, #p::error::BuildError> {
+                #p::sim::Simulator::new(self.network(), dt)
+            }
+            pub fn build_seeded(self, dt: f64, seed: u64) -> ::core::result::Result<#p::sim::Simulator, #p::error::BuildError> {
+                let _ = seed;
                 #p::sim::Simulator::new(self.network(), dt)
             }
         }
