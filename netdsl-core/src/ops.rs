@@ -241,9 +241,24 @@ pub struct Ctx<'a> {
 }
 
 /// Whether every value is finite: `x - x` is 0 for a finite `x` and NaN otherwise, summed in
-/// eight lanes without an early exit so that it vectorises.
-#[allow(clippy::eq_op)]
+/// eight lanes without an early exit so that it vectorises (AVX2 where the CPU has it; one
+/// value is checked inline).
+#[inline]
 fn all_finite(v: &[f64]) -> bool {
+    if v.len() == 1 {
+        return v[0].is_finite();
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { all_finite_avx2(v) };
+    }
+    all_finite_body(v)
+}
+
+#[allow(clippy::eq_op)]
+#[inline(always)]
+fn all_finite_body(v: &[f64]) -> bool {
     let mut acc = [0.0f64; 8];
     let mut chunks = v.chunks_exact(8);
     for c in &mut chunks {
@@ -257,11 +272,85 @@ fn all_finite(v: &[f64]) -> bool {
     acc.iter().all(|&a| a == 0.0)
 }
 
-/// One readable range and one writable range of the store (they never overlap).
-fn rw<'s>(store: &'s mut [f64], r: &Range<usize>, w: &Range<usize>) -> (&'s [f64], &'s mut [f64]) {
-    let [a, b] = store
-        .get_disjoint_mut([r.clone(), w.clone()])
-        .expect("plan ranges of one op never overlap");
+/// [`all_finite_body`] compiled for AVX2 (same answer: any NaN or infinity gives a NaN lane).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn all_finite_avx2(v: &[f64]) -> bool {
+    all_finite_body(v)
+}
+
+/// The store ranges that [`Op::run_unchecked`] splits into disjoint slices, in the groups that
+/// must not overlap.
+fn disjoint_groups(op: &Op) -> Vec<Vec<Range<usize>>> {
+    match op {
+        Op::Encode { j, x, .. } => vec![vec![x.clone(), j.clone()]],
+        Op::Neurons {
+            j,
+            out,
+            voltage,
+            refractory,
+            ..
+        } => vec![vec![
+            j.clone(),
+            out.clone(),
+            voltage.clone(),
+            refractory.clone(),
+        ]],
+        Op::NodeTimeInput { x, out, .. }
+        | Op::NodeStage { x, out, .. }
+        | Op::Function { x, out, .. }
+        | Op::WeightsCols { x, out, .. }
+        | Op::Filter { x, out, .. }
+        | Op::MemristorFilter { x, out, .. } => vec![vec![x.clone(), out.clone()]],
+        Op::Weights { x, w, out, .. } => vec![vec![x.clone(), w.clone(), out.clone()]],
+        Op::Copy { src, dst } | Op::Inc { src, dst } | Op::GainInc { src, dst, .. } => {
+            vec![vec![src.clone(), dst.clone()]]
+        }
+        Op::LocalError { err, local, .. } => vec![vec![err.clone(), local.clone()]],
+        Op::Pes {
+            acts, err, delta, ..
+        } => vec![vec![acts.clone(), err.clone(), delta.clone()]],
+        Op::ApplyDelta { delta, w } => vec![vec![delta.clone(), w.clone()]],
+        Op::MemristorPulse { acts, err, .. } => vec![vec![acts.clone(), err.clone()]],
+        Op::Time { .. }
+        | Op::Reset { .. }
+        | Op::Bias { .. }
+        | Op::NodeTime { .. }
+        | Op::NodeProcess { .. } => Vec::new(),
+    }
+}
+
+/// `N` mutable slices of the store at the given ranges, without checks.
+///
+/// # Safety
+/// Every range must lie within `store` and the ranges must be pairwise disjoint (empty ranges
+/// excepted), which [`Op::check_ranges`] verifies.
+#[inline(always)]
+unsafe fn parts<'s, const N: usize>(
+    store: &'s mut [f64],
+    ranges: [&Range<usize>; N],
+) -> [&'s mut [f64]; N] {
+    let base = store.as_mut_ptr();
+    debug_assert!(ranges
+        .iter()
+        .all(|r| r.start <= r.end && r.end <= store.len()));
+    // SAFETY: in bounds and pairwise disjoint (the caller's contract), so the slices alias
+    // neither each other nor anything else borrowed from `store` for `'s`.
+    ranges.map(|r| unsafe { std::slice::from_raw_parts_mut(base.add(r.start), r.end - r.start) })
+}
+
+/// One readable range and one writable range of the store, unchecked.
+///
+/// # Safety
+/// As for [`parts`].
+#[inline(always)]
+unsafe fn rw<'s>(
+    store: &'s mut [f64],
+    r: &Range<usize>,
+    w: &Range<usize>,
+) -> (&'s [f64], &'s mut [f64]) {
+    // SAFETY: forwarded contract.
+    let [a, b] = unsafe { parts(store, [r, w]) };
     (a, b)
 }
 
@@ -402,14 +491,50 @@ fn matvec_cols(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<us
 }
 
 impl Op {
-    /// Run the op for the step at time `ctx.t`. `Err` carries a message (non-finite output).
+    /// Checks that every range the op splits from a store of `len` values lies inside it and
+    /// that the ranges used together never overlap: what [`Op::run_unchecked`] relies on.
+    pub fn check_ranges(&self, len: usize) -> Result<(), String> {
+        for group in disjoint_groups(self) {
+            for (i, a) in group.iter().enumerate() {
+                if a.start > a.end || a.end > len {
+                    return Err(format!("range {a:?} outside the store of {len} values"));
+                }
+                for b in &group[..i] {
+                    if a.start < b.end && b.start < a.end {
+                        return Err(format!("ranges {a:?} and {b:?} of one op overlap"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Run the op for the step at time `ctx.t`. `Err` carries a message (non-finite output, or
+    /// ranges that do not fit the store).
     pub fn run(&mut self, store: &mut [f64], ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.check_ranges(store.len())?;
+        // SAFETY: the ranges were just checked against this store.
+        unsafe { self.run_unchecked(store, ctx) }
+    }
+
+    /// [`Op::run`] without the range checks (the simulator checks every op once at build: the
+    /// ranges never change).
+    ///
+    /// # Safety
+    /// [`Op::check_ranges`] must have passed for `store.len()`.
+    #[inline]
+    pub unsafe fn run_unchecked(
+        &mut self,
+        store: &mut [f64],
+        ctx: &mut Ctx<'_>,
+    ) -> Result<(), String> {
         match self {
             Op::Time { t } => store[*t] = ctx.t,
             Op::Reset { dst } => store[dst.clone()].fill(0.0),
             Op::Bias { j, bias } => store[j.clone()].copy_from_slice(bias),
             Op::Encode { j, x, enc } => {
-                let (x, j) = rw(store, x, j);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, j) = unsafe { rw(store, x, j) };
                 let d = x.len();
                 if d == 1 {
                     let u = x[0];
@@ -434,9 +559,8 @@ impl Op {
                 voltage,
                 refractory,
             } => {
-                let [j, out, v, r] = store
-                    .get_disjoint_mut([j.clone(), out.clone(), voltage.clone(), refractory.clone()])
-                    .expect("neuron signals are distinct");
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let [j, out, v, r] = unsafe { parts(store, [&*j, &*out, &*voltage, &*refractory]) };
                 neuron.step(j, out, v, r);
                 if !all_finite(v) || !all_finite(j) {
                     return Err("non-finite neuron input or voltage".into());
@@ -450,7 +574,8 @@ impl Op {
                 }
             }
             Op::NodeTimeInput { x, out, f } => {
-                let (x, o) = rw(store, x, out);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, o) = unsafe { rw(store, x, out) };
                 f(ctx.t, x, o);
                 if !all_finite(o) {
                     return Err(format!("node output is not finite: {o:?}"));
@@ -462,7 +587,8 @@ impl Op {
                 out,
                 call,
             } => {
-                let (x, o) = rw(store, x, out);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, o) = unsafe { rw(store, x, out) };
                 let s: &mut dyn Any = &mut *ctx.states[*state].1;
                 call(s, ctx.t, x, o);
                 if !all_finite(o) {
@@ -474,7 +600,8 @@ impl Op {
                 process.step(ctx.t, o);
             }
             Op::Function { x, out, f } => {
-                let (x, o) = rw(store, x, out);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, o) = unsafe { rw(store, x, out) };
                 f(x, o);
                 if !all_finite(o) {
                     return Err(format!("connection function output is not finite: {o:?}"));
@@ -487,9 +614,8 @@ impl Op {
                 kind,
                 nz,
             } => {
-                let [x, w, y] = store
-                    .get_disjoint_mut([x.clone(), w.clone(), out.clone()])
-                    .expect("distinct signals");
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let [x, w, y] = unsafe { parts(store, [&*x, &*w, &*out]) };
                 match *kind {
                     WeightsKind::Dense { rows, cols } => matvec(w, rows, cols, x, y, nz),
                     WeightsKind::DenseColMajor { rows, .. } => matvec_cols(w, rows, x, y, nz),
@@ -513,7 +639,8 @@ impl Op {
                 rows,
                 nz,
             } => {
-                let (x, y) = rw(store, x, out);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, y) = unsafe { rw(store, x, out) };
                 matvec_cols(w, *rows, x, y, nz);
             }
             Op::Filter {
@@ -522,30 +649,35 @@ impl Op {
                 filter,
                 state,
             } => {
-                let (x, y) = rw(store, x, out);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, y) = unsafe { rw(store, x, out) };
                 filter.step(x, y, state);
                 if !all_finite(y) {
                     return Err("filter output is not finite (a diverging loop?)".into());
                 }
             }
             Op::Copy { src, dst } => {
-                let (s, d) = rw(store, src, dst);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (s, d) = unsafe { rw(store, src, dst) };
                 d.copy_from_slice(s);
             }
             Op::Inc { src, dst } => {
-                let (s, d) = rw(store, src, dst);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (s, d) = unsafe { rw(store, src, dst) };
                 for (dd, ss) in d.iter_mut().zip(s) {
                     *dd += ss;
                 }
             }
             Op::GainInc { src, dst, gain } => {
-                let (s, d) = rw(store, src, dst);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (s, d) = unsafe { rw(store, src, dst) };
                 for ((dd, ss), g) in d.iter_mut().zip(s).zip(gain.iter()) {
                     *dd += g * ss;
                 }
             }
             Op::LocalError { err, local, enc } => {
-                let (e, l) = rw(store, err, local);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (e, l) = unsafe { rw(store, err, local) };
                 let d = e.len();
                 for (r, ll) in l.iter_mut().enumerate() {
                     let row = &enc[r * d..(r + 1) * d];
@@ -562,9 +694,8 @@ impl Op {
                 delta,
                 alpha,
             } => {
-                let [a, e, dl] = store
-                    .get_disjoint_mut([acts.clone(), err.clone(), delta.clone()])
-                    .expect("distinct signals");
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let [a, e, dl] = unsafe { parts(store, [&*acts, &*err, &*delta]) };
                 let n = a.len();
                 for (r, ee) in e.iter().enumerate() {
                     let k = *alpha * ee;
@@ -575,19 +706,20 @@ impl Op {
                 }
             }
             Op::ApplyDelta { delta, w } => {
-                let (d, w) = rw(store, delta, w);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (d, w) = unsafe { rw(store, delta, w) };
                 for (ww, dd) in w.iter_mut().zip(d) {
                     *ww += dd;
                 }
             }
             Op::MemristorFilter { array, x, out } => {
-                let (x, y) = rw(store, x, out);
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let (x, y) = unsafe { rw(store, x, out) };
                 ctx.memristors[*array].filter_into(x, y);
             }
             Op::MemristorPulse { array, acts, err } => {
-                let [a, e] = store
-                    .get_disjoint_mut([acts.clone(), err.clone()])
-                    .expect("distinct signals");
+                // SAFETY: `check_ranges` passed for this store (the caller's contract).
+                let [a, e] = unsafe { parts(store, [&*acts, &*err]) };
                 ctx.memristors[*array].mpes_step(e, a);
             }
         }

@@ -1334,6 +1334,14 @@ impl Simulator {
             })
             .collect();
 
+        // Every op's store ranges are fixed from here on: checked once, so that stepping can
+        // split the store without checks (`Op::run_unchecked`).
+        for (i, op) in ops.iter().enumerate() {
+            op.check_ranges(store.len()).map_err(|m| {
+                let name = op_names.get(i).cloned().unwrap_or_default();
+                invalid(name, format!("internal: {m}"))
+            })?;
+        }
         let initial_memristors = memristors.clone();
         Ok(Simulator {
             dt,
@@ -1428,7 +1436,9 @@ impl Simulator {
             memristors: &mut self.memristors,
         };
         for (i, op) in self.ops.iter_mut().enumerate() {
-            if let Err(message) = op.run(&mut self.store, &mut ctx) {
+            // SAFETY: `check_ranges` passed for every op at build, and neither the ops' ranges
+            // nor the store's length change after it.
+            if let Err(message) = unsafe { op.run_unchecked(&mut self.store, &mut ctx) } {
                 return Err(SimError {
                     step,
                     t,

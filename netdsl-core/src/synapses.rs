@@ -141,6 +141,7 @@ impl DiscreteFilter {
     ///
     /// # Panics
     /// If the slice lengths do not match.
+    #[inline]
     pub fn step(&self, u: &[f64], y: &mut [f64], state: &mut [f64]) {
         let dims = u.len();
         assert_eq!(
