@@ -272,6 +272,44 @@ fn all_finite_body(v: &[f64]) -> bool {
     acc.iter().all(|&a| a == 0.0)
 }
 
+/// Whether every value of `a` and of `b` is finite: [`all_finite`] over both in one pass when
+/// they have the same length (`(a − a) + (b − b)` is 0 for finite values, NaN otherwise).
+#[inline]
+fn both_finite(a: &[f64], b: &[f64]) -> bool {
+    if a.len() != b.len() {
+        return all_finite(a) && all_finite(b);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { both_finite_avx2(a, b) };
+    }
+    both_finite_body(a, b)
+}
+
+#[allow(clippy::eq_op)]
+#[inline(always)]
+fn both_finite_body(a: &[f64], b: &[f64]) -> bool {
+    let mut acc = [0.0f64; 8];
+    let (mut ca, mut cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for k in 0..8 {
+            acc[k] += (x[k] - x[k]) + (y[k] - y[k]);
+        }
+    }
+    for ((s, &x), &y) in acc.iter_mut().zip(ca.remainder()).zip(cb.remainder()) {
+        *s += (x - x) + (y - y);
+    }
+    acc.iter().all(|&s| s == 0.0)
+}
+
+/// [`both_finite_body`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn both_finite_avx2(a: &[f64], b: &[f64]) -> bool {
+    both_finite_body(a, b)
+}
+
 /// [`all_finite_body`] compiled for AVX2 (same answer: any NaN or infinity gives a NaN lane).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -562,7 +600,7 @@ impl Op {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let [j, out, v, r] = unsafe { parts(store, [&*j, &*out, &*voltage, &*refractory]) };
                 neuron.step(j, out, v, r);
-                if !all_finite(v) || !all_finite(j) {
+                if !both_finite(v, j) {
                     return Err("non-finite neuron input or voltage".into());
                 }
             }
@@ -730,6 +768,26 @@ impl Op {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finiteness_checks_find_every_nan_and_infinity() {
+        for len in 0..21 {
+            for bad in 0..len {
+                for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let ok: Vec<f64> = (0..len).map(|i| i as f64 * 1e300 - 3.0).collect();
+                    let mut x = ok.clone();
+                    x[bad] = v;
+                    assert!(all_finite(&ok) && !all_finite(&x), "len {len} at {bad}");
+                    assert!(both_finite(&ok, &ok), "len {len}");
+                    assert!(
+                        !both_finite(&x, &ok) && !both_finite(&ok, &x),
+                        "len {len} at {bad}"
+                    );
+                    assert!(!both_finite(&x, &[]) && !both_finite(&[], &x));
+                }
+            }
+        }
+    }
 
     #[test]
     fn nonzero_finds_every_non_zero_in_order() {
