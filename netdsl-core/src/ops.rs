@@ -453,7 +453,66 @@ unsafe fn nonzero_avx2(x: &[f64], buf: &mut [usize]) -> usize {
     k
 }
 
+/// `Σ w[i]·x[i]` over the non-zero `x[i]` in increasing `i`, from 0 (the sparse branch of
+/// [`matvec`] for one row, without the index list), and how many `x[i]` are non-zero.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sparse_dot_avx2(w: &[f64], x: &[f64]) -> (f64, usize) {
+    use std::arch::x86_64::_CMP_NEQ_UQ;
+    use std::arch::x86_64::{
+        _mm256_cmp_pd, _mm256_loadu_pd, _mm256_movemask_pd, _mm256_setzero_pd,
+    };
+    let n = x.len();
+    let w = &w[..n];
+    let zero = _mm256_setzero_pd();
+    let (mut i, mut k, mut s) = (0, 0, 0.0);
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= x.len(), so both 4-value loads are in bounds.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_pd(x.as_ptr().add(i)),
+                _mm256_loadu_pd(x.as_ptr().add(i + 4)),
+            )
+        };
+        let ma = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, zero)) as u32;
+        let mb = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(b, zero)) as u32;
+        let mut m = ma | (mb << 4);
+        k += m.count_ones() as usize;
+        while m != 0 {
+            let c = i + m.trailing_zeros() as usize;
+            s += w[c] * x[c];
+            m &= m - 1;
+        }
+        i += 8;
+    }
+    while i < n {
+        if x[i] != 0.0 {
+            s += w[i] * x[i];
+            k += 1;
+        }
+        i += 1;
+    }
+    (s, k)
+}
+
 fn matvec(w: &[f64], rows: usize, cols: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+    // One row (a 1-D decoder): the sparse sum without an index list; the dense sum as below
+    // when more than half the inputs are non-zero (same choice, same sums).
+    #[cfg(target_arch = "x86_64")]
+    if rows == 1 && x.len() == cols && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        let (s, k) = unsafe { sparse_dot_avx2(&w[..cols], x) };
+        y[0] = if k * 2 > cols {
+            let mut d = 0.0;
+            for (a, b) in w[..cols].iter().zip(x) {
+                d += a * b;
+            }
+            d
+        } else {
+            s
+        };
+        return;
+    }
     // Spike-driven: only columns with a non-zero input are read. Skipping zero terms leaves
     // every sum bit-identical to the dense one.
     let nz = nonzero(x, nz);
@@ -804,6 +863,39 @@ mod tests {
                     .collect();
                 let want: Vec<usize> = (0..len).filter(|&i| x[i] != 0.0).collect();
                 assert_eq!(nonzero(&x, &mut nz), &want[..], "len {len} seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_row_matvec_is_the_sparse_or_dense_sum() {
+        let mut nz = Vec::with_capacity(64);
+        for cols in [1, 7, 8, 9, 16, 37, 64] {
+            let w: Vec<f64> = (0..cols)
+                .map(|k| ((k * 37 % 101) as f64 - 50.0) / 3.7)
+                .collect();
+            for seed in 0..12u64 {
+                let x: Vec<f64> = (0..cols)
+                    .map(|i| {
+                        if (i as u64 * 7 + seed * 5) % (seed % 6 + 1) == 0 {
+                            1000.0 / (i + 1) as f64
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let k = x.iter().filter(|&&v| v != 0.0).count();
+                let want: f64 = if k * 2 > cols {
+                    w.iter().zip(&x).fold(0.0, |s, (a, b)| s + a * b)
+                } else {
+                    w.iter()
+                        .zip(&x)
+                        .filter(|(_, &b)| b != 0.0)
+                        .fold(0.0, |s, (a, b)| s + a * b)
+                };
+                let mut y = [9.0];
+                matvec(&w, 1, cols, &x, &mut y, &mut nz);
+                assert_eq!(y[0].to_bits(), want.to_bits(), "cols {cols} seed {seed}");
             }
         }
     }
