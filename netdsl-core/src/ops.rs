@@ -317,6 +317,66 @@ fn all_finite_avx2(v: &[f64]) -> bool {
     all_finite_body(v)
 }
 
+/// Defines `$name(args)`: `$body` compiled for AVX2 where the CPU has it (no FMA is enabled, so
+/// every operation rounds as in the portable build), else as is.
+macro_rules! avx2_kernel {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
+        $(#[$doc])*
+        #[inline]
+        fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            fn avx2($($arg: $ty),*) {
+                body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { avx2($($arg),*) };
+            }
+            body($($arg),*)
+        }
+    };
+}
+
+avx2_kernel! {
+    /// `y += a · u`.
+    fn axpy(y: &mut [f64], a: &[f64], u: f64) {
+        for (yy, aa) in y.iter_mut().zip(a) {
+            *yy += aa * u;
+        }
+    }
+}
+
+avx2_kernel! {
+    /// `y = k · a`.
+    fn scale_into(y: &mut [f64], a: &[f64], k: f64) {
+        for (yy, aa) in y.iter_mut().zip(a) {
+            *yy = k * aa;
+        }
+    }
+}
+
+avx2_kernel! {
+    /// `y += a`.
+    fn add_into(y: &mut [f64], a: &[f64]) {
+        for (yy, aa) in y.iter_mut().zip(a) {
+            *yy += aa;
+        }
+    }
+}
+
+avx2_kernel! {
+    /// `y += g ⊙ a`.
+    fn gain_add_into(y: &mut [f64], a: &[f64], g: &[f64]) {
+        for ((yy, aa), gg) in y.iter_mut().zip(a).zip(g) {
+            *yy += gg * aa;
+        }
+    }
+}
+
 /// The store ranges that [`Op::run_unchecked`] splits into disjoint slices, in the groups that
 /// must not overlap.
 fn disjoint_groups(op: &Op) -> Vec<Vec<Range<usize>>> {
@@ -634,10 +694,7 @@ impl Op {
                 let (x, j) = unsafe { rw(store, x, j) };
                 let d = x.len();
                 if d == 1 {
-                    let u = x[0];
-                    for (jj, e) in j.iter_mut().zip(enc.iter()) {
-                        *jj += e * u;
-                    }
+                    axpy(j, enc, x[0]);
                 } else {
                     for (r, jj) in j.iter_mut().enumerate() {
                         let row = &enc[r * d..(r + 1) * d];
@@ -761,16 +818,12 @@ impl Op {
             Op::Inc { src, dst } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (s, d) = unsafe { rw(store, src, dst) };
-                for (dd, ss) in d.iter_mut().zip(s) {
-                    *dd += ss;
-                }
+                add_into(d, s);
             }
             Op::GainInc { src, dst, gain } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (s, d) = unsafe { rw(store, src, dst) };
-                for ((dd, ss), g) in d.iter_mut().zip(s).zip(gain.iter()) {
-                    *dd += g * ss;
-                }
+                gain_add_into(d, s, gain);
             }
             Op::LocalError { err, local, enc } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
@@ -796,18 +849,13 @@ impl Op {
                 let n = a.len();
                 for (r, ee) in e.iter().enumerate() {
                     let k = *alpha * ee;
-                    let row = &mut dl[r * n..(r + 1) * n];
-                    for (dd, aa) in row.iter_mut().zip(a.iter()) {
-                        *dd = k * aa;
-                    }
+                    scale_into(&mut dl[r * n..(r + 1) * n], a, k);
                 }
             }
             Op::ApplyDelta { delta, w } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (d, w) = unsafe { rw(store, delta, w) };
-                for (ww, dd) in w.iter_mut().zip(d) {
-                    *ww += dd;
-                }
+                add_into(w, d);
             }
             Op::MemristorFilter { array, x, out } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
