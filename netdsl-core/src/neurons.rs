@@ -7,6 +7,7 @@
 
 use crate::dists::Dist;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// A neuron model and its parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -345,7 +346,7 @@ fn lif_fast_body(
     voltage: &mut [f64],
     refractory: &mut [f64],
     flags: &mut [u8],
-    saved: (&mut [f64], &mut [f64]),
+    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
 ) {
     let n = j.len();
     let (out, voltage, refractory, flags) = (
@@ -361,8 +362,8 @@ fn lif_fast_body(
     for i in 0..n {
         let (jv, v, r) = (j[i], voltage[i], refractory[i]);
         // The state before the step, for the flagged neurons' scalar redo.
-        saved_v[i] = v;
-        saved_r[i] = r;
+        saved_v[i] = MaybeUninit::new(v);
+        saved_r[i] = MaybeUninit::new(r);
         let rt = r - dt;
         let raw = dt - rt;
         let full = raw >= dt;
@@ -389,7 +390,7 @@ fn lif_fast_avx2(
     voltage: &mut [f64],
     refractory: &mut [f64],
     flags: &mut [u8],
-    saved: (&mut [f64], &mut [f64]),
+    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
 ) {
     lif_fast_body(c, j, out, voltage, refractory, flags, saved)
 }
@@ -401,7 +402,7 @@ fn lif_fast(
     voltage: &mut [f64],
     refractory: &mut [f64],
     flags: &mut [u8],
-    saved: (&mut [f64], &mut [f64]),
+    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
@@ -554,7 +555,12 @@ impl NeuronStepper {
                 // evaluate the same expressions: results are bit-identical to the scalar loop.
                 let mut flags = [0u8; BLOCK];
                 let mut slow = [0u8; BLOCK];
-                let (mut saved_v, mut saved_r) = ([0.0f64; BLOCK], [0.0f64; BLOCK]);
+                // Not zeroed (two `memset`s a step): `lif_fast` writes the first `m` entries
+                // before any is read.
+                let (mut saved_v, mut saved_r) = (
+                    [MaybeUninit::<f64>::uninit(); BLOCK],
+                    [MaybeUninit::uninit(); BLOCK],
+                );
                 for start in (0..n).step_by(BLOCK) {
                     let end = (start + BLOCK).min(n);
                     let (jc, oc) = (&j[start..end], &mut out[start..end]);
@@ -574,9 +580,15 @@ impl NeuronStepper {
                     // of eight fast neurons costs a few instructions.
                     let mut k = 0;
                     for (g, chunk) in flags[..m].chunks(8).enumerate() {
-                        let mut bytes = [0u8; 8];
-                        bytes[..chunk.len()].copy_from_slice(chunk);
-                        let x = u64::from_le_bytes(bytes);
+                        // A full chunk is read as one u64 (a partial one, the block's last,
+                        // byte by byte: a variable-length copy would be a `memcpy` call).
+                        let x = match <[u8; 8]>::try_from(chunk) {
+                            Ok(bytes) => u64::from_le_bytes(bytes),
+                            Err(_) => chunk
+                                .iter()
+                                .enumerate()
+                                .fold(0u64, |x, (b, &f)| x | (f as u64) << (8 * b)),
+                        };
                         let mut bits = (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
                         while bits != 0 {
                             slow[k] = (g * 8 + bits.trailing_zeros() as usize) as u8;
@@ -586,7 +598,10 @@ impl NeuronStepper {
                     }
                     for &i in &slow[..k] {
                         let i = i as usize;
-                        (vc[i], rc[i]) = (saved_v[i], saved_r[i]);
+                        // SAFETY: i < m, and `lif_fast` wrote `saved_v[..m]` and
+                        // `saved_r[..m]` for this block.
+                        (vc[i], rc[i]) =
+                            unsafe { (saved_v[i].assume_init(), saved_r[i].assume_init()) };
                         lif_one(&c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
                     }
                 }
