@@ -805,6 +805,16 @@ impl Op {
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, y) = unsafe { rw(store, x, out) };
+                // One dimension through a one-state filter (most synapses): inline.
+                if let ([u], [yy]) = (x, &mut *y) {
+                    if let Some(v) = filter.step_one(*u, state) {
+                        *yy = v;
+                        if !v.is_finite() {
+                            return Err("filter output is not finite (a diverging loop?)".into());
+                        }
+                        return Ok(());
+                    }
+                }
                 filter.step(x, y, state);
                 if !all_finite(y) {
                     return Err("filter output is not finite (a diverging loop?)".into());

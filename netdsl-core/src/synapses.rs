@@ -130,6 +130,21 @@ impl DiscreteFilter {
         self.kind
     }
 
+    /// Filters one step of a one-dimensional signal with a [`FilterKind::OneX`] filter
+    /// (`x = a x + b u; y = x`, the same expression as [`DiscreteFilter::step`]) and returns
+    /// `Some(y)`; `None` (nothing changed) for any other kind or a state of another length.
+    #[inline(always)]
+    pub fn step_one(&self, u: f64, state: &mut [f64]) -> Option<f64> {
+        match (self.kind, state) {
+            (FilterKind::OneX, [x]) => {
+                let nx = self.one_a * *x + self.one_b * u;
+                *x = nx;
+                Some(nx)
+            }
+            _ => None,
+        }
+    }
+
     /// Number of state variables per filtered dimension.
     pub fn state_len(&self) -> usize {
         self.a.nrows()
