@@ -540,7 +540,8 @@ fn sparse_dot_avx2(w: &[f64], x: &[f64]) -> (f64, usize) {
         k += m.count_ones() as usize;
         while m != 0 {
             let c = i + m.trailing_zeros() as usize;
-            s += w[c] * x[c];
+            // SAFETY: c < i + 8 <= n = x.len() = w.len() (`w` was cut to n above).
+            s += unsafe { w.get_unchecked(c) * x.get_unchecked(c) };
             m &= m - 1;
         }
         i += 8;

@@ -1451,6 +1451,8 @@ impl Simulator {
         for p in &mut self.probes {
             if p.records(step) {
                 match &p.source {
+                    // One value (most probes here): a push, not a `memcpy` call.
+                    Source::Store(r) if r.len() == 1 => p.data.push(self.store[r.start]),
                     Source::Store(r) => p.data.extend_from_slice(&self.store[r.clone()]),
                     Source::MemristorWeights(a) => {
                         p.data.extend_from_slice(self.memristors[*a].weights())
