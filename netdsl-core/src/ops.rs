@@ -688,7 +688,11 @@ impl Op {
     ) -> Result<(), String> {
         match self {
             Op::Time { t } => store[*t] = ctx.t,
-            Op::Reset { dst } => store[dst.clone()].fill(0.0),
+            Op::Reset { dst } => match &mut store[dst.clone()] {
+                // One value (most decoded signals here): a store, not a `memset` call.
+                [v] => *v = 0.0,
+                d => d.fill(0.0),
+            },
             Op::Bias { j, bias } => store[j.clone()].copy_from_slice(bias),
             Op::Encode { j, x, enc } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
@@ -824,12 +828,18 @@ impl Op {
             Op::Copy { src, dst } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (s, d) = unsafe { rw(store, src, dst) };
-                d.copy_from_slice(s);
+                match (s, d) {
+                    ([s], [d]) => *d = *s,
+                    (s, d) => d.copy_from_slice(s),
+                }
             }
             Op::Inc { src, dst } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (s, d) = unsafe { rw(store, src, dst) };
-                add_into(d, s);
+                match (s, d) {
+                    ([s], [d]) => *d += *s,
+                    (s, d) => add_into(d, s),
+                }
             }
             Op::GainInc { src, dst, gain } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
