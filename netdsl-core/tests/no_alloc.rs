@@ -219,7 +219,10 @@ fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
 fn run_steps_allocates_nothing_but_probe_reservations() {
     // The counter really sees allocations (else every bound below would hold vacuously).
     let (v, n) = count(|| std::hint::black_box(vec![1u8; 64]));
-    assert!(n >= 1 && v.len() == 64, "the counting allocator is not installed");
+    assert!(
+        n >= 1 && v.len() == 64,
+        "the counting allocator is not installed"
+    );
     let net = every_op_network();
     let n_probes = net.probes.len();
     let mut sim = Simulator::new(net, 0.001).expect("builds");
