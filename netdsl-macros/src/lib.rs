@@ -1,4 +1,4 @@
-//! The `network!` macro of netdsl. A thin shell over [`expand`], which runs the phases
+//! The `network!` macro of netdsl. A thin shell over `expand`, which runs the phases
 //! parse → model → check → plan → emit on `proc_macro2` tokens (so tests can call it directly).
 //!
 //! User documentation lives in the `netdsl` facade crate.
