@@ -710,10 +710,7 @@ fn probe(pr: &Probe) -> TokenStream {
         ProbeOf::Item(i) => quote!(#p::network::ProbeOf::Item(#i)),
         ProbeOf::Conn(c) => quote!(#p::network::ProbeOf::Conn(#c)),
     };
-    let attr = Ident::new(
-        &format!("{:?}", crate::plan::probe_attr(pr.attr)),
-        Span::call_site(),
-    );
+    let attr = Ident::new(&format!("{:?}", pr.attr), Span::call_site());
     let mut sets = Vec::new();
     if let Some(s) = &pr.synapse {
         let v = synapse(s);

@@ -372,19 +372,8 @@ pub struct Conn {
     pub tokens: TokenStream,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ProbeAttr {
-    Value,
-    Spikes,
-    Voltage,
-    Input,
-    Refractory,
-    Weights,
-    Output,
-    Error,
-    ResistancePos,
-    ResistanceNeg,
-}
+/// What a probe records: the plan crate's own attribute, so the two never drift apart.
+pub use netdsl_plan::ProbeAttr;
 
 pub enum ProbeOf {
     Item(usize),

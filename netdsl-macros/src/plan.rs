@@ -34,21 +34,6 @@ pub fn neuron_class(k: NeuronKind) -> np::NeuronClass {
     }
 }
 
-pub fn probe_attr(a: ProbeAttr) -> np::ProbeAttr {
-    match a {
-        ProbeAttr::Value => np::ProbeAttr::Value,
-        ProbeAttr::Spikes => np::ProbeAttr::Spikes,
-        ProbeAttr::Voltage => np::ProbeAttr::Voltage,
-        ProbeAttr::Input => np::ProbeAttr::Input,
-        ProbeAttr::Refractory => np::ProbeAttr::Refractory,
-        ProbeAttr::Weights => np::ProbeAttr::Weights,
-        ProbeAttr::Output => np::ProbeAttr::Output,
-        ProbeAttr::Error => np::ProbeAttr::Error,
-        ProbeAttr::ResistancePos => np::ProbeAttr::ResistancePos,
-        ProbeAttr::ResistanceNeg => np::ProbeAttr::ResistanceNeg,
-    }
-}
-
 /// The structure the plan is computed from (the runtime derives the same one from the network).
 pub fn structure(m: &Model, ck: &Checked) -> np::Structure<Size> {
     let items = m
@@ -112,7 +97,7 @@ pub fn structure(m: &Model, ck: &Checked) -> np::Structure<Size> {
                 ProbeOf::Item(i) => np::ProbeTarget::Item(i),
                 ProbeOf::Conn(c) => np::ProbeTarget::Conn(c),
             },
-            attr: probe_attr(p.attr),
+            attr: p.attr,
             synapse: !matches!(p.synapse, None | Some(Synapse::None)),
         })
         .collect();
