@@ -337,18 +337,7 @@ pub fn gram_tn_acc_lower(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
             general_mat_mul(1.0, &lhs.t(), &rhs, 1.0, &mut out);
         }
     };
-    if threads == 1 {
-        for jobs in per_thread {
-            run(jobs);
-        }
-    } else {
-        std::thread::scope(|scope| {
-            let run = &run;
-            for jobs in per_thread {
-                scope.spawn(move || run(jobs));
-            }
-        });
-    }
+    run_job_lists(per_thread, run);
 }
 
 /// `g += aᵀ a` on and below the diagonal of `g` (n × n for an m × n `a`, like
@@ -432,18 +421,7 @@ pub fn gram_tn_acc_lower_sparse(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
             }
         }
     };
-    if threads == 1 {
-        for jobs in per_thread {
-            run(jobs);
-        }
-    } else {
-        std::thread::scope(|scope| {
-            let run = &run;
-            for jobs in per_thread {
-                scope.spawn(move || run(jobs));
-            }
-        });
-    }
+    run_job_lists(per_thread, run);
 }
 
 /// Solves the symmetric positive-definite system `a X = b` by Cholesky.
@@ -720,6 +698,23 @@ fn solve_pq(u: &Array2<f64>, v: &Array2<f64>) -> Array2<f64> {
     let p = u + v;
     let q = v - u;
     lu_solve(&q, &p).expect("Padé denominator is nonsingular for the orders chosen")
+}
+
+/// Runs each thread's list of jobs: inline when there is one list, else one scoped thread per
+/// list.
+fn run_job_lists<J: Send>(per_thread: Vec<J>, run: impl Fn(J) + Sync) {
+    if per_thread.len() <= 1 {
+        for jobs in per_thread {
+            run(jobs);
+        }
+    } else {
+        std::thread::scope(|scope| {
+            let run = &run;
+            for jobs in per_thread {
+                scope.spawn(move || run(jobs));
+            }
+        });
+    }
 }
 
 #[cfg(test)]
