@@ -648,6 +648,20 @@ fn matvec_cols(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<us
     }
 }
 
+/// `y += M · x` with `M` row-major `y.len() × x.len()`; each row summed in column order.
+#[inline]
+fn add_matvec(y: &mut [f64], m: &[f64], x: &[f64]) {
+    let d = x.len();
+    for (r, yy) in y.iter_mut().enumerate() {
+        let row = &m[r * d..(r + 1) * d];
+        let mut s = 0.0;
+        for (a, b) in row.iter().zip(x) {
+            s += a * b;
+        }
+        *yy += s;
+    }
+}
+
 impl Op {
     /// Checks that every range the op splits from a store of `len` values lies inside it and
     /// that the ranges used together never overlap: what [`Op::run_unchecked`] relies on.
@@ -701,14 +715,7 @@ impl Op {
                 if d == 1 {
                     axpy(j, enc, x[0]);
                 } else {
-                    for (r, jj) in j.iter_mut().enumerate() {
-                        let row = &enc[r * d..(r + 1) * d];
-                        let mut s = 0.0;
-                        for (a, b) in row.iter().zip(x) {
-                            s += a * b;
-                        }
-                        *jj += s;
-                    }
+                    add_matvec(j, enc, x);
                 }
             }
             Op::Neurons {
@@ -849,15 +856,7 @@ impl Op {
             Op::LocalError { err, local, enc } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (e, l) = unsafe { rw(store, err, local) };
-                let d = e.len();
-                for (r, ll) in l.iter_mut().enumerate() {
-                    let row = &enc[r * d..(r + 1) * d];
-                    let mut s = 0.0;
-                    for (a, b) in row.iter().zip(e) {
-                        s += a * b;
-                    }
-                    *ll += s;
-                }
+                add_matvec(l, enc, e);
             }
             Op::Pes {
                 acts,
