@@ -549,21 +549,34 @@ mod tests {
         assert!((direct[[0, 0]] - 0.05).abs() < 1e-16);
     }
 
-    #[test]
-    fn nef_streamed_solve_matches_whole_matrix_solve() {
-        // Big enough for the chunked, threaded path (m·n ≥ 1e6, m ≥ n): same decoders as
-        // activities + lstsq_l2 up to summation order.
-        let mut rng = Rng::new(11);
-        let (n, m) = (600, 1700);
+    /// Solves `targets(eval points)` for `n` default-parameter LIF neurons over `m` points in `d`
+    /// dimensions both ways and checks the streamed solve equals activities + lstsq_l2 up to
+    /// summation order.
+    fn assert_streamed_equals_whole(
+        seed: u64,
+        (n, m, d): (usize, usize, usize),
+        radius: f64,
+        targets: impl Fn(&Array2<f64>) -> Array2<f64>,
+    ) {
+        let mut rng = Rng::new(seed);
         let mr = crate::dists::Dist::default_max_rates().sample(n, &mut rng);
         let ic = crate::dists::Dist::default_intercepts().sample(n, &mut rng);
-        let enc = VecDist::default_encoders().sample(n, 1, &mut rng);
+        let enc = VecDist::default_encoders().sample(n, d, &mut rng);
         let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
-        let ep = gen_eval_points(&VecDist::default_eval_points(), m, 1, 1.0, &mut rng);
-        let y = ep.mapv(|v| v * v);
-        let streamed =
-            solve_decoders(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0, &y, DEFAULT_REG).unwrap();
-        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0);
+        let ep = gen_eval_points(&VecDist::default_eval_points(), m, d, radius, &mut rng);
+        let y = targets(&ep);
+        let streamed = solve_decoders(
+            &NeuronType::lif(),
+            &ep,
+            &enc,
+            &g,
+            &b,
+            radius,
+            &y,
+            DEFAULT_REG,
+        )
+        .unwrap();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, radius);
         let whole = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
         let scale = whole.iter().fold(0.0f64, |s, v| s.max(v.abs()));
         let worst = streamed
@@ -574,32 +587,24 @@ mod tests {
     }
 
     #[test]
+    fn nef_streamed_solve_matches_whole_matrix_solve() {
+        // Big enough for the chunked, threaded path (m·n ≥ 1e6, m ≥ n), 1-D (points and neurons
+        // reordered so all-zero Gram blocks are skipped); target x².
+        assert_streamed_equals_whole(11, (600, 1700, 1), 1.0, |ep| ep.mapv(|v| v * v));
+    }
+
+    #[test]
     fn nef_streamed_solve_matches_whole_matrix_solve_2d() {
         // The 2-D path (no point or neuron reordering), targets x0·x1 and x0 + x1.
-        let mut rng = Rng::new(12);
-        let (n, m) = (500, 2100);
-        let mr = crate::dists::Dist::default_max_rates().sample(n, &mut rng);
-        let ic = crate::dists::Dist::default_intercepts().sample(n, &mut rng);
-        let enc = VecDist::default_encoders().sample(n, 2, &mut rng);
-        let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
-        let ep = gen_eval_points(&VecDist::default_eval_points(), m, 2, 1.5, &mut rng);
-        let y = Array2::from_shape_fn((m, 2), |(i, k)| {
-            if k == 0 {
-                ep[[i, 0]] * ep[[i, 1]]
-            } else {
-                ep[[i, 0]] + ep[[i, 1]]
-            }
+        assert_streamed_equals_whole(12, (500, 2100, 2), 1.5, |ep| {
+            Array2::from_shape_fn((ep.nrows(), 2), |(i, k)| {
+                if k == 0 {
+                    ep[[i, 0]] * ep[[i, 1]]
+                } else {
+                    ep[[i, 0]] + ep[[i, 1]]
+                }
+            })
         });
-        let streamed =
-            solve_decoders(&NeuronType::lif(), &ep, &enc, &g, &b, 1.5, &y, DEFAULT_REG).unwrap();
-        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, 1.5);
-        let whole = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
-        let scale = whole.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-        let worst = streamed
-            .iter()
-            .zip(whole.iter())
-            .fold(0.0f64, |w, (p, q)| w.max((p - q).abs()));
-        assert!(worst < 1e-10 * scale, "worst {worst} of {scale}");
     }
 
     #[test]
