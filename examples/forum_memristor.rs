@@ -195,6 +195,42 @@ fn write_outputs(
     Ok(files)
 }
 
+/// Build a variant, run it for `seconds`, write its files to `dir` and print the lines every
+/// variant shares (timings, tracking error, files); returns the simulator for the rest.
+fn run_variant(
+    build: impl FnOnce() -> Result<Simulator, netdsl::core::error::BuildError>,
+    plan: &Plan,
+    seconds: f64,
+    dir: &Path,
+    title: &str,
+) -> Result<Simulator, Box<dyn std::error::Error>> {
+    let t0 = Instant::now();
+    let mut sim = build()?;
+    let built = t0.elapsed();
+    let t1 = Instant::now();
+    sim.run(seconds)?;
+    let ran = t1.elapsed();
+    let files = write_outputs(&sim, plan, dir, title)?;
+    println!("{title}");
+    println!(
+        "   plan: {} ops over {} signals",
+        plan.ops.len(),
+        plan.signals.len()
+    );
+    println!(
+        "   build {:.1} ms, run {:.1} ms ({:.0} steps/s)",
+        built.as_secs_f64() * 1e3,
+        ran.as_secs_f64() * 1e3,
+        sim.n_steps() as f64 / ran.as_secs_f64()
+    );
+    println!(
+        "   |pre − post| over the last second: {:.3}",
+        tracking_error(&sim, 1.0)
+    );
+    println!("   wrote {} files to {}", files.len(), dir.display());
+    Ok(sim)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(arg("--out").unwrap_or_else(|| "netdsl-out/forum_memristor".into()));
     let seconds: f64 = arg("--seconds")
@@ -206,33 +242,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Variant 1: hand-written stages sharing one Memristors value per polarity.
     let net = MemristorNet::new(Memristors::new(100, 100, 0), Memristors::new(100, 100, 1));
-    let t0 = Instant::now();
-    let mut sim = net.build(0.001)?;
-    let built = t0.elapsed();
-    let t1 = Instant::now();
-    sim.run(seconds)?;
-    let ran = t1.elapsed();
+    let sim = run_variant(
+        || net.build(0.001),
+        &MemristorNet::PLAN,
+        seconds,
+        &out.join("stages"),
+        "1. hand-written stages (exc.filter/exc.pulse share one value; plan order fixed)",
+    )?;
     let exc = sim.state::<Memristors>("exc").expect("exc state");
     let inh = sim.state::<Memristors>("inh").expect("inh state");
-    let dir = out.join("stages");
-    let files = write_outputs(
-        &sim,
-        &MemristorNet::PLAN,
-        &dir,
-        "forum network: memristor stages",
-    )?;
-    println!("1. hand-written stages (exc.filter/exc.pulse share one value; plan order fixed)");
-    println!(
-        "   plan: {} ops over {} signals",
-        MemristorNet::PLAN.ops.len(),
-        MemristorNet::PLAN.signals.len()
-    );
-    println!(
-        "   build {:.1} ms, run {:.1} ms ({:.0} steps/s)",
-        built.as_secs_f64() * 1e3,
-        ran.as_secs_f64() * 1e3,
-        sim.n_steps() as f64 / ran.as_secs_f64()
-    );
     println!(
         "   pulses: exc {} / inh {}; mean resistance exc {:.4e} Ω, inh {:.4e} Ω",
         exc.pulses,
@@ -240,47 +258,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         exc.mean_resistance(),
         inh.mean_resistance()
     );
-    println!(
-        "   |pre − post| over the last second: {:.3}",
-        tracking_error(&sim, 1.0)
-    );
-    println!("   wrote {} files to {}", files.len(), dir.display());
 
     // Variant 2: the built-in memristive connection trained by mPES.
-    let t0 = Instant::now();
-    let mut sim = BuiltinMemristorNet::new().build(0.001)?;
-    let built = t0.elapsed();
-    let t1 = Instant::now();
-    sim.run(seconds)?;
-    let ran = t1.elapsed();
-    let dir = out.join("builtin");
-    let files = write_outputs(
-        &sim,
+    println!();
+    let sim = run_variant(
+        || BuiltinMemristorNet::new().build(0.001),
         &BuiltinMemristorNet::PLAN,
-        &dir,
-        "forum network: built-in mPES memristors",
+        seconds,
+        &out.join("builtin"),
+        "2. built-in memristive connection (filter and pulse ops in the plan)",
     )?;
     let devices = &sim.memristors()[0];
     let w = devices.weights();
     let w_mean = w.iter().map(|x| x.abs()).sum::<f64>() / w.len() as f64;
-    println!("\n2. built-in memristive connection (filter and pulse ops in the plan)");
-    println!(
-        "   build {:.1} ms, run {:.1} ms ({:.0} steps/s)",
-        built.as_secs_f64() * 1e3,
-        ran.as_secs_f64() * 1e3,
-        sim.n_steps() as f64 / ran.as_secs_f64()
-    );
     println!(
         "   {} device pairs, {} pulses, mean |w| = {:.3e}",
         w.len(),
         devices.total_pulses(),
         w_mean
     );
-    println!(
-        "   |pre − post| over the last second: {:.3}",
-        tracking_error(&sim, 1.0)
-    );
-    println!("   wrote {} files to {}", files.len(), dir.display());
     println!(
         "\nplan of the built-in variant:\n{}",
         BuiltinMemristorNet::PLAN
