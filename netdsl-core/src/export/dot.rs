@@ -320,20 +320,9 @@ fn quote(s: &str) -> String {
     out
 }
 
-/// Text escaped for a Graphviz HTML-like label.
+/// Text escaped for a Graphviz HTML-like label: XML escaping, with line breaks as `<BR/>`.
 fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<BR/>"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::svg::xml_escape(s).replace('\n', "<BR/>")
 }
 
 /// The DOT node an endpoint attaches to.
