@@ -9,6 +9,8 @@ use crate::dists::Dist;
 use std::fmt;
 use std::mem::MaybeUninit;
 
+mod lif_simd;
+
 /// A neuron model and its parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NeuronType {
@@ -461,6 +463,77 @@ fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
     }
 }
 
+/// Steps the neurons `slow` (indices into the block) with the vector LIF step, eight at a time
+/// (two independent groups of four, so that their long division chains overlap), from their
+/// saved state (`sv`, `sr`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave
+/// the vector functions' range (rare) is stepped by the scalar code instead.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; every index in `slow` must be below the slices' lengths.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn lif_slow_vector(
+    c: &LifConsts,
+    slow: &[u8],
+    j: &[f64],
+    sv: &[f64],
+    sr: &[f64],
+    o: &mut [f64],
+    v: &mut [f64],
+    r: &mut [f64],
+) {
+    use std::arch::x86_64::*;
+    let k = slow.len();
+    let mut g = 0;
+    while g < k {
+        // Eight lanes; a short last group repeats its first neuron (same input, same result).
+        let mut idx = [slow[g] as usize; 8];
+        let lanes = (k - g).min(8);
+        for (l, x) in idx.iter_mut().enumerate().take(lanes) {
+            *x = slow[g + l] as usize;
+        }
+        // SAFETY: every index is below the slices' lengths (caller's contract).
+        let gather = |s: &[f64], h: usize| unsafe {
+            _mm256_set_pd(
+                *s.get_unchecked(idx[h + 3]),
+                *s.get_unchecked(idx[h + 2]),
+                *s.get_unchecked(idx[h + 1]),
+                *s.get_unchecked(idx[h]),
+            )
+        };
+        let lo = lif_simd::step4(c, gather(j, 0), gather(sv, 0), gather(sr, 0));
+        let hi = lif_simd::step4(c, gather(j, 4), gather(sv, 4), gather(sr, 4));
+        for (h, (ov, vv, rv, ok)) in [(0, lo), (4, hi)] {
+            let n = lanes.saturating_sub(h).min(4);
+            if ok {
+                let (mut oa, mut va, mut ra) = ([0.0; 4], [0.0; 4], [0.0; 4]);
+                // SAFETY: four f64 per array.
+                unsafe {
+                    _mm256_storeu_pd(oa.as_mut_ptr(), ov);
+                    _mm256_storeu_pd(va.as_mut_ptr(), vv);
+                    _mm256_storeu_pd(ra.as_mut_ptr(), rv);
+                }
+                for l in 0..n {
+                    let i = idx[h + l];
+                    // SAFETY: as above.
+                    unsafe {
+                        *o.get_unchecked_mut(i) = oa[l];
+                        *v.get_unchecked_mut(i) = va[l];
+                        *r.get_unchecked_mut(i) = ra[l];
+                    }
+                }
+            } else {
+                for &i in &idx[h..h + n] {
+                    (v[i], r[i]) = (sv[i], sr[i]);
+                    lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
+                }
+            }
+        }
+        g += lanes;
+    }
+}
+
 /// The per-step update of one population, with its constants precomputed for a fixed `dt`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NeuronStepper {
@@ -553,6 +626,7 @@ impl NeuronStepper {
                 // step: about two steps per spike) gathered without branches; (3) those neurons
                 // stepped by the scalar reference code from their untouched state. Both paths
                 // evaluate the same expressions: results are bit-identical to the scalar loop.
+                let vector_ok = lif_simd::available();
                 let mut flags = [0u8; BLOCK];
                 let mut slow = [0u8; BLOCK];
                 // Not zeroed (two `memset`s a step): `lif_fast` writes the first `m` entries
@@ -596,13 +670,26 @@ impl NeuronStepper {
                             bits &= bits - 1;
                         }
                     }
-                    for &i in &slow[..k] {
-                        let i = i as usize;
-                        // SAFETY: i < m, and `lif_fast` wrote `saved_v[..m]` and
-                        // `saved_r[..m]` for this block.
-                        (vc[i], rc[i]) =
-                            unsafe { (saved_v[i].assume_init(), saved_r[i].assume_init()) };
-                        lif_one(&c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
+                    // SAFETY: `lif_fast` wrote `saved_v[..m]` and `saved_r[..m]`, and every
+                    // index in `slow[..k]` is below `m`.
+                    let (sv, sr) = unsafe {
+                        (
+                            &*(&saved_v[..m] as *const [MaybeUninit<f64>] as *const [f64]),
+                            &*(&saved_r[..m] as *const [MaybeUninit<f64>] as *const [f64]),
+                        )
+                    };
+                    if vector_ok {
+                        // SAFETY: `vector_ok` implies AVX2 and FMA (and x86-64).
+                        #[cfg(target_arch = "x86_64")]
+                        unsafe {
+                            lif_slow_vector(&c, &slow[..k], jc, sv, sr, oc, vc, rc)
+                        };
+                    } else {
+                        for &i in &slow[..k] {
+                            let i = i as usize;
+                            (vc[i], rc[i]) = (sv[i], sr[i]);
+                            lif_one(&c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
+                        }
                     }
                 }
             }

@@ -474,34 +474,73 @@ fn nonzero<'a>(x: &[f64], nz: &'a mut Vec<usize>) -> &'a [usize] {
     &nz[..k]
 }
 
-/// [`nonzero`] with AVX2: eight values at a time, a bit mask of the non-zero ones (two compares
-/// and movemasks), then one store per set bit, so an all-zero block (most of them, for spikes)
-/// costs a few instructions. `v != 0.0` semantics (NaN counts as non-zero).
+/// For each 8-bit mask, the positions of its set bits packed to the front (the rest 0): one
+/// table load turns the non-zero mask of eight values into their indices without a branch.
+static PACK: [[u32; 8]; 256] = {
+    let mut t = [[0u32; 8]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let (mut k, mut b) = (0, 0);
+        while b < 8 {
+            if (m >> b) & 1 == 1 {
+                t[m][k] = b as u32;
+                k += 1;
+            }
+            b += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
+/// The non-zero mask of `x[i..i + 8]` (`v != 0.0`: NaN counts as non-zero).
+///
+/// # Safety
+/// AVX2 must be present and `i + 8 <= x.len()`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn nonzero_mask8(x: &[f64], i: usize) -> usize {
+    use std::arch::x86_64::*;
+    let zero = _mm256_setzero_pd();
+    // SAFETY: i + 8 <= x.len() (caller's contract).
+    let (a, b) = unsafe {
+        (
+            _mm256_loadu_pd(x.as_ptr().add(i)),
+            _mm256_loadu_pd(x.as_ptr().add(i + 4)),
+        )
+    };
+    let ma = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, zero)) as usize;
+    let mb = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(b, zero)) as usize;
+    ma | (mb << 4)
+}
+
+/// [`nonzero`] with AVX2 and no branch per value: eight values at a time, their non-zero mask,
+/// then the [`PACK`] row of that mask plus `i` written as eight indices at position `k` (only the
+/// first `popcount` of them are kept: the next group writes over the rest). `k <= i`, so the
+/// eight stores stay inside `buf[..i + 8]`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn nonzero_avx2(x: &[f64], buf: &mut [usize]) -> usize {
-    use std::arch::x86_64::_CMP_NEQ_UQ;
-    use std::arch::x86_64::{
-        _mm256_cmp_pd, _mm256_loadu_pd, _mm256_movemask_pd, _mm256_setzero_pd,
-    };
+    use std::arch::x86_64::*;
     let n = x.len();
-    let zero = _mm256_setzero_pd();
+    assert!(buf.len() >= n);
     let (mut i, mut k) = (0, 0);
     while i + 8 <= n {
-        // SAFETY: i + 8 <= x.len(), so both 4-value loads are in bounds.
-        let (a, b) = unsafe {
-            (
-                _mm256_loadu_pd(x.as_ptr().add(i)),
-                _mm256_loadu_pd(x.as_ptr().add(i + 4)),
-            )
-        };
-        let ma = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, zero)) as u32;
-        let mb = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(b, zero)) as u32;
-        let mut m = ma | (mb << 4);
-        while m != 0 {
-            buf[k] = i + m.trailing_zeros() as usize;
-            k += 1;
-            m &= m - 1;
+        // SAFETY: i + 8 <= n; the table row is 8 u32; k + 8 <= i + 8 <= n <= buf.len().
+        unsafe {
+            let m = nonzero_mask8(x, i);
+            let idx = _mm256_add_epi32(
+                _mm256_loadu_si256(PACK[m].as_ptr().cast()),
+                _mm256_set1_epi32(i as i32),
+            );
+            let p = buf.as_mut_ptr().add(k).cast::<__m256i>();
+            _mm256_storeu_si256(p, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(idx)));
+            _mm256_storeu_si256(
+                p.add(1),
+                _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(idx)),
+            );
+            k += m.count_ones() as usize;
         }
         i += 8;
     }
@@ -514,44 +553,45 @@ unsafe fn nonzero_avx2(x: &[f64], buf: &mut [usize]) -> usize {
 }
 
 /// `Σ w[i]·x[i]` over the non-zero `x[i]` in increasing `i`, from 0 (the sparse branch of
-/// [`matvec`] for one row, without the index list), and how many `x[i]` are non-zero.
+/// [`matvec`] for one row), and how many `x[i]` are non-zero. The indices of each 64 values are
+/// packed first (as in [`nonzero_avx2`], into a stack buffer), then summed in order.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn sparse_dot_avx2(w: &[f64], x: &[f64]) -> (f64, usize) {
-    use std::arch::x86_64::_CMP_NEQ_UQ;
-    use std::arch::x86_64::{
-        _mm256_cmp_pd, _mm256_loadu_pd, _mm256_movemask_pd, _mm256_setzero_pd,
-    };
+    use std::arch::x86_64::*;
     let n = x.len();
     let w = &w[..n];
-    let zero = _mm256_setzero_pd();
-    let (mut i, mut k, mut s) = (0, 0, 0.0);
-    while i + 8 <= n {
-        // SAFETY: i + 8 <= x.len(), so both 4-value loads are in bounds.
-        let (a, b) = unsafe {
-            (
-                _mm256_loadu_pd(x.as_ptr().add(i)),
-                _mm256_loadu_pd(x.as_ptr().add(i + 4)),
-            )
-        };
-        let ma = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, zero)) as u32;
-        let mb = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(b, zero)) as u32;
-        let mut m = ma | (mb << 4);
-        k += m.count_ones() as usize;
-        while m != 0 {
-            let c = i + m.trailing_zeros() as usize;
-            // SAFETY: c < i + 8 <= n = x.len() = w.len() (`w` was cut to n above).
-            s += unsafe { w.get_unchecked(c) * x.get_unchecked(c) };
-            m &= m - 1;
+    let (mut s, mut k) = (0.0, 0);
+    let mut buf = [0u32; 64];
+    let mut start = 0;
+    while start < n {
+        let x = &x[start..(start + 64).min(n)];
+        let w = &w[start..start + x.len()];
+        let (mut i, mut c) = (0, 0);
+        while i + 8 <= x.len() {
+            // SAFETY: i + 8 <= x.len() <= 64; c + 8 <= i + 8 <= 64 = buf.len().
+            unsafe {
+                let m = nonzero_mask8(x, i);
+                let idx = _mm256_add_epi32(
+                    _mm256_loadu_si256(PACK[m].as_ptr().cast()),
+                    _mm256_set1_epi32(i as i32),
+                );
+                _mm256_storeu_si256(buf.as_mut_ptr().add(c).cast(), idx);
+                c += m.count_ones() as usize;
+            }
+            i += 8;
         }
-        i += 8;
-    }
-    while i < n {
-        if x[i] != 0.0 {
-            s += w[i] * x[i];
-            k += 1;
+        while i < x.len() {
+            buf[c] = i as u32;
+            c += (x[i] != 0.0) as usize;
+            i += 1;
         }
-        i += 1;
+        for &i in &buf[..c] {
+            // SAFETY: every packed index is below x.len() = w.len().
+            s += unsafe { w.get_unchecked(i as usize) * x.get_unchecked(i as usize) };
+        }
+        k += c;
+        start += x.len();
     }
     (s, k)
 }

@@ -1,0 +1,333 @@
+//! The LIF step of the neurons that spike or leave their refractory period inside a step, four at
+//! a time, with `expm1` and `log1p` evaluated in AVX2 + FMA registers.
+//!
+//! Nengo (through NumPy) evaluates `expm1` and `log1p` with the C library. On x86-64 glibc (2.36
+//! here) picks its FMA build of the classic fdlibm algorithms on CPUs with FMA and AVX2. For the
+//! arguments a LIF step produces (`expm1(-delta_t / tau_rc)` with `0 < delta_t < dt`, and
+//! `log1p(-(v - 1) / (J - 1))` with `v` just over threshold) both take their shortest branch: no
+//! argument reduction (`k = 0`), a fixed rational approximation. The functions below evaluate
+//! exactly those operations in exactly the order and with exactly the fused multiply-adds of that
+//! build (read from its machine code), so each lane rounds as the library does: the results are
+//! bit-identical, not merely close. An argument outside the short branch (or a NaN) makes the
+//! group report failure, and the caller steps those neurons with the scalar code and the real
+//! library calls.
+//!
+//! Because another C library (or another build of it) may round differently, [`available`]
+//! checks this CPU's features and then compares both functions against the library on a fixed
+//! set of arguments spread over their domains, once per process; any difference turns the vector
+//! path off and every neuron takes the scalar library path, so results never depend on this
+//! module being used.
+
+use super::LifConsts;
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+use std::sync::OnceLock;
+
+/// Whether the vector path may be used in this process: the CPU has AVX2 and FMA, and both
+/// vector functions agree bit for bit with the C library's `expm1` and `log1p` on the check set.
+pub(super) fn available() -> bool {
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: AVX2 and FMA are present (checked just above).
+                return unsafe { agrees_with_libm() };
+            }
+        }
+        false
+    })
+}
+
+/// Arguments spread over the short branches: `expm1` on `-(0, 0.35)` and `(0, 0.35)` (log-spaced
+/// magnitudes down to 1e-16 plus a linear sweep), `log1p` on `(-0.29, -2^-29)`.
+#[cfg(target_arch = "x86_64")]
+fn check_args(i: usize, n: usize) -> (f64, f64) {
+    let u = (i as f64 + 0.5) / n as f64;
+    // Log-spaced magnitudes for even i, linear for odd i.
+    let e_mag = if i % 2 == 0 {
+        0.34 * (10f64).powf(-15.0 * u)
+    } else {
+        0.34 * u
+    };
+    let l_mag = if i % 2 == 0 {
+        0.29 * (10f64).powf(-8.0 * u)
+    } else {
+        0.29 * u.max(1e-6)
+    };
+    let sign = if i % 4 < 2 { -1.0 } else { 1.0 };
+    (sign * e_mag, -l_mag)
+}
+
+/// Compares both vector functions with the C library on the check set.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn agrees_with_libm() -> bool {
+    const N: usize = 4096;
+    for g in (0..N).step_by(4) {
+        let mut ex = [0.0f64; 4];
+        let mut lx = [0.0f64; 4];
+        for l in 0..4 {
+            (ex[l], lx[l]) = check_args(g + l, N);
+        }
+        // SAFETY: the arrays hold four f64 each; AVX2/FMA present (caller's contract).
+        let (e, lg) = unsafe {
+            (
+                expm1_short(_mm256_loadu_pd(ex.as_ptr())),
+                log1p_short(_mm256_loadu_pd(lx.as_ptr())),
+            )
+        };
+        let (mut eo, mut lo) = ([0.0f64; 4], [0.0f64; 4]);
+        // SAFETY: as above.
+        unsafe {
+            _mm256_storeu_pd(eo.as_mut_ptr(), e);
+            _mm256_storeu_pd(lo.as_mut_ptr(), lg);
+        }
+        for l in 0..4 {
+            if eo[l].to_bits() != ex[l].exp_m1().to_bits()
+                || lo[l].to_bits() != lx[l].ln_1p().to_bits()
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// `expm1(x)` for `2^-54 <= |x| <= 0.3465` (high word of `|x|` in `0x3c900000..=0x3fd62e42`):
+/// fdlibm's `k = 0` branch, `x - (x e - x^2/2)`, with glibc's FMA build's contractions.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn expm1_short(x: __m256d) -> __m256d {
+    let c = _mm256_set1_pd;
+    let hfx = _mm256_mul_pd(x, c(0.5));
+    let hxs = _mm256_mul_pd(x, hfx);
+    let a = _mm256_fmadd_pd(
+        hxs,
+        c(-7.936_507_578_674_879_424_73e-5),
+        c(1.587_301_587_254_814_601_65e-3),
+    );
+    let b = _mm256_fmadd_pd(
+        hxs,
+        c(-2.010_992_181_836_243_713_26e-7),
+        c(4.008_217_827_329_362_395_52e-6),
+    );
+    let h2 = _mm256_mul_pd(hxs, hxs);
+    let r1a = _mm256_fmadd_pd(hxs, c(-3.333_333_333_333_313_164_28e-2), c(1.0));
+    let h4 = _mm256_mul_pd(h2, h2);
+    let r1b = _mm256_fmadd_pd(h2, a, r1a);
+    let r1 = _mm256_fmadd_pd(h4, b, r1b);
+    let t = _mm256_fnmadd_pd(r1, hfx, c(3.0));
+    let num = _mm256_sub_pd(r1, t);
+    let den = _mm256_fnmadd_pd(x, t, c(6.0));
+    let e = _mm256_mul_pd(_mm256_div_pd(num, den), hxs);
+    _mm256_sub_pd(x, _mm256_fmsub_pd(e, x, hxs))
+}
+
+/// `log1p(x)` for `-0.2929 < x <= -2^-29` (high word in `0xbe200000..=0xbfd2bec3`): fdlibm's
+/// `k = 0` branch, `f - (f^2/2 - s (f^2/2 + R(s^2)))` with `s = f / (2 + f)`, with glibc's FMA
+/// build's contractions.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn log1p_short(x: __m256d) -> __m256d {
+    let c = _mm256_set1_pd;
+    let hfsq = _mm256_mul_pd(_mm256_mul_pd(x, c(0.5)), x);
+    let s = _mm256_div_pd(x, _mm256_add_pd(x, c(2.0)));
+    let z = _mm256_mul_pd(s, s);
+    let p23 = _mm256_fmadd_pd(
+        z,
+        c(2.857_142_874_366_239_149e-1),
+        c(3.999_999_999_940_941_908e-1),
+    );
+    let p45 = _mm256_fmadd_pd(
+        z,
+        c(1.818_357_216_161_805_012e-1),
+        c(2.222_219_843_214_978_396e-1),
+    );
+    let p67 = _mm256_fmadd_pd(
+        z,
+        c(1.479_819_860_511_658_591e-1),
+        c(1.531_383_769_920_937_332e-1),
+    );
+    let z2 = _mm256_mul_pd(z, z);
+    let z4 = _mm256_mul_pd(z2, z2);
+    let z6 = _mm256_mul_pd(z2, z4);
+    let r1 = _mm256_fmadd_pd(z, c(6.666_666_666_666_735_130e-1), _mm256_mul_pd(z2, p23));
+    let r2 = _mm256_fmadd_pd(z4, p45, r1);
+    let r = _mm256_fmadd_pd(z6, p67, r2);
+    let u = _mm256_mul_pd(_mm256_add_pd(r, hfsq), s);
+    _mm256_sub_pd(x, _mm256_sub_pd(hfsq, u))
+}
+
+/// Lanes whose high word (of the bits in `x`, as an unsigned 32-bit value) lies in `lo..=hi`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn high_word_in(x: __m256d, lo: i64, hi: i64) -> __m256d {
+    let h = _mm256_srli_epi64::<32>(_mm256_castpd_si256(x));
+    let below = _mm256_cmpgt_epi64(_mm256_set1_epi64x(lo), h);
+    let above = _mm256_cmpgt_epi64(h, _mm256_set1_epi64x(hi));
+    // Neither below nor above.
+    _mm256_castsi256_pd(_mm256_xor_si256(
+        _mm256_or_si256(below, above),
+        _mm256_set1_epi64x(-1),
+    ))
+}
+
+/// Steps four LIF neurons from their state before the step (`j`, `v`, `r`: input current,
+/// voltage, refractory time), evaluating the same expressions as the scalar step in the same
+/// order. Returns `(output, voltage, refractory, ok)`; `ok` is false when some lane needs an
+/// `expm1` or `log1p` argument outside the short branches (the caller then steps the group with
+/// the scalar code and ignores the rest).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+pub(super) fn step4(
+    c: &LifConsts,
+    j: __m256d,
+    v: __m256d,
+    r: __m256d,
+) -> (__m256d, __m256d, __m256d, bool) {
+    let s = _mm256_set1_pd;
+    let zero = _mm256_setzero_pd();
+    let dt = s(c.dt);
+    let rt = _mm256_sub_pd(r, dt);
+    // clip(dt - rt, 0, dt); NaN passes through.
+    let raw = _mm256_sub_pd(dt, rt);
+    let lt0 = _mm256_cmp_pd::<_CMP_LT_OQ>(raw, zero);
+    let gtdt = _mm256_cmp_pd::<_CMP_GT_OQ>(raw, dt);
+    let delta_t = _mm256_blendv_pd(_mm256_blendv_pd(raw, dt, gtdt), zero, lt0);
+    let full = _mm256_cmp_pd::<_CMP_EQ_OQ>(delta_t, dt);
+    let none = _mm256_cmp_pd::<_CMP_EQ_OQ>(delta_t, zero);
+    // -delta_t / tau_rc
+    let xe = _mm256_div_pd(_mm256_xor_pd(delta_t, s(-0.0)), s(c.tau_rc));
+    let partial = _mm256_andnot_pd(
+        _mm256_or_pd(full, none),
+        _mm256_castsi256_pd(_mm256_set1_epi64x(-1)),
+    );
+    // |xe| in the short branch (the sign bit cleared first).
+    let xe_abs = _mm256_andnot_pd(s(-0.0), xe);
+    let e_ok = high_word_in(xe_abs, 0x3c90_0000, 0x3fd6_2e42);
+    let e_bad = _mm256_andnot_pd(e_ok, partial);
+    let em = expm1_short(xe);
+    let decay = _mm256_blendv_pd(
+        _mm256_blendv_pd(em, s(c.decay_none), none),
+        s(c.decay_full),
+        full,
+    );
+    let one = s(1.0);
+    let vv = _mm256_sub_pd(v, _mm256_mul_pd(_mm256_sub_pd(j, v), decay));
+    let spiked = _mm256_cmp_pd::<_CMP_GT_OQ>(vv, one);
+    // -(vv - 1) / (j - 1)
+    let xl = _mm256_div_pd(
+        _mm256_xor_pd(_mm256_sub_pd(vv, one), s(-0.0)),
+        _mm256_sub_pd(j, one),
+    );
+    let l_ok = high_word_in(xl, 0xbe20_0000, 0xbfd2_bec3);
+    let l_bad = _mm256_andnot_pd(l_ok, spiked);
+    let t_spike = _mm256_add_pd(dt, _mm256_mul_pd(s(c.tau_rc), log1p_short(xl)));
+    let out = _mm256_and_pd(spiked, s(c.spike));
+    let min_v = s(c.min_voltage);
+    let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
+    let v_new = _mm256_blendv_pd(clipped, zero, spiked);
+    let r_new = _mm256_blendv_pd(rt, _mm256_add_pd(s(c.tau_ref), t_spike), spiked);
+    let ok = _mm256_movemask_pd(_mm256_or_pd(e_bad, l_bad)) == 0;
+    (out, v_new, r_new, ok)
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn run<F: Fn(__m256d) -> __m256d>(f: F, x: [f64; 4]) -> [f64; 4] {
+        let mut o = [0.0; 4];
+        // SAFETY: four f64 each; callers check the CPU features first.
+        unsafe { _mm256_storeu_pd(o.as_mut_ptr(), f(_mm256_loadu_pd(x.as_ptr()))) };
+        o
+    }
+
+    fn cpu_ok() -> bool {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+
+    /// A million random arguments over each short branch (uniform and log-uniform magnitudes):
+    /// every result equals the C library's bit for bit. Skipped where the self-check says the
+    /// library rounds differently (then the vector path is never used).
+    #[test]
+    fn vector_expm1_log1p_are_bit_identical_to_libm() {
+        if !cpu_ok() || !available() {
+            eprintln!("vector LIF path unavailable here; skipped");
+            return;
+        }
+        let mut rng = Rng::new(12345);
+        let mut mismatches = 0;
+        for _ in 0..250_000 {
+            let mut ex = [0.0; 4];
+            let mut lx = [0.0; 4];
+            for l in 0..4 {
+                let u = rng.uniform(0.0, 1.0);
+                let mag = if l % 2 == 0 {
+                    0.3465 * u
+                } else {
+                    0.3465 * 10f64.powf(-15.0 * u)
+                };
+                ex[l] = if rng.uniform(0.0, 1.0) < 0.5 {
+                    -mag
+                } else {
+                    mag
+                };
+                let w = rng.uniform(0.0, 1.0);
+                lx[l] = -if l % 2 == 0 {
+                    0.2929 * w
+                } else {
+                    0.2929 * 10f64.powf(-7.5 * w)
+                };
+                lx[l] = lx[l].min(-1.9e-9);
+            }
+            // SAFETY: cpu_ok() above.
+            let e = run(|x| unsafe { expm1_short(x) }, ex);
+            let lg = run(|x| unsafe { log1p_short(x) }, lx);
+            for l in 0..4 {
+                mismatches += (e[l].to_bits() != ex[l].exp_m1().to_bits()) as usize;
+                mismatches += (lg[l].to_bits() != lx[l].ln_1p().to_bits()) as usize;
+            }
+        }
+        assert_eq!(mismatches, 0);
+    }
+
+    /// Arguments just inside and outside each branch's bounds are accepted or refused as the
+    /// library's branch tests do.
+    #[test]
+    fn branch_bounds_match_the_library() {
+        if !cpu_ok() {
+            return;
+        }
+        let word = |h: u64| f64::from_bits(h << 32);
+        let lanes = |x: f64, lo, hi| {
+            let mut o = [0.0; 4];
+            // SAFETY: cpu_ok() above.
+            unsafe { _mm256_storeu_pd(o.as_mut_ptr(), high_word_in(_mm256_set1_pd(x), lo, hi)) };
+            o[0].to_bits() != 0
+        };
+        assert!(lanes(word(0xbe20_0000), 0xbe20_0000, 0xbfd2_bec3));
+        assert!(lanes(word(0xbfd2_bec3), 0xbe20_0000, 0xbfd2_bec3));
+        assert!(!lanes(word(0xbfd2_bec4), 0xbe20_0000, 0xbfd2_bec3));
+        assert!(!lanes(word(0xbe1f_ffff), 0xbe20_0000, 0xbfd2_bec3));
+        assert!(!lanes(0.01, 0xbe20_0000, 0xbfd2_bec3));
+        assert!(!lanes(f64::NAN, 0xbe20_0000, 0xbfd2_bec3));
+        assert!(lanes(word(0x3fd6_2e42), 0x3c90_0000, 0x3fd6_2e42));
+        assert!(!lanes(word(0x3fd6_2e43), 0x3c90_0000, 0x3fd6_2e42));
+        assert!(!lanes(word(0x3c8f_ffff), 0x3c90_0000, 0x3fd6_2e42));
+    }
+}
