@@ -108,18 +108,10 @@ fn expm1_short(x: __m256d) -> __m256d {
     let c = _mm256_set1_pd;
     let hfx = _mm256_mul_pd(x, c(0.5));
     let hxs = _mm256_mul_pd(x, hfx);
-    let a = _mm256_fmadd_pd(
-        hxs,
-        c(-7.936_507_578_674_879_424_73e-5),
-        c(1.587_301_587_254_814_601_65e-3),
-    );
-    let b = _mm256_fmadd_pd(
-        hxs,
-        c(-2.010_992_181_836_243_713_26e-7),
-        c(4.008_217_827_329_362_395_52e-6),
-    );
+    let a = _mm256_fmadd_pd(hxs, c(-7.93650757867488e-05), c(0.0015873015872548146));
+    let b = _mm256_fmadd_pd(hxs, c(-2.0109921818362437e-07), c(4.008217827329362e-06));
     let h2 = _mm256_mul_pd(hxs, hxs);
-    let r1a = _mm256_fmadd_pd(hxs, c(-3.333_333_333_333_313_164_28e-2), c(1.0));
+    let r1a = _mm256_fmadd_pd(hxs, c(-0.03333333333333313), c(1.0));
     let h4 = _mm256_mul_pd(h2, h2);
     let r1b = _mm256_fmadd_pd(h2, a, r1a);
     let r1 = _mm256_fmadd_pd(h4, b, r1b);
@@ -141,25 +133,13 @@ fn log1p_short(x: __m256d) -> __m256d {
     let hfsq = _mm256_mul_pd(_mm256_mul_pd(x, c(0.5)), x);
     let s = _mm256_div_pd(x, _mm256_add_pd(x, c(2.0)));
     let z = _mm256_mul_pd(s, s);
-    let p23 = _mm256_fmadd_pd(
-        z,
-        c(2.857_142_874_366_239_149e-1),
-        c(3.999_999_999_940_941_908e-1),
-    );
-    let p45 = _mm256_fmadd_pd(
-        z,
-        c(1.818_357_216_161_805_012e-1),
-        c(2.222_219_843_214_978_396e-1),
-    );
-    let p67 = _mm256_fmadd_pd(
-        z,
-        c(1.479_819_860_511_658_591e-1),
-        c(1.531_383_769_920_937_332e-1),
-    );
+    let p23 = _mm256_fmadd_pd(z, c(0.2857142874366239), c(0.3999999999940942));
+    let p45 = _mm256_fmadd_pd(z, c(0.1818357216161805), c(0.22222198432149784));
+    let p67 = _mm256_fmadd_pd(z, c(0.14798198605116586), c(0.15313837699209373));
     let z2 = _mm256_mul_pd(z, z);
     let z4 = _mm256_mul_pd(z2, z2);
     let z6 = _mm256_mul_pd(z2, z4);
-    let r1 = _mm256_fmadd_pd(z, c(6.666_666_666_666_735_130e-1), _mm256_mul_pd(z2, p23));
+    let r1 = _mm256_fmadd_pd(z, c(0.6666666666666735), _mm256_mul_pd(z2, p23));
     let r2 = _mm256_fmadd_pd(z4, p45, r1);
     let r = _mm256_fmadd_pd(z6, p67, r2);
     let u = _mm256_mul_pd(_mm256_add_pd(r, hfsq), s);
