@@ -146,6 +146,31 @@ pub fn activities(
     bias: &[f64],
     radius: f64,
 ) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((0, 0));
+    activities_into(
+        neuron_type,
+        eval_points,
+        encoders,
+        gain,
+        bias,
+        radius,
+        &mut out,
+    );
+    out
+}
+
+/// [`activities`] written into `out` (reshaped to m × n, reusing its buffer when it is big
+/// enough: the streamed decoder solve makes one chunk after another in the same matrix).
+#[allow(clippy::too_many_arguments)]
+fn activities_into(
+    neuron_type: &NeuronType,
+    eval_points: &Array2<f64>,
+    encoders: &Array2<f64>,
+    gain: &[f64],
+    bias: &[f64],
+    radius: f64,
+    out: &mut Array2<f64>,
+) {
     assert_eq!(
         eval_points.ncols(),
         encoders.ncols(),
@@ -155,11 +180,18 @@ pub fn activities(
     let enc = encoders.mapv(|v| v / radius);
     let x = matmul_nt(eval_points, &enc);
     if *neuron_type == NeuronType::Direct {
-        return x;
+        *out = x;
+        return;
     }
     assert_eq!(gain.len(), n, "one gain per neuron");
     assert_eq!(bias.len(), n, "one bias per neuron");
-    let mut out = Array2::<f64>::zeros(x.dim());
+    let (m, _) = x.dim();
+    if out.dim() != (m, n) {
+        let mut buf = std::mem::take(out).into_raw_vec_and_offset().0;
+        buf.clear();
+        buf.resize(m * n, 0.0);
+        *out = Array2::from_shape_vec((m, n), buf).expect("m × n values");
+    }
     let rows = |x: ndarray::ArrayView2<'_, f64>, mut out: ndarray::ArrayViewMut2<'_, f64>| {
         let mut current = vec![0.0; n];
         for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
@@ -171,11 +203,7 @@ pub fn activities(
         }
     };
     // Rows are independent: split them across threads for big matrices (same values).
-    let threads = if x.len() < 200_000 {
-        1
-    } else {
-        build_threads()
-    };
+    let threads = if m * n < 200_000 { 1 } else { build_threads() };
     let chunk = x.nrows().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let rows = &rows;
@@ -190,7 +218,6 @@ pub fn activities(
             }
         }
     });
-    out
 }
 
 /// L2-regularised least squares, exactly as Nengo's `LstsqL2(reg)` with its `Cholesky` solver:
@@ -294,15 +321,18 @@ pub fn solve_decoders(
     let gain = &perm.iter().map(|&i| gain[i]).collect::<Vec<_>>()[..];
     let bias = &perm.iter().map(|&i| bias[i]).collect::<Vec<_>>()[..];
     const CHUNK: usize = 512;
-    let mut g = Array2::<f64>::zeros((n, n));
+    // The n × n Gram matrix (32 MB for 2000 neurons) is filled in place; huge pages spare the
+    // thousands of page faults its first touch would cost.
+    let mut g = crate::linalg::zeros_huge(n, n);
     let mut aty = Array2::<f64>::zeros((n, targets.ncols()));
     let mut amax = f64::NEG_INFINITY;
     let mut nonzero = false;
     let mut start = 0;
+    let mut a = Array2::<f64>::zeros((0, 0));
     while start < m {
         let end = (start + CHUNK).min(m);
         let ep = eval_points.select(ndarray::Axis(0), &order[start..end]);
-        let a = activities(neuron_type, &ep, encoders, gain, bias, radius);
+        activities_into(neuron_type, &ep, encoders, gain, bias, radius, &mut a);
         for &v in a.iter() {
             nonzero |= v != 0.0;
             if v > amax {
