@@ -6,6 +6,7 @@
 //! once. It gives bit-identical results to evaluating Nengo's expressions neuron by neuron.
 
 use crate::dists::Dist;
+use crate::ops::PACK8;
 use std::fmt;
 use std::mem::MaybeUninit;
 
@@ -339,7 +340,8 @@ const BLOCK: usize = 64;
 
 /// The branch-free pass of the LIF step: every neuron gets the result of a full or fully
 /// refractory step without a spike; those for which that is not the right answer are flagged
-/// (`flags[i] = 1`).
+/// (`flags[i]`: 1 if it leaves its refractory period inside the step, 2 if it spikes after a
+/// full or fully refractory step).
 #[inline(always)]
 fn lif_fast_body(
     c: &LifConsts,
@@ -372,14 +374,17 @@ fn lif_fast_body(
         let none = raw <= 0.0;
         let decay = if full { decay_full } else { decay_none };
         let vv = v - (jv - v) * decay;
-        let slow = !(full | none) | (vv > 1.0);
+        // Bit 0: leaves its refractory period inside the step (the decay needs `expm1`);
+        // bit 1: a full or fully refractory step that spikes (needs only `log1p`).
+        let partial = !(full | none);
+        let flag = partial as u8 | (((vv > 1.0) & !partial) as u8) << 1;
         let clipped = if vv < min_v { min_v } else { vv };
         // Unconditional stores (a select would become a masked store, slow on some CPUs); the
         // caller restores the flagged neurons' state before redoing them.
         voltage[i] = clipped;
         refractory[i] = rt;
         out[i] = 0.0;
-        flags[i] = slow as u8;
+        flags[i] = flag;
     }
 }
 
@@ -463,17 +468,18 @@ fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
     }
 }
 
-/// Steps the neurons `slow` (indices into the block) with the vector LIF step, eight at a time
-/// (two independent groups of four, so that their long division chains overlap), from their
-/// saved state (`sv`, `sr`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave
-/// the vector functions' range (rare) is stepped by the scalar code instead.
+/// Steps the neurons `slow` (indices into the block, all of one kind: see
+/// [`lif_simd::step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent
+/// groups of four, so that their long division chains overlap), from their saved state (`sv`,
+/// `sr`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
+/// functions' range (rare) is stepped by the scalar code instead.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; every index in `slow` must be below the slices' lengths.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn lif_slow_vector(
+unsafe fn lif_slow_vector<const PARTIAL: bool>(
     c: &LifConsts,
     slow: &[u8],
     j: &[f64],
@@ -502,8 +508,8 @@ unsafe fn lif_slow_vector(
                 *s.get_unchecked(idx[h]),
             )
         };
-        let lo = lif_simd::step4(c, gather(j, 0), gather(sv, 0), gather(sr, 0));
-        let hi = lif_simd::step4(c, gather(j, 4), gather(sv, 4), gather(sr, 4));
+        let lo = lif_simd::step4::<PARTIAL>(c, gather(j, 0), gather(sv, 0), gather(sr, 0));
+        let hi = lif_simd::step4::<PARTIAL>(c, gather(j, 4), gather(sv, 4), gather(sr, 4));
         for (h, (ov, vv, rv, ok)) in [(0, lo), (4, hi)] {
             let n = lanes.saturating_sub(h).min(4);
             if ok {
@@ -628,7 +634,10 @@ impl NeuronStepper {
                 // evaluate the same expressions: results are bit-identical to the scalar loop.
                 let vector_ok = lif_simd::available();
                 let mut flags = [0u8; BLOCK];
-                let mut slow = [0u8; BLOCK];
+                // Indices of the two kinds of flagged neurons (eight bytes of slack: the table
+                // writes eight at a time).
+                let mut partial = [0u8; BLOCK + 8];
+                let mut spiking = [0u8; BLOCK + 8];
                 // Not zeroed (two `memset`s a step): `lif_fast` writes the first `m` entries
                 // before any is read.
                 let (mut saved_v, mut saved_r) = (
@@ -652,7 +661,10 @@ impl NeuronStepper {
                     // Eight 0/1 flags at a time packed into a bit mask (one multiply: the
                     // flag of byte b lands on bit 56 + b), then one index per set bit; a block
                     // of eight fast neurons costs a few instructions.
-                    let mut k = 0;
+                    // Eight flags at a time packed into two bit masks (one multiply each: the
+                    // bit of byte b lands on bit 56 + b), then the indices of the set bits from
+                    // a table, without a branch per neuron.
+                    let (mut k1, mut k2) = (0, 0);
                     for (g, chunk) in flags[..m].chunks(8).enumerate() {
                         // A full chunk is read as one u64 (a partial one, the block's last,
                         // byte by byte: a variable-length copy would be a `memcpy` call).
@@ -663,15 +675,19 @@ impl NeuronStepper {
                                 .enumerate()
                                 .fold(0u64, |x, (b, &f)| x | (f as u64) << (8 * b)),
                         };
-                        let mut bits = (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
-                        while bits != 0 {
-                            slow[k] = (g * 8 + bits.trailing_zeros() as usize) as u8;
-                            k += 1;
-                            bits &= bits - 1;
-                        }
+                        const LOW: u64 = 0x0101_0101_0101_0101;
+                        const GATHER: u64 = 0x0102_0408_1020_4080;
+                        let m1 = ((x & LOW).wrapping_mul(GATHER) >> 56) as usize;
+                        let m2 = (((x >> 1) & LOW).wrapping_mul(GATHER) >> 56) as usize;
+                        // Table bytes are < 8 and g * 8 < 64: no carry between bytes.
+                        let base = (g * 8) as u64 * LOW;
+                        partial[k1..k1 + 8].copy_from_slice(&(PACK8[m1] + base).to_le_bytes());
+                        spiking[k2..k2 + 8].copy_from_slice(&(PACK8[m2] + base).to_le_bytes());
+                        k1 += m1.count_ones() as usize;
+                        k2 += m2.count_ones() as usize;
                     }
                     // SAFETY: `lif_fast` wrote `saved_v[..m]` and `saved_r[..m]`, and every
-                    // index in `slow[..k]` is below `m`.
+                    // index in `partial[..k1]` and `spiking[..k2]` is below `m`.
                     let (sv, sr) = unsafe {
                         (
                             &*(&saved_v[..m] as *const [MaybeUninit<f64>] as *const [f64]),
@@ -682,10 +698,11 @@ impl NeuronStepper {
                         // SAFETY: `vector_ok` implies AVX2 and FMA (and x86-64).
                         #[cfg(target_arch = "x86_64")]
                         unsafe {
-                            lif_slow_vector(&c, &slow[..k], jc, sv, sr, oc, vc, rc)
+                            lif_slow_vector::<true>(&c, &partial[..k1], jc, sv, sr, oc, vc, rc);
+                            lif_slow_vector::<false>(&c, &spiking[..k2], jc, sv, sr, oc, vc, rc);
                         };
                     } else {
-                        for &i in &slow[..k] {
+                        for &i in partial[..k1].iter().chain(&spiking[..k2]) {
                             let i = i as usize;
                             (vc[i], rc[i]) = (sv[i], sr[i]);
                             lif_one(&c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);

@@ -474,16 +474,17 @@ fn nonzero<'a>(x: &[f64], nz: &'a mut Vec<usize>) -> &'a [usize] {
     &nz[..k]
 }
 
-/// For each 8-bit mask, the positions of its set bits packed to the front (the rest 0): one
-/// table load turns the non-zero mask of eight values into their indices without a branch.
-static PACK: [[u32; 8]; 256] = {
-    let mut t = [[0u32; 8]; 256];
+/// For each 8-bit mask, the positions of its set bits packed to the front, one per byte from the
+/// lowest (the rest 0): one table load turns the mask of eight flags into their indices without
+/// a branch (used for spike indices here and for the LIF step's slow neurons).
+pub(crate) static PACK8: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut m = 0;
     while m < 256 {
         let (mut k, mut b) = (0, 0);
         while b < 8 {
             if (m >> b) & 1 == 1 {
-                t[m][k] = b as u32;
+                t[m] |= (b as u64) << (8 * k);
                 k += 1;
             }
             b += 1;
@@ -492,6 +493,18 @@ static PACK: [[u32; 8]; 256] = {
     }
     t
 };
+
+/// The [`PACK8`] row of mask `m` as eight 32-bit indices, plus `base`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+fn packed_indices(m: usize, base: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    _mm256_add_epi32(
+        _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(PACK8[m] as i64)),
+        _mm256_set1_epi32(base as i32),
+    )
+}
 
 /// The non-zero mask of `x[i..i + 8]` (`v != 0.0`: NaN counts as non-zero).
 ///
@@ -516,7 +529,7 @@ unsafe fn nonzero_mask8(x: &[f64], i: usize) -> usize {
 }
 
 /// [`nonzero`] with AVX2 and no branch per value: eight values at a time, their non-zero mask,
-/// then the [`PACK`] row of that mask plus `i` written as eight indices at position `k` (only the
+/// then the [`PACK8`] row of that mask plus `i` written as eight indices at position `k` (only the
 /// first `popcount` of them are kept: the next group writes over the rest). `k <= i`, so the
 /// eight stores stay inside `buf[..i + 8]`.
 #[cfg(target_arch = "x86_64")]
@@ -530,10 +543,7 @@ unsafe fn nonzero_avx2(x: &[f64], buf: &mut [usize]) -> usize {
         // SAFETY: i + 8 <= n; the table row is 8 u32; k + 8 <= i + 8 <= n <= buf.len().
         unsafe {
             let m = nonzero_mask8(x, i);
-            let idx = _mm256_add_epi32(
-                _mm256_loadu_si256(PACK[m].as_ptr().cast()),
-                _mm256_set1_epi32(i as i32),
-            );
+            let idx = packed_indices(m, i);
             let p = buf.as_mut_ptr().add(k).cast::<__m256i>();
             _mm256_storeu_si256(p, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(idx)));
             _mm256_storeu_si256(
@@ -572,10 +582,7 @@ fn sparse_dot_avx2(w: &[f64], x: &[f64]) -> (f64, usize) {
             // SAFETY: i + 8 <= x.len() <= 64; c + 8 <= i + 8 <= 64 = buf.len().
             unsafe {
                 let m = nonzero_mask8(x, i);
-                let idx = _mm256_add_epi32(
-                    _mm256_loadu_si256(PACK[m].as_ptr().cast()),
-                    _mm256_set1_epi32(i as i32),
-                );
+                let idx = packed_indices(m, i);
                 _mm256_storeu_si256(buf.as_mut_ptr().add(c).cast(), idx);
                 c += m.count_ones() as usize;
             }

@@ -167,12 +167,16 @@ fn high_word_in(x: __m256d, lo: i64, hi: i64) -> __m256d {
 /// `expm1` or `log1p` argument outside the short branches (the caller then steps the group with
 /// the scalar code and ignores the rest).
 ///
+/// `PARTIAL`: the lanes leave their refractory period inside this step (`0 < delta_t < dt`), so
+/// the decay needs `expm1`, and `log1p` is evaluated only if some lane spikes. Otherwise every
+/// lane has a full or a fully refractory step (the decay is a constant) and spikes.
+///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn step4(
+pub(super) fn step4<const PARTIAL: bool>(
     c: &LifConsts,
     j: __m256d,
     v: __m256d,
@@ -189,40 +193,43 @@ pub(super) fn step4(
     let delta_t = _mm256_blendv_pd(_mm256_blendv_pd(raw, dt, gtdt), zero, lt0);
     let full = _mm256_cmp_pd::<_CMP_EQ_OQ>(delta_t, dt);
     let none = _mm256_cmp_pd::<_CMP_EQ_OQ>(delta_t, zero);
-    // -delta_t / tau_rc
-    let xe = _mm256_div_pd(_mm256_xor_pd(delta_t, s(-0.0)), s(c.tau_rc));
-    let partial = _mm256_andnot_pd(
-        _mm256_or_pd(full, none),
-        _mm256_castsi256_pd(_mm256_set1_epi64x(-1)),
-    );
-    // |xe| in the short branch (the sign bit cleared first).
-    let xe_abs = _mm256_andnot_pd(s(-0.0), xe);
-    let e_ok = high_word_in(xe_abs, 0x3c90_0000, 0x3fd6_2e42);
-    let e_bad = _mm256_andnot_pd(e_ok, partial);
-    let em = expm1_short(xe);
-    let decay = _mm256_blendv_pd(
-        _mm256_blendv_pd(em, s(c.decay_none), none),
-        s(c.decay_full),
-        full,
-    );
+    let constant = _mm256_blendv_pd(s(c.decay_none), s(c.decay_full), full);
+    let mut bad = zero;
+    let decay = if PARTIAL {
+        // -delta_t / tau_rc
+        let xe = _mm256_div_pd(_mm256_xor_pd(delta_t, s(-0.0)), s(c.tau_rc));
+        let partial = _mm256_andnot_pd(
+            _mm256_or_pd(full, none),
+            _mm256_castsi256_pd(_mm256_set1_epi64x(-1)),
+        );
+        // |xe| in the short branch (the sign bit cleared first).
+        let e_ok = high_word_in(_mm256_andnot_pd(s(-0.0), xe), 0x3c90_0000, 0x3fd6_2e42);
+        bad = _mm256_andnot_pd(e_ok, partial);
+        _mm256_blendv_pd(expm1_short(xe), constant, _mm256_or_pd(full, none))
+    } else {
+        constant
+    };
     let one = s(1.0);
     let vv = _mm256_sub_pd(v, _mm256_mul_pd(_mm256_sub_pd(j, v), decay));
     let spiked = _mm256_cmp_pd::<_CMP_GT_OQ>(vv, one);
+    let min_v = s(c.min_voltage);
+    let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
+    if PARTIAL && _mm256_movemask_pd(spiked) == 0 {
+        let ok = _mm256_movemask_pd(bad) == 0;
+        return (zero, clipped, rt, ok);
+    }
     // -(vv - 1) / (j - 1)
     let xl = _mm256_div_pd(
         _mm256_xor_pd(_mm256_sub_pd(vv, one), s(-0.0)),
         _mm256_sub_pd(j, one),
     );
     let l_ok = high_word_in(xl, 0xbe20_0000, 0xbfd2_bec3);
-    let l_bad = _mm256_andnot_pd(l_ok, spiked);
+    bad = _mm256_or_pd(bad, _mm256_andnot_pd(l_ok, spiked));
     let t_spike = _mm256_add_pd(dt, _mm256_mul_pd(s(c.tau_rc), log1p_short(xl)));
     let out = _mm256_and_pd(spiked, s(c.spike));
-    let min_v = s(c.min_voltage);
-    let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
     let v_new = _mm256_blendv_pd(clipped, zero, spiked);
     let r_new = _mm256_blendv_pd(rt, _mm256_add_pd(s(c.tau_ref), t_spike), spiked);
-    let ok = _mm256_movemask_pd(_mm256_or_pd(e_bad, l_bad)) == 0;
-    (out, v_new, r_new, ok)
+    (out, v_new, r_new, _mm256_movemask_pd(bad) == 0)
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
