@@ -6,9 +6,7 @@
 //! once. It gives bit-identical results to evaluating Nengo's expressions neuron by neuron.
 
 use crate::dists::Dist;
-use crate::ops::PACK8;
 use std::fmt;
-use std::mem::MaybeUninit;
 
 mod lif_simd;
 
@@ -335,92 +333,6 @@ fn relu(amplitude: f64, j: &[f64], out: &mut [f64]) {
     }
 }
 
-/// Neurons per block of the LIF step (the slow-neuron index list lives on the stack).
-const BLOCK: usize = 64;
-
-/// The branch-free pass of the LIF step: every neuron gets the result of a full or fully
-/// refractory step without a spike; those for which that is not the right answer are flagged
-/// (`flags[i]`: 1 if it leaves its refractory period inside the step, 2 if it spikes after a
-/// full or fully refractory step).
-#[inline(always)]
-fn lif_fast_body(
-    c: &LifConsts,
-    j: &[f64],
-    out: &mut [f64],
-    voltage: &mut [f64],
-    refractory: &mut [f64],
-    flags: &mut [u8],
-    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
-) {
-    let n = j.len();
-    let (out, voltage, refractory, flags) = (
-        &mut out[..n],
-        &mut voltage[..n],
-        &mut refractory[..n],
-        &mut flags[..n],
-    );
-    let (saved_v, saved_r) = (&mut saved.0[..n], &mut saved.1[..n]);
-    // Constants in locals (registers): a select between two struct fields can become a
-    // gather of loads.
-    let (dt, decay_full, decay_none, min_v) = (c.dt, c.decay_full, c.decay_none, c.min_voltage);
-    for i in 0..n {
-        let (jv, v, r) = (j[i], voltage[i], refractory[i]);
-        // The state before the step, for the flagged neurons' scalar redo.
-        saved_v[i] = MaybeUninit::new(v);
-        saved_r[i] = MaybeUninit::new(r);
-        let rt = r - dt;
-        let raw = dt - rt;
-        let full = raw >= dt;
-        let none = raw <= 0.0;
-        let decay = if full { decay_full } else { decay_none };
-        let vv = v - (jv - v) * decay;
-        // Bit 0: leaves its refractory period inside the step (the decay needs `expm1`);
-        // bit 1: a full or fully refractory step that spikes (needs only `log1p`).
-        let partial = !(full | none);
-        let flag = partial as u8 | (((vv > 1.0) & !partial) as u8) << 1;
-        let clipped = if vv < min_v { min_v } else { vv };
-        // Unconditional stores (a select would become a masked store, slow on some CPUs); the
-        // caller restores the flagged neurons' state before redoing them.
-        voltage[i] = clipped;
-        refractory[i] = rt;
-        out[i] = 0.0;
-        flags[i] = flag;
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn lif_fast_avx2(
-    c: &LifConsts,
-    j: &[f64],
-    out: &mut [f64],
-    voltage: &mut [f64],
-    refractory: &mut [f64],
-    flags: &mut [u8],
-    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
-) {
-    lif_fast_body(c, j, out, voltage, refractory, flags, saved)
-}
-
-fn lif_fast(
-    c: &LifConsts,
-    j: &[f64],
-    out: &mut [f64],
-    voltage: &mut [f64],
-    refractory: &mut [f64],
-    flags: &mut [u8],
-    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above). No FMA is enabled, so every
-        // operation rounds exactly as in the portable path.
-        unsafe { lif_fast_avx2(c, j, out, voltage, refractory, flags, saved) };
-        return;
-    }
-    lif_fast_body(c, j, out, voltage, refractory, flags, saved)
-}
-
 /// LIF step constants.
 struct LifConsts {
     dt: f64,
@@ -465,78 +377,6 @@ fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
         }
         *v = vv;
         *r = rt;
-    }
-}
-
-/// Steps the neurons `slow` (indices into the block, all of one kind: see
-/// [`lif_simd::step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent
-/// groups of four, so that their long division chains overlap), from their saved state (`sv`,
-/// `sr`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
-/// functions' range (rare) is stepped by the scalar code instead.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA; every index in `slow` must be below the slices' lengths.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn lif_slow_vector<const PARTIAL: bool>(
-    c: &LifConsts,
-    slow: &[u8],
-    j: &[f64],
-    sv: &[f64],
-    sr: &[f64],
-    o: &mut [f64],
-    v: &mut [f64],
-    r: &mut [f64],
-) {
-    use std::arch::x86_64::*;
-    let k = slow.len();
-    let mut g = 0;
-    while g < k {
-        // Eight lanes; a short last group repeats its first neuron (same input, same result).
-        let mut idx = [slow[g] as usize; 8];
-        let lanes = (k - g).min(8);
-        for (l, x) in idx.iter_mut().enumerate().take(lanes) {
-            *x = slow[g + l] as usize;
-        }
-        // SAFETY: every index is below the slices' lengths (caller's contract).
-        let gather = |s: &[f64], h: usize| unsafe {
-            _mm256_set_pd(
-                *s.get_unchecked(idx[h + 3]),
-                *s.get_unchecked(idx[h + 2]),
-                *s.get_unchecked(idx[h + 1]),
-                *s.get_unchecked(idx[h]),
-            )
-        };
-        let lo = lif_simd::step4::<PARTIAL>(c, gather(j, 0), gather(sv, 0), gather(sr, 0));
-        let hi = lif_simd::step4::<PARTIAL>(c, gather(j, 4), gather(sv, 4), gather(sr, 4));
-        for (h, (ov, vv, rv, ok)) in [(0, lo), (4, hi)] {
-            let n = lanes.saturating_sub(h).min(4);
-            if ok {
-                let (mut oa, mut va, mut ra) = ([0.0; 4], [0.0; 4], [0.0; 4]);
-                // SAFETY: four f64 per array.
-                unsafe {
-                    _mm256_storeu_pd(oa.as_mut_ptr(), ov);
-                    _mm256_storeu_pd(va.as_mut_ptr(), vv);
-                    _mm256_storeu_pd(ra.as_mut_ptr(), rv);
-                }
-                for l in 0..n {
-                    let i = idx[h + l];
-                    // SAFETY: as above.
-                    unsafe {
-                        *o.get_unchecked_mut(i) = oa[l];
-                        *v.get_unchecked_mut(i) = va[l];
-                        *r.get_unchecked_mut(i) = ra[l];
-                    }
-                }
-            } else {
-                for &i in &idx[h..h + n] {
-                    (v[i], r[i]) = (sv[i], sr[i]);
-                    lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
-                }
-            }
-        }
-        g += lanes;
     }
 }
 
@@ -625,89 +465,24 @@ impl NeuronStepper {
                     tau_ref,
                     min_voltage,
                 };
-                // Blocks of BLOCK neurons, in three passes: (1) the common case (a full or a
-                // fully refractory step, no spike) for every neuron without branches, so it
-                // vectorises (the block's state saved on the way); (2) the indices of the
-                // other neurons (those that spike or leave their refractory period inside this
-                // step: about two steps per spike) gathered without branches; (3) those neurons
-                // stepped by the scalar reference code from their untouched state. Both paths
-                // evaluate the same expressions: results are bit-identical to the scalar loop.
-                let vector_ok = lif_simd::available();
-                let mut flags = [0u8; BLOCK];
-                // Indices of the two kinds of flagged neurons (eight bytes of slack: the table
-                // writes eight at a time).
-                let mut partial = [0u8; BLOCK + 8];
-                let mut spiking = [0u8; BLOCK + 8];
-                // Not zeroed (two `memset`s a step): `lif_fast` writes the first `m` entries
-                // before any is read.
-                let (mut saved_v, mut saved_r) = (
-                    [MaybeUninit::<f64>::uninit(); BLOCK],
-                    [MaybeUninit::uninit(); BLOCK],
-                );
-                for start in (0..n).step_by(BLOCK) {
-                    let end = (start + BLOCK).min(n);
-                    let (jc, oc) = (&j[start..end], &mut out[start..end]);
-                    let (vc, rc) = (&mut voltage[start..end], &mut refractory[start..end]);
-                    let m = jc.len();
-                    lif_fast(
-                        &c,
-                        jc,
-                        oc,
-                        vc,
-                        rc,
-                        &mut flags[..m],
-                        (&mut saved_v[..m], &mut saved_r[..m]),
-                    );
-                    // Eight 0/1 flags at a time packed into a bit mask (one multiply: the
-                    // flag of byte b lands on bit 56 + b), then one index per set bit; a block
-                    // of eight fast neurons costs a few instructions.
-                    // Eight flags at a time packed into two bit masks (one multiply each: the
-                    // bit of byte b lands on bit 56 + b), then the indices of the set bits from
-                    // a table, without a branch per neuron.
-                    let (mut k1, mut k2) = (0, 0);
-                    for (g, chunk) in flags[..m].chunks(8).enumerate() {
-                        // A full chunk is read as one u64 (a partial one, the block's last,
-                        // byte by byte: a variable-length copy would be a `memcpy` call).
-                        let x = match <[u8; 8]>::try_from(chunk) {
-                            Ok(bytes) => u64::from_le_bytes(bytes),
-                            Err(_) => chunk
-                                .iter()
-                                .enumerate()
-                                .fold(0u64, |x, (b, &f)| x | (f as u64) << (8 * b)),
-                        };
-                        const LOW: u64 = 0x0101_0101_0101_0101;
-                        const GATHER: u64 = 0x0102_0408_1020_4080;
-                        let m1 = ((x & LOW).wrapping_mul(GATHER) >> 56) as usize;
-                        let m2 = (((x >> 1) & LOW).wrapping_mul(GATHER) >> 56) as usize;
-                        // Table bytes are < 8 and g * 8 < 64: no carry between bytes.
-                        let base = (g * 8) as u64 * LOW;
-                        partial[k1..k1 + 8].copy_from_slice(&(PACK8[m1] + base).to_le_bytes());
-                        spiking[k2..k2 + 8].copy_from_slice(&(PACK8[m2] + base).to_le_bytes());
-                        k1 += m1.count_ones() as usize;
-                        k2 += m2.count_ones() as usize;
-                    }
-                    // SAFETY: `lif_fast` wrote `saved_v[..m]` and `saved_r[..m]`, and every
-                    // index in `partial[..k1]` and `spiking[..k2]` is below `m`.
-                    let (sv, sr) = unsafe {
-                        (
-                            &*(&saved_v[..m] as *const [MaybeUninit<f64>] as *const [f64]),
-                            &*(&saved_r[..m] as *const [MaybeUninit<f64>] as *const [f64]),
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 (checked just above), and FMA if
+                    // `available()`; the slices have length n (asserted above).
+                    unsafe {
+                        lif_simd::step_blocks(
+                            &c,
+                            j,
+                            out,
+                            voltage,
+                            refractory,
+                            lif_simd::available(),
                         )
                     };
-                    if vector_ok {
-                        // SAFETY: `vector_ok` implies AVX2 and FMA (and x86-64).
-                        #[cfg(target_arch = "x86_64")]
-                        unsafe {
-                            lif_slow_vector::<true>(&c, &partial[..k1], jc, sv, sr, oc, vc, rc);
-                            lif_slow_vector::<false>(&c, &spiking[..k2], jc, sv, sr, oc, vc, rc);
-                        };
-                    } else {
-                        for &i in partial[..k1].iter().chain(&spiking[..k2]) {
-                            let i = i as usize;
-                            (vc[i], rc[i]) = (sv[i], sr[i]);
-                            lif_one(&c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
-                        }
-                    }
+                    return;
+                }
+                for i in 0..n {
+                    lif_one(&c, j[i], &mut out[i], &mut voltage[i], &mut refractory[i]);
                 }
             }
             NeuronType::SpikingRectifiedLinear { .. } => {
@@ -778,6 +553,11 @@ mod tests {
                 .map(|f| if f.is_nan() { 1 } else { f.to_bits() })
                 .collect::<Vec<_>>()
         };
+        // The AVX2 block pass with the scalar slow path (what runs where the vector
+        // `expm1`/`log1p` disagree with the C library).
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        let (mut v3, mut r3, mut o3) = (v.clone(), r.clone(), vec![0.0; n]);
         for step in 0..300 {
             st.step(&j, &mut o, &mut v, &mut r);
             for i in 0..n {
@@ -786,6 +566,26 @@ mod tests {
             assert_eq!(bits(&o), bits(&o2), "output, step {step}");
             assert_eq!(bits(&v), bits(&v2), "voltage, step {step}");
             assert_eq!(bits(&r), bits(&r2), "refractory, step {step}");
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: AVX2 checked; no FMA needed with vector_ok = false; equal lengths.
+                unsafe { lif_simd::step_blocks(&c, &j, &mut o3, &mut v3, &mut r3, false) };
+                assert_eq!(
+                    bits(&o3),
+                    bits(&o2),
+                    "scalar slow path: output, step {step}"
+                );
+                assert_eq!(
+                    bits(&v3),
+                    bits(&v2),
+                    "scalar slow path: voltage, step {step}"
+                );
+                assert_eq!(
+                    bits(&r3),
+                    bits(&r2),
+                    "scalar slow path: refractory, step {step}"
+                );
+            }
             j.iter_mut().for_each(|x| *x *= 0.999);
         }
     }

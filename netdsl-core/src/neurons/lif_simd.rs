@@ -1,5 +1,6 @@
-//! The LIF step of the neurons that spike or leave their refractory period inside a step, four at
-//! a time, with `expm1` and `log1p` evaluated in AVX2 + FMA registers.
+//! The LIF step with AVX2: a branch-free pass for the common case, then the neurons that spike
+//! or leave their refractory period inside the step, four at a time, with `expm1` and `log1p`
+//! evaluated in AVX2 + FMA registers.
 //!
 //! Nengo (through NumPy) evaluates `expm1` and `log1p` with the C library. On x86-64 glibc (2.36
 //! here) picks its FMA build of the classic fdlibm algorithms on CPUs with FMA and AVX2. For the
@@ -18,9 +19,15 @@
 //! path off and every neuron takes the scalar library path, so results never depend on this
 //! module being used.
 
+#[cfg(target_arch = "x86_64")]
+use super::lif_one;
 use super::LifConsts;
 #[cfg(target_arch = "x86_64")]
+use crate::ops::PACK8;
+#[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
+#[cfg(target_arch = "x86_64")]
+use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 /// Whether the vector path may be used in this process: the CPU has AVX2 and FMA, and both
@@ -230,6 +237,258 @@ pub(super) fn step4<const PARTIAL: bool>(
     let v_new = _mm256_blendv_pd(clipped, zero, spiked);
     let r_new = _mm256_blendv_pd(rt, _mm256_add_pd(s(c.tau_ref), t_spike), spiked);
     (out, v_new, r_new, _mm256_movemask_pd(bad) == 0)
+}
+
+/// Neurons per block of the LIF step (the index lists and saved state live on the stack).
+#[cfg(target_arch = "x86_64")]
+const BLOCK: usize = 64;
+
+/// The LIF step of a whole population with AVX2, block by block: [`fast_pass`] gives every
+/// neuron the result of a full or fully refractory step without a spike and lists the others;
+/// those are then stepped from their saved state by [`slow_groups`] (AVX2 + FMA; pass
+/// `vector_ok = `[`available`]`()`) or by the scalar [`lif_one`]. Bit-identical to [`lif_one`]
+/// on every neuron.
+///
+/// # Safety
+/// The CPU must support AVX2 (and FMA if `vector_ok`); all slices must have the length of `j`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn step_blocks(
+    c: &LifConsts,
+    j: &[f64],
+    out: &mut [f64],
+    voltage: &mut [f64],
+    refractory: &mut [f64],
+    vector_ok: bool,
+) {
+    // Indices of the two kinds of listed neurons (eight bytes of slack: the table writes eight
+    // at a time), and the block's state before the step. Not zeroed: `fast_pass` writes what is
+    // read.
+    let mut partial = [0u8; BLOCK + 8];
+    let mut spiking = [0u8; BLOCK + 8];
+    let (mut saved_v, mut saved_r) = (
+        [MaybeUninit::<f64>::uninit(); BLOCK],
+        [MaybeUninit::uninit(); BLOCK],
+    );
+    let n = j.len();
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
+        let (jc, oc) = (&j[start..end], &mut out[start..end]);
+        let (vc, rc) = (&mut voltage[start..end], &mut refractory[start..end]);
+        let m = jc.len();
+        // SAFETY: AVX2 (caller's contract); every slice has m <= BLOCK entries; the lists have
+        // BLOCK + 8.
+        let (k1, k2) = unsafe {
+            fast_pass(
+                c,
+                jc,
+                oc,
+                vc,
+                rc,
+                (&mut saved_v[..m], &mut saved_r[..m]),
+                &mut partial,
+                &mut spiking,
+            )
+        };
+        // SAFETY: `fast_pass` wrote `saved_v[..m]` and `saved_r[..m]`, and every listed index
+        // is below m.
+        let (sv, sr) = unsafe {
+            (
+                &*(&saved_v[..m] as *const [MaybeUninit<f64>] as *const [f64]),
+                &*(&saved_r[..m] as *const [MaybeUninit<f64>] as *const [f64]),
+            )
+        };
+        if vector_ok {
+            // SAFETY: AVX2 and FMA (caller's contract); indices below m.
+            unsafe {
+                slow_groups::<true>(c, &partial[..k1], jc, sv, sr, oc, vc, rc);
+                slow_groups::<false>(c, &spiking[..k2], jc, sv, sr, oc, vc, rc);
+            }
+        } else {
+            for &i in partial[..k1].iter().chain(&spiking[..k2]) {
+                let i = i as usize;
+                (vc[i], rc[i]) = (sv[i], sr[i]);
+                lif_one(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
+            }
+        }
+    }
+}
+
+/// The branch-free pass over one block (at most [`BLOCK`] neurons): saves each neuron's state,
+/// gives it the result of a full (`delta_t = dt`) or fully refractory (`delta_t = 0`) step
+/// without a spike (the same expressions as [`lif_one`]), and lists, by index, those for which
+/// that is not the answer: `partial` those that leave their refractory period inside the step
+/// (the decay needs `expm1`), `spiking` those that spike after a full or fully refractory step.
+/// Eight neurons at a time: two compare masks, then the indices of their set bits from
+/// [`PACK8`], with no branch per neuron. Returns the lengths of the two lists.
+///
+/// # Safety
+/// The CPU must support AVX2; `j`, `out`, `v`, `r` and both `saved` slices have the same length
+/// `m <= BLOCK`; both lists have at least `m + 8` entries.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn fast_pass(
+    c: &LifConsts,
+    j: &[f64],
+    out: &mut [f64],
+    v: &mut [f64],
+    r: &mut [f64],
+    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
+    partial: &mut [u8],
+    spiking: &mut [u8],
+) -> (usize, usize) {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    let m = j.len();
+    assert!(
+        m <= BLOCK
+            && out.len() == m
+            && v.len() == m
+            && r.len() == m
+            && saved.0.len() == m
+            && saved.1.len() == m
+            && partial.len() >= m + 8
+            && spiking.len() >= m + 8
+    );
+    let (sv, sr) = (
+        saved.0.as_mut_ptr().cast::<f64>(),
+        saved.1.as_mut_ptr().cast::<f64>(),
+    );
+    let s = _mm256_set1_pd;
+    let (dt, full_d, none_d, min_v) = (s(c.dt), s(c.decay_full), s(c.decay_none), s(c.min_voltage));
+    let (one, zero) = (s(1.0), _mm256_setzero_pd());
+    let (mut i, mut k1, mut k2) = (0, 0, 0);
+    while i + 8 <= m {
+        let (mut m1, mut m2) = (0usize, 0usize);
+        for h in [0, 4] {
+            let p = i + h;
+            // SAFETY: p + 4 <= m, the length of every slice (asserted above).
+            unsafe {
+                let jv = _mm256_loadu_pd(j.as_ptr().add(p));
+                let v0 = _mm256_loadu_pd(v.as_ptr().add(p));
+                let r0 = _mm256_loadu_pd(r.as_ptr().add(p));
+                _mm256_storeu_pd(sv.add(p), v0);
+                _mm256_storeu_pd(sr.add(p), r0);
+                let rt = _mm256_sub_pd(r0, dt);
+                let raw = _mm256_sub_pd(dt, rt);
+                let full = _mm256_cmp_pd::<_CMP_GE_OQ>(raw, dt);
+                let none = _mm256_cmp_pd::<_CMP_LE_OQ>(raw, zero);
+                let decay = _mm256_blendv_pd(none_d, full_d, full);
+                let vv = _mm256_sub_pd(v0, _mm256_mul_pd(_mm256_sub_pd(jv, v0), decay));
+                let fixed = _mm256_or_pd(full, none);
+                let spk = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(vv, one), fixed);
+                let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
+                _mm256_storeu_pd(v.as_mut_ptr().add(p), clipped);
+                _mm256_storeu_pd(r.as_mut_ptr().add(p), rt);
+                _mm256_storeu_pd(out.as_mut_ptr().add(p), zero);
+                m1 |= (!_mm256_movemask_pd(fixed) as usize & 0xf) << h;
+                m2 |= (_mm256_movemask_pd(spk) as usize) << h;
+            }
+        }
+        // Table bytes are < 8 and i < 64: no carry between bytes. k + 8 <= i + 8 <= m + 8.
+        let base = i as u64 * LOW;
+        partial[k1..k1 + 8].copy_from_slice(&(PACK8[m1] + base).to_le_bytes());
+        spiking[k2..k2 + 8].copy_from_slice(&(PACK8[m2] + base).to_le_bytes());
+        k1 += m1.count_ones() as usize;
+        k2 += m2.count_ones() as usize;
+        i += 8;
+    }
+    while i < m {
+        let (jv, v0, r0) = (j[i], v[i], r[i]);
+        // SAFETY: i < m = the saved slices' length.
+        unsafe { (*sv.add(i), *sr.add(i)) = (v0, r0) };
+        let rt = r0 - c.dt;
+        let raw = c.dt - rt;
+        let (full, none) = (raw >= c.dt, raw <= 0.0);
+        let decay = if full { c.decay_full } else { c.decay_none };
+        let vv = v0 - (jv - v0) * decay;
+        v[i] = if vv < c.min_voltage {
+            c.min_voltage
+        } else {
+            vv
+        };
+        r[i] = rt;
+        out[i] = 0.0;
+        let fixed = full | none;
+        partial[k1] = i as u8;
+        k1 += !fixed as usize;
+        spiking[k2] = i as u8;
+        k2 += (fixed & (vv > 1.0)) as usize;
+        i += 1;
+    }
+    (k1, k2)
+}
+
+/// Steps the neurons `slow` (indices into the block, all of one kind: see
+/// [`step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent
+/// groups of four, so that their long division chains overlap), from their saved state (`sv`,
+/// `sr`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
+/// functions' range (rare) is stepped by the scalar code instead.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; every index in `slow` must be below the slices' lengths.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn slow_groups<const PARTIAL: bool>(
+    c: &LifConsts,
+    slow: &[u8],
+    j: &[f64],
+    sv: &[f64],
+    sr: &[f64],
+    o: &mut [f64],
+    v: &mut [f64],
+    r: &mut [f64],
+) {
+    let k = slow.len();
+    let mut g = 0;
+    while g < k {
+        // Eight lanes; a short last group repeats its first neuron (same input, same result).
+        let mut idx = [slow[g] as usize; 8];
+        let lanes = (k - g).min(8);
+        for (l, x) in idx.iter_mut().enumerate().take(lanes) {
+            *x = slow[g + l] as usize;
+        }
+        // SAFETY: every index is below the slices' lengths (caller's contract).
+        let gather = |s: &[f64], h: usize| unsafe {
+            _mm256_set_pd(
+                *s.get_unchecked(idx[h + 3]),
+                *s.get_unchecked(idx[h + 2]),
+                *s.get_unchecked(idx[h + 1]),
+                *s.get_unchecked(idx[h]),
+            )
+        };
+        let lo = step4::<PARTIAL>(c, gather(j, 0), gather(sv, 0), gather(sr, 0));
+        let hi = step4::<PARTIAL>(c, gather(j, 4), gather(sv, 4), gather(sr, 4));
+        for (h, (ov, vv, rv, ok)) in [(0, lo), (4, hi)] {
+            let n = lanes.saturating_sub(h).min(4);
+            if ok {
+                let (mut oa, mut va, mut ra) = ([0.0; 4], [0.0; 4], [0.0; 4]);
+                // SAFETY: four f64 per array.
+                unsafe {
+                    _mm256_storeu_pd(oa.as_mut_ptr(), ov);
+                    _mm256_storeu_pd(va.as_mut_ptr(), vv);
+                    _mm256_storeu_pd(ra.as_mut_ptr(), rv);
+                }
+                for l in 0..n {
+                    let i = idx[h + l];
+                    // SAFETY: as above.
+                    unsafe {
+                        *o.get_unchecked_mut(i) = oa[l];
+                        *v.get_unchecked_mut(i) = va[l];
+                        *r.get_unchecked_mut(i) = ra[l];
+                    }
+                }
+            } else {
+                for &i in &idx[h..h + n] {
+                    (v[i], r[i]) = (sv[i], sr[i]);
+                    lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
+                }
+            }
+        }
+        g += lanes;
+    }
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
