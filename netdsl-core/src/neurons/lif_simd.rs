@@ -26,8 +26,6 @@ use super::LifConsts;
 use crate::ops::PACK8;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
-#[cfg(target_arch = "x86_64")]
-use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 /// Whether the vector path may be used in this process: the CPU has AVX2 and FMA, and both
@@ -239,13 +237,13 @@ pub(super) fn step4<const PARTIAL: bool>(
     (out, v_new, r_new, _mm256_movemask_pd(bad) == 0)
 }
 
-/// Neurons per block of the LIF step (the index lists and saved state live on the stack).
+/// Neurons per block of the LIF step (the index lists live on the stack).
 #[cfg(target_arch = "x86_64")]
 const BLOCK: usize = 64;
 
 /// The LIF step of a whole population with AVX2, block by block: [`fast_pass`] gives every
-/// neuron the result of a full or fully refractory step without a spike and lists the others;
-/// those are then stepped from their saved state by [`slow_groups`] (AVX2 + FMA; pass
+/// neuron the result of a full or fully refractory step without a spike and lists the others
+/// (leaving their state untouched); those are then stepped by [`slow_groups`] (AVX2 + FMA; pass
 /// `vector_ok = `[`available`]`()`) or by the scalar [`lif_one`]. Bit-identical to [`lif_one`]
 /// on every neuron.
 ///
@@ -262,69 +260,46 @@ pub(super) unsafe fn step_blocks(
     vector_ok: bool,
 ) {
     // Indices of the two kinds of listed neurons (eight bytes of slack: the table writes eight
-    // at a time), and the block's state before the step. Not zeroed: `fast_pass` writes what is
-    // read.
+    // at a time).
     let mut partial = [0u8; BLOCK + 8];
     let mut spiking = [0u8; BLOCK + 8];
-    let (mut saved_v, mut saved_r) = (
-        [MaybeUninit::<f64>::uninit(); BLOCK],
-        [MaybeUninit::uninit(); BLOCK],
-    );
     let n = j.len();
     for start in (0..n).step_by(BLOCK) {
         let end = (start + BLOCK).min(n);
         let (jc, oc) = (&j[start..end], &mut out[start..end]);
         let (vc, rc) = (&mut voltage[start..end], &mut refractory[start..end]);
-        let m = jc.len();
-        // SAFETY: AVX2 (caller's contract); every slice has m <= BLOCK entries; the lists have
-        // BLOCK + 8.
-        let (k1, k2) = unsafe {
-            fast_pass(
-                c,
-                jc,
-                oc,
-                vc,
-                rc,
-                (&mut saved_v[..m], &mut saved_r[..m]),
-                &mut partial,
-                &mut spiking,
-            )
-        };
-        // SAFETY: `fast_pass` wrote `saved_v[..m]` and `saved_r[..m]`, and every listed index
-        // is below m.
-        let (sv, sr) = unsafe {
-            (
-                &*(&saved_v[..m] as *const [MaybeUninit<f64>] as *const [f64]),
-                &*(&saved_r[..m] as *const [MaybeUninit<f64>] as *const [f64]),
-            )
-        };
+        // SAFETY: AVX2 (caller's contract); every slice has at most BLOCK entries; the lists
+        // have BLOCK + 8.
+        let (k1, k2) = unsafe { fast_pass(c, jc, oc, vc, rc, &mut partial, &mut spiking) };
+        // The listed neurons still hold their state from before the step.
         if vector_ok {
-            // SAFETY: AVX2 and FMA (caller's contract); indices below m.
+            // SAFETY: AVX2 and FMA (caller's contract); listed indices are below the block's
+            // length.
             unsafe {
-                slow_groups::<true>(c, &partial[..k1], jc, sv, sr, oc, vc, rc);
-                slow_groups::<false>(c, &spiking[..k2], jc, sv, sr, oc, vc, rc);
+                slow_groups::<true>(c, &partial[..k1], jc, oc, vc, rc);
+                slow_groups::<false>(c, &spiking[..k2], jc, oc, vc, rc);
             }
         } else {
             for &i in partial[..k1].iter().chain(&spiking[..k2]) {
                 let i = i as usize;
-                (vc[i], rc[i]) = (sv[i], sr[i]);
                 lif_one(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
             }
         }
     }
 }
 
-/// The branch-free pass over one block (at most [`BLOCK`] neurons): saves each neuron's state,
-/// gives it the result of a full (`delta_t = dt`) or fully refractory (`delta_t = 0`) step
-/// without a spike (the same expressions as [`lif_one`]), and lists, by index, those for which
-/// that is not the answer: `partial` those that leave their refractory period inside the step
+/// The branch-free pass over one block (at most [`BLOCK`] neurons): gives each neuron the result
+/// of a full (`delta_t = dt`) or fully refractory (`delta_t = 0`) step without a spike (the same
+/// expressions as [`lif_one`]), except those for which that is not the answer: their voltage and
+/// refractory time are left as they were (a blend, not a masked store), their output is 0, and
+/// they are listed by index: `partial` those that leave their refractory period inside the step
 /// (the decay needs `expm1`), `spiking` those that spike after a full or fully refractory step.
 /// Eight neurons at a time: two compare masks, then the indices of their set bits from
 /// [`PACK8`], with no branch per neuron. Returns the lengths of the two lists.
 ///
 /// # Safety
-/// The CPU must support AVX2; `j`, `out`, `v`, `r` and both `saved` slices have the same length
-/// `m <= BLOCK`; both lists have at least `m + 8` entries.
+/// The CPU must support AVX2; `j`, `out`, `v` and `r` have the same length `m <= BLOCK`; both
+/// lists have at least `m + 8` entries.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -335,7 +310,6 @@ unsafe fn fast_pass(
     out: &mut [f64],
     v: &mut [f64],
     r: &mut [f64],
-    saved: (&mut [MaybeUninit<f64>], &mut [MaybeUninit<f64>]),
     partial: &mut [u8],
     spiking: &mut [u8],
 ) -> (usize, usize) {
@@ -346,18 +320,13 @@ unsafe fn fast_pass(
             && out.len() == m
             && v.len() == m
             && r.len() == m
-            && saved.0.len() == m
-            && saved.1.len() == m
             && partial.len() >= m + 8
             && spiking.len() >= m + 8
-    );
-    let (sv, sr) = (
-        saved.0.as_mut_ptr().cast::<f64>(),
-        saved.1.as_mut_ptr().cast::<f64>(),
     );
     let s = _mm256_set1_pd;
     let (dt, full_d, none_d, min_v) = (s(c.dt), s(c.decay_full), s(c.decay_none), s(c.min_voltage));
     let (one, zero) = (s(1.0), _mm256_setzero_pd());
+    let all_ones = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
     let (mut i, mut k1, mut k2) = (0, 0, 0);
     while i + 8 <= m {
         let (mut m1, mut m2) = (0usize, 0usize);
@@ -368,8 +337,6 @@ unsafe fn fast_pass(
                 let jv = _mm256_loadu_pd(j.as_ptr().add(p));
                 let v0 = _mm256_loadu_pd(v.as_ptr().add(p));
                 let r0 = _mm256_loadu_pd(r.as_ptr().add(p));
-                _mm256_storeu_pd(sv.add(p), v0);
-                _mm256_storeu_pd(sr.add(p), r0);
                 let rt = _mm256_sub_pd(r0, dt);
                 let raw = _mm256_sub_pd(dt, rt);
                 let full = _mm256_cmp_pd::<_CMP_GE_OQ>(raw, dt);
@@ -377,10 +344,15 @@ unsafe fn fast_pass(
                 let decay = _mm256_blendv_pd(none_d, full_d, full);
                 let vv = _mm256_sub_pd(v0, _mm256_mul_pd(_mm256_sub_pd(jv, v0), decay));
                 let fixed = _mm256_or_pd(full, none);
-                let spk = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(vv, one), fixed);
+                let over = _mm256_cmp_pd::<_CMP_GT_OQ>(vv, one);
+                let spk = _mm256_and_pd(over, fixed);
+                // Listed: not a full or fully refractory step, or a spike.
+                let listed = _mm256_or_pd(_mm256_xor_pd(fixed, all_ones), over);
                 let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
-                _mm256_storeu_pd(v.as_mut_ptr().add(p), clipped);
-                _mm256_storeu_pd(r.as_mut_ptr().add(p), rt);
+                let v_new = _mm256_blendv_pd(clipped, v0, listed);
+                let r_new = _mm256_blendv_pd(rt, r0, listed);
+                _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
+                _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
                 _mm256_storeu_pd(out.as_mut_ptr().add(p), zero);
                 m1 |= (!_mm256_movemask_pd(fixed) as usize & 0xf) << h;
                 m2 |= (_mm256_movemask_pd(spk) as usize) << h;
@@ -396,21 +368,22 @@ unsafe fn fast_pass(
     }
     while i < m {
         let (jv, v0, r0) = (j[i], v[i], r[i]);
-        // SAFETY: i < m = the saved slices' length.
-        unsafe { (*sv.add(i), *sr.add(i)) = (v0, r0) };
         let rt = r0 - c.dt;
         let raw = c.dt - rt;
         let (full, none) = (raw >= c.dt, raw <= 0.0);
         let decay = if full { c.decay_full } else { c.decay_none };
         let vv = v0 - (jv - v0) * decay;
-        v[i] = if vv < c.min_voltage {
-            c.min_voltage
-        } else {
-            vv
-        };
-        r[i] = rt;
-        out[i] = 0.0;
         let fixed = full | none;
+        // A listed neuron keeps its state for the slow path.
+        if fixed && !(vv > 1.0) {
+            v[i] = if vv < c.min_voltage {
+                c.min_voltage
+            } else {
+                vv
+            };
+            r[i] = rt;
+        }
+        out[i] = 0.0;
         partial[k1] = i as u8;
         k1 += !fixed as usize;
         spiking[k2] = i as u8;
@@ -422,8 +395,8 @@ unsafe fn fast_pass(
 
 /// Steps the neurons `slow` (indices into the block, all of one kind: see
 /// [`step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent
-/// groups of four, so that their long division chains overlap), from their saved state (`sv`,
-/// `sr`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
+/// groups of four, so that their long division chains overlap), from their state before the
+/// step (still in `v`, `r`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
 /// functions' range (rare) is stepped by the scalar code instead.
 ///
 /// # Safety
@@ -435,8 +408,6 @@ unsafe fn slow_groups<const PARTIAL: bool>(
     c: &LifConsts,
     slow: &[u8],
     j: &[f64],
-    sv: &[f64],
-    sr: &[f64],
     o: &mut [f64],
     v: &mut [f64],
     r: &mut [f64],
@@ -459,8 +430,8 @@ unsafe fn slow_groups<const PARTIAL: bool>(
                 *s.get_unchecked(idx[h]),
             )
         };
-        let lo = step4::<PARTIAL>(c, gather(j, 0), gather(sv, 0), gather(sr, 0));
-        let hi = step4::<PARTIAL>(c, gather(j, 4), gather(sv, 4), gather(sr, 4));
+        let lo = step4::<PARTIAL>(c, gather(j, 0), gather(v, 0), gather(r, 0));
+        let hi = step4::<PARTIAL>(c, gather(j, 4), gather(v, 4), gather(r, 4));
         for (h, (ov, vv, rv, ok)) in [(0, lo), (4, hi)] {
             let n = lanes.saturating_sub(h).min(4);
             if ok {
@@ -482,7 +453,6 @@ unsafe fn slow_groups<const PARTIAL: bool>(
                 }
             } else {
                 for &i in &idx[h..h + n] {
-                    (v[i], r[i]) = (sv[i], sr[i]);
                     lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
                 }
             }
