@@ -239,7 +239,7 @@ pub(super) fn step4<const PARTIAL: bool>(
 
 /// Neurons per block of the LIF step (the index lists live on the stack).
 #[cfg(target_arch = "x86_64")]
-const BLOCK: usize = 64;
+const BLOCK: usize = 512;
 
 /// The LIF step of a whole population with AVX2, block by block: [`fast_pass`] gives every
 /// neuron the result of a full or fully refractory step without a spike and lists the others
@@ -261,8 +261,8 @@ pub(super) unsafe fn step_blocks(
 ) {
     // Indices of the two kinds of listed neurons (eight bytes of slack: the table writes eight
     // at a time).
-    let mut partial = [0u8; BLOCK + 8];
-    let mut spiking = [0u8; BLOCK + 8];
+    let mut partial = [0u16; BLOCK + 8];
+    let mut spiking = [0u16; BLOCK + 8];
     let n = j.len();
     for start in (0..n).step_by(BLOCK) {
         let end = (start + BLOCK).min(n);
@@ -310,10 +310,9 @@ unsafe fn fast_pass(
     out: &mut [f64],
     v: &mut [f64],
     r: &mut [f64],
-    partial: &mut [u8],
-    spiking: &mut [u8],
+    partial: &mut [u16],
+    spiking: &mut [u16],
 ) -> (usize, usize) {
-    const LOW: u64 = 0x0101_0101_0101_0101;
     let m = j.len();
     assert!(
         m <= BLOCK
@@ -358,10 +357,18 @@ unsafe fn fast_pass(
                 m2 |= (_mm256_movemask_pd(spk) as usize) << h;
             }
         }
-        // Table bytes are < 8 and i < 64: no carry between bytes. k + 8 <= i + 8 <= m + 8.
-        let base = i as u64 * LOW;
-        partial[k1..k1 + 8].copy_from_slice(&(PACK8[m1] + base).to_le_bytes());
-        spiking[k2..k2 + 8].copy_from_slice(&(PACK8[m2] + base).to_le_bytes());
+        let base = _mm_set1_epi16(i as i16);
+        let indices = |mask: usize| {
+            _mm_add_epi16(
+                _mm_cvtepu8_epi16(_mm_cvtsi64_si128(PACK8[mask] as i64)),
+                base,
+            )
+        };
+        // SAFETY: k + 8 <= i + 8 <= m + 8 <= the lists' lengths (asserted above).
+        unsafe {
+            _mm_storeu_si128(partial.as_mut_ptr().add(k1).cast(), indices(m1));
+            _mm_storeu_si128(spiking.as_mut_ptr().add(k2).cast(), indices(m2));
+        }
         k1 += m1.count_ones() as usize;
         k2 += m2.count_ones() as usize;
         i += 8;
@@ -384,9 +391,9 @@ unsafe fn fast_pass(
             r[i] = rt;
         }
         out[i] = 0.0;
-        partial[k1] = i as u8;
+        partial[k1] = i as u16;
         k1 += !fixed as usize;
-        spiking[k2] = i as u8;
+        spiking[k2] = i as u16;
         k2 += (fixed & (vv > 1.0)) as usize;
         i += 1;
     }
@@ -406,7 +413,7 @@ unsafe fn fast_pass(
 #[allow(clippy::too_many_arguments)]
 unsafe fn slow_groups<const PARTIAL: bool>(
     c: &LifConsts,
-    slow: &[u8],
+    slow: &[u16],
     j: &[f64],
     o: &mut [f64],
     v: &mut [f64],
