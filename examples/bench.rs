@@ -10,6 +10,11 @@
 //! warm-up steps; then steps/s over timed runs of 2000 steps (repeated until at least 0.5 s has
 //! passed, so fast networks are not timed over a millisecond). Without Python or Nengo only the
 //! netdsl columns are printed.
+//!
+//! netdsl runs each network twice: on one thread, and with `Simulator::set_threads(N)` (N = the
+//! machine's parallelism, or `--threads N`), which shares a step's independent heavy ops between
+//! threads where the network has enough of them; the threads column says how many were used.
+//! Nengo's reference simulator steps on one thread (NumPy's BLAS may use more).
 
 #[path = "bench/nets.rs"]
 mod nets;
@@ -25,6 +30,7 @@ struct Row {
     build_s: f64,
     steps_per_s: f64,
     peak_mb: Option<f64>,
+    threads: Option<f64>,
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), in MiB.
@@ -53,6 +59,11 @@ fn child(name: &str) -> Result<(), String> {
     let mut sim = Simulator::new(net, 0.001).map_err(|e| e.to_string())?;
     let build_s = t0.elapsed().as_secs_f64();
     sim.set_progress(false);
+    let want: usize = std::env::var("BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let threads = sim.set_threads(want);
     sim.run_steps(200).map_err(|e| e.to_string())?;
     let min_s: f64 = std::env::var("BENCH_MIN_S")
         .ok()
@@ -72,7 +83,7 @@ fn child(name: &str) -> Result<(), String> {
     };
     let peak = peak_rss_mb().map_or("null".to_string(), |p| format!("{p:.1}"));
     println!(
-        "{{\"net\": \"{name}\", \"build_s\": {build_s:.4}, \"steps_per_s\": {:.1}, \"peak_rss_mb\": {peak}, \"steps\": {steps}, \"cpu_steps_per_s\": {cpu}}}",
+        "{{\"net\": \"{name}\", \"build_s\": {build_s:.4}, \"steps_per_s\": {:.1}, \"peak_rss_mb\": {peak}, \"steps\": {steps}, \"cpu_steps_per_s\": {cpu}, \"threads\": {threads}}}",
         steps as f64 / secs
     );
     Ok(())
@@ -94,13 +105,15 @@ fn parse(out: &str) -> Option<Row> {
         build_s: field(line, "build_s")?,
         steps_per_s: field(line, "steps_per_s")?,
         peak_mb: field(line, "peak_rss_mb"),
+        threads: field(line, "threads"),
     })
 }
 
-fn run_netdsl(name: &str) -> Result<Row, String> {
+fn run_netdsl(name: &str, threads: usize) -> Result<Row, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe)
         .args(["--child", name])
+        .env("BENCH_THREADS", threads.to_string())
         .output()
         .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -167,10 +180,18 @@ fn main() {
         return;
     }
     let no_nengo = args.iter().any(|a| a == "--no-nengo");
+    let threads: usize = match args.iter().position(|a| a == "--threads") {
+        Some(k) => args
+            .get(k + 1)
+            .and_then(|v| v.parse().ok())
+            .expect("--threads N"),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let mut names: Vec<&str> = args
         .iter()
-        .filter(|a| !a.starts_with("--"))
-        .map(String::as_str)
+        .enumerate()
+        .filter(|(k, a)| !(a.starts_with("--") || *k > 0 && args[k - 1] == "--threads"))
+        .map(|(_, a)| a.as_str())
         .collect();
     if names.is_empty() {
         names = nets::NETS.iter().map(|n| n.0).collect();
@@ -193,18 +214,22 @@ fn main() {
         }
     };
     println!(
-        "| network | build s (netdsl / Nengo) | build × | steps/s netdsl | steps/s Nengo | speed × | peak MiB (netdsl / Nengo) | mem ratio | target |"
+        "| network | build s (netdsl / Nengo) | build × | steps/s netdsl, 1 thread | steps/s netdsl, threads used | steps/s Nengo | speed × (1 thread) | speed × (threads) | peak MiB (netdsl / Nengo) | mem ratio | target |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for name in names {
         let has_baseline = nets::NETS.iter().any(|n| n.0 == name && n.1);
-        let ours = match run_netdsl(name) {
+        let ours = match run_netdsl(name, 1) {
             Ok(r) => r,
             Err(e) => {
-                println!("| {name} | {e} |||||||| ");
+                println!("| {name} | {e} |||||||||| ");
                 continue;
             }
         };
+        // The multi-threaded run (its build time and memory are not reported: same build).
+        let multi = (threads > 1)
+            .then(|| run_netdsl(name, threads))
+            .and_then(|r| r.map_err(|e| eprintln!("{e}")).ok());
         let theirs = match (&nengo, has_baseline) {
             (Some((py, script)), true) => match run_nengo(py, script, name) {
                 Ok(r) => Some(r),
@@ -218,8 +243,10 @@ fn main() {
         let t = theirs.clone().unwrap_or_default();
         let have = theirs.is_some();
         let ratio = |a: f64, b: f64| (have && b > 0.0).then(|| a / b);
+        let used = multi.as_ref().and_then(|m| m.threads).unwrap_or(1.0);
+        let multi_sps = multi.as_ref().map(|m| m.steps_per_s);
         println!(
-            "| {name} | {:.3} / {} | {} | {:.0} | {} | {} | {} / {} | {} | {} |",
+            "| {name} | {:.3} / {} | {} | {:.0} | {} | {} | {} | {} | {} / {} | {} | {} |",
             ours.build_s,
             if have {
                 format!("{:.3}", t.build_s)
@@ -228,12 +255,17 @@ fn main() {
             },
             opt(ratio(t.build_s, ours.build_s), 1),
             ours.steps_per_s,
+            match multi_sps {
+                Some(v) => format!("{v:.0} ({used:.0})"),
+                None => "–".into(),
+            },
             if have {
                 format!("{:.0}", t.steps_per_s)
             } else {
                 "–".into()
             },
             opt(ratio(ours.steps_per_s, t.steps_per_s), 1),
+            opt(multi_sps.and_then(|m| ratio(m, t.steps_per_s)), 1),
             opt(ours.peak_mb, 1),
             opt(t.peak_mb.filter(|_| have), 1),
             opt(

@@ -21,5 +21,6 @@ pub mod rng;
 pub mod signals;
 pub mod sim;
 pub mod synapses;
+mod workers;
 
 pub use netdsl_plan as plan;

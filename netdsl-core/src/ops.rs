@@ -418,37 +418,81 @@ fn disjoint_groups(op: &Op) -> Vec<Vec<Range<usize>>> {
     }
 }
 
-/// `N` mutable slices of the store at the given ranges, without checks.
-///
-/// # Safety
-/// Every range must lie within `store` and the ranges must be pairwise disjoint (empty ranges
-/// excepted), which [`Op::check_ranges`] verifies.
-#[inline(always)]
-unsafe fn parts<'s, const N: usize>(
-    store: &'s mut [f64],
-    ranges: [&Range<usize>; N],
-) -> [&'s mut [f64]; N] {
-    let base = store.as_mut_ptr();
-    debug_assert!(ranges
-        .iter()
-        .all(|r| r.start <= r.end && r.end <= store.len()));
-    // SAFETY: in bounds and pairwise disjoint (the caller's contract), so the slices alias
-    // neither each other nor anything else borrowed from `store` for `'s`.
-    ranges.map(|r| unsafe { std::slice::from_raw_parts_mut(base.add(r.start), r.end - r.start) })
+/// The signal store as a base pointer and a length, so that ops running at the same time on
+/// different threads (each on its own ranges) never hold references to each other's values:
+/// each op makes slices of just the ranges it uses.
+#[derive(Clone, Copy, Debug)]
+pub struct StorePtr {
+    base: *mut f64,
+    len: usize,
+}
+
+impl StorePtr {
+    /// The whole of `store`; valid while `store` is neither moved nor resized, and used as the
+    /// only access to it meanwhile.
+    pub fn new(store: &mut [f64]) -> StorePtr {
+        StorePtr {
+            base: store.as_mut_ptr(),
+            len: store.len(),
+        }
+    }
+
+    /// A store at `base` of `len` values (see [`StorePtr::new`]).
+    pub(crate) fn from_raw(base: *mut f64, len: usize) -> StorePtr {
+        StorePtr { base, len }
+    }
+
+    /// The first value's address.
+    pub(crate) fn as_mut_ptr(&self) -> *mut f64 {
+        self.base
+    }
+
+    /// How many values the store holds.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the store holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The values in `r`, unchecked.
+    ///
+    /// # Safety
+    /// `r` must lie within the store, the store must be live, and nothing else may access
+    /// these values while the slice is used.
+    #[inline(always)]
+    unsafe fn get<'s>(self, r: &Range<usize>) -> &'s mut [f64] {
+        debug_assert!(r.start <= r.end && r.end <= self.len);
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.base.add(r.start), r.end - r.start) }
+    }
+
+    /// `N` mutable slices of the store at the given ranges, unchecked.
+    ///
+    /// # Safety
+    /// As for [`StorePtr::get`] for each range, and the ranges must be pairwise disjoint (empty
+    /// ranges excepted), which [`Op::check_ranges`] verifies.
+    #[inline(always)]
+    unsafe fn parts<'s, const N: usize>(self, ranges: [&Range<usize>; N]) -> [&'s mut [f64]; N] {
+        // SAFETY: in bounds and pairwise disjoint (the caller's contract).
+        ranges.map(|r| unsafe { self.get(r) })
+    }
 }
 
 /// One readable range and one writable range of the store, unchecked.
 ///
 /// # Safety
-/// As for [`parts`].
+/// As for [`StorePtr::parts`].
 #[inline(always)]
 unsafe fn rw<'s>(
-    store: &'s mut [f64],
+    store: StorePtr,
     r: &Range<usize>,
     w: &Range<usize>,
 ) -> (&'s [f64], &'s mut [f64]) {
     // SAFETY: forwarded contract.
-    let [a, b] = unsafe { parts(store, [r, w]) };
+    let [a, b] = unsafe { store.parts([r, w]) };
     (a, b)
 }
 
@@ -739,33 +783,64 @@ impl Op {
         Ok(())
     }
 
+    /// For ops that another thread may run (they use neither the time nor user state nor a
+    /// memristor array: neurons, weights, encoders, filters), a rough estimate of their cost in
+    /// nanoseconds, to decide whether a level's work is worth sharing; `None` for the others.
+    pub(crate) fn parallel_cost(&self) -> Option<f64> {
+        Some(match self {
+            Op::Neurons { j, neuron, .. } => {
+                j.len() as f64
+                    * if neuron.neuron_type().is_spiking() {
+                        6.0
+                    } else {
+                        3.0
+                    }
+            }
+            Op::Weights { x, out, kind, .. } => match kind {
+                WeightsKind::Dense { rows, cols } | WeightsKind::DenseColMajor { rows, cols } => {
+                    (rows * cols) as f64 * 0.5
+                }
+                WeightsKind::Scalar | WeightsKind::Diagonal => (x.len().max(out.len())) as f64,
+            },
+            Op::WeightsCols { x, rows, .. } => (x.len() * rows) as f64 * 0.05,
+            Op::Encode { j, x, .. } => (j.len() * x.len()) as f64 * 0.5,
+            Op::Filter { out, .. } => out.len() as f64 * 3.0,
+            _ => return None,
+        })
+    }
+
     /// Run the op for the step at time `ctx.t`. `Err` carries a message (non-finite output, or
     /// ranges that do not fit the store).
     pub fn run(&mut self, store: &mut [f64], ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.check_ranges(store.len())?;
-        // SAFETY: the ranges were just checked against this store.
-        unsafe { self.run_unchecked(store, ctx) }
+        // SAFETY: the ranges were just checked against this store, which is borrowed whole
+        // for the call.
+        unsafe { self.run_unchecked(StorePtr::new(store), ctx) }
     }
 
     /// [`Op::run`] without the range checks (the simulator checks every op once at build: the
     /// ranges never change).
     ///
     /// # Safety
-    /// [`Op::check_ranges`] must have passed for `store.len()`.
+    /// [`Op::check_ranges`] must have passed for `store.len()`, the store must be live, and
+    /// nothing else may access the values this op reads or writes during the call (other ops
+    /// may run at the same time on values this one does not touch).
     #[inline]
     pub unsafe fn run_unchecked(
         &mut self,
-        store: &mut [f64],
+        store: StorePtr,
         ctx: &mut Ctx<'_>,
     ) -> Result<(), String> {
         match self {
-            Op::Time { t } => store[*t] = ctx.t,
-            Op::Reset { dst } => match &mut store[dst.clone()] {
+            // SAFETY (every `store` access below): `check_ranges` passed for this store and this op
+            // has its ranges to itself (the caller's contract).
+            Op::Time { t } => unsafe { store.get(&(*t..*t + 1))[0] = ctx.t },
+            Op::Reset { dst } => match unsafe { store.get(dst) } {
                 // One value (most decoded signals here): a store, not a `memset` call.
                 [v] => *v = 0.0,
                 d => d.fill(0.0),
             },
-            Op::Bias { j, bias } => store[j.clone()].copy_from_slice(bias),
+            Op::Bias { j, bias } => unsafe { store.get(j) }.copy_from_slice(bias),
             Op::Encode { j, x, enc } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, j) = unsafe { rw(store, x, j) };
@@ -784,14 +859,14 @@ impl Op {
                 refractory,
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
-                let [j, out, v, r] = unsafe { parts(store, [&*j, &*out, &*voltage, &*refractory]) };
+                let [j, out, v, r] = unsafe { store.parts([&*j, &*out, &*voltage, &*refractory]) };
                 neuron.step(j, out, v, r);
                 if !both_finite(v, j) {
                     return Err("non-finite neuron input or voltage".into());
                 }
             }
             Op::NodeTime { out, f } => {
-                let o = &mut store[out.clone()];
+                let o = unsafe { store.get(out) };
                 f(ctx.t, o);
                 if !all_finite(o) {
                     return Err(format!("node output is not finite: {o:?}"));
@@ -820,7 +895,7 @@ impl Op {
                 }
             }
             Op::NodeProcess { out, process } => {
-                let o = &mut store[out.clone()];
+                let o = unsafe { store.get(out) };
                 process.step(ctx.t, o);
             }
             Op::Function { x, out, f } => {
@@ -839,7 +914,7 @@ impl Op {
                 nz,
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
-                let [x, w, y] = unsafe { parts(store, [&*x, &*w, &*out]) };
+                let [x, w, y] = unsafe { store.parts([&*x, &*w, &*out]) };
                 match *kind {
                     WeightsKind::Dense { rows, cols } => matvec(w, rows, cols, x, y, nz),
                     WeightsKind::DenseColMajor { rows, .. } => matvec_cols(w, rows, x, y, nz),
@@ -923,7 +998,7 @@ impl Op {
                 alpha,
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
-                let [a, e, dl] = unsafe { parts(store, [&*acts, &*err, &*delta]) };
+                let [a, e, dl] = unsafe { store.parts([&*acts, &*err, &*delta]) };
                 let n = a.len();
                 for (r, ee) in e.iter().enumerate() {
                     let k = *alpha * ee;
@@ -942,7 +1017,7 @@ impl Op {
             }
             Op::MemristorPulse { array, acts, err } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
-                let [a, e] = unsafe { parts(store, [&*acts, &*err]) };
+                let [a, e] = unsafe { store.parts([&*acts, &*err]) };
                 ctx.memristors[*array].mpes_step(e, a);
             }
         }

@@ -381,8 +381,9 @@ unsafe fn fast_pass(
         let decay = if full { c.decay_full } else { c.decay_none };
         let vv = v0 - (jv - v0) * decay;
         let fixed = full | none;
+        let over = vv > 1.0;
         // A listed neuron keeps its state for the slow path.
-        if fixed && !(vv > 1.0) {
+        if fixed && !over {
             v[i] = if vv < c.min_voltage {
                 c.min_voltage
             } else {
@@ -394,7 +395,7 @@ unsafe fn fast_pass(
         partial[k1] = i as u16;
         k1 += !fixed as usize;
         spiking[k2] = i as u16;
-        k2 += (fixed & (vv > 1.0)) as usize;
+        k2 += (fixed & over) as usize;
         i += 1;
     }
     (k1, k2)

@@ -1,0 +1,405 @@
+//! Running independent ops of a step on more than one thread (opt-in:
+//! [`Simulator::set_threads`](crate::sim::Simulator::set_threads)).
+//!
+//! The plan fixes one order of a step's ops; any other order that keeps every pair of ops that
+//! touch the same signal (one of them writing it) in plan order computes exactly the same values,
+//! bit for bit. [`Schedule::new`] puts each op on the earliest *level* after every earlier op it
+//! conflicts with (user code, nodes and memristor arrays also conflict with one another, so they
+//! keep their plan order and their shared state stays consistent). Ops on one level touch
+//! disjoint signals. On a level whose heavy runtime ops (neurons, weights, encoders, filters) add
+//! up to enough work, those ops are *shared*: the calling thread and the workers claim them one at
+//! a time from an atomic counter, heaviest first, so the work balances itself and a worker that
+//! is late (descheduled) only means the calling thread does more of it. Other levels and all
+//! user code run on the calling thread.
+//!
+//! Workers spin while steps are being run (a step lasts microseconds; waking a sleeping thread
+//! costs about as much) and park after a short idle spell. Results never depend on the thread
+//! count; an op error is reported for the earliest failing op of its level in plan order.
+
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crate::ops::{Ctx, Op, StorePtr};
+
+/// Which signals an op reads and writes (sets, increments or updates), and whether it runs user
+/// code or a memristor array (state outside the store).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Access {
+    /// Signals read.
+    pub reads: Vec<usize>,
+    /// Signals set, incremented or updated.
+    pub writes: Vec<usize>,
+    /// Runs user code or touches a memristor array.
+    pub external: bool,
+}
+
+/// Shared work on one level below this estimate stays on the calling thread: handing it over
+/// costs a few hundred nanoseconds.
+const MIN_SHARED_NS: f64 = 5000.0;
+
+/// One level: ops that touch disjoint signals.
+#[derive(Debug)]
+pub(crate) struct Level {
+    /// Ops only the calling thread runs, in plan order.
+    main: Vec<usize>,
+    /// Ops any thread may claim, heaviest first (empty when the level is not split).
+    shared: Vec<usize>,
+}
+
+/// The levels of a step, in order.
+#[derive(Debug)]
+pub(crate) struct Schedule {
+    levels: Vec<Level>,
+}
+
+impl Schedule {
+    /// Levels for `ops` with the signal accesses `access` (one per op, same order). `None` when
+    /// no level has enough shared work to be worth another thread.
+    pub(crate) fn new(ops: &[Op], access: &[Access], n_signals: usize) -> Option<Schedule> {
+        assert_eq!(ops.len(), access.len());
+        // Earliest level per op: after the last writer of what it reads, after the last reader
+        // and writer of what it writes, after the last external op if it is one.
+        let mut last_write = vec![None::<usize>; n_signals];
+        let mut last_read = vec![None::<usize>; n_signals];
+        let mut last_external = None::<usize>;
+        let after = |l: Option<usize>| l.map_or(0, |l| l + 1);
+        let mut level_of = Vec::with_capacity(ops.len());
+        for a in access {
+            let mut lvl = 0;
+            for &s in &a.reads {
+                lvl = lvl.max(after(last_write[s]));
+            }
+            for &s in &a.writes {
+                lvl = lvl.max(after(last_write[s])).max(after(last_read[s]));
+            }
+            if a.external {
+                lvl = lvl.max(after(last_external));
+                last_external = Some(lvl.max(last_external.unwrap_or(0)));
+            }
+            for &s in &a.reads {
+                last_read[s] = Some(last_read[s].map_or(lvl, |l| l.max(lvl)));
+            }
+            for &s in &a.writes {
+                last_write[s] = Some(last_write[s].map_or(lvl, |l| l.max(lvl)));
+            }
+            level_of.push(lvl);
+        }
+        let n_levels = level_of.iter().max().map_or(0, |l| l + 1);
+        let mut levels: Vec<Level> = (0..n_levels)
+            .map(|_| Level {
+                main: Vec::new(),
+                shared: Vec::new(),
+            })
+            .collect();
+        for (i, &l) in level_of.iter().enumerate() {
+            match ops[i].parallel_cost() {
+                Some(_) => levels[l].shared.push(i),
+                None => levels[l].main.push(i),
+            }
+        }
+        let mut any = false;
+        for level in &mut levels {
+            let cost: f64 = level
+                .shared
+                .iter()
+                .filter_map(|&i| ops[i].parallel_cost())
+                .sum();
+            if level.shared.len() >= 2 && cost >= MIN_SHARED_NS {
+                any = true;
+                // Heaviest first (ties in plan order): the last claims are the small ones.
+                level.shared.sort_by(|&a, &b| {
+                    let (ca, cb) = (ops[a].parallel_cost(), ops[b].parallel_cost());
+                    cb.partial_cmp(&ca)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.cmp(&b))
+                });
+            } else {
+                level.main.append(&mut level.shared);
+                level.main.sort_unstable();
+            }
+        }
+        // The claim word holds the level and the next index in 16 bits each.
+        let fits = levels.len() <= u16::MAX as usize
+            && levels.iter().all(|l| l.shared.len() <= u16::MAX as usize);
+        (any && fits).then_some(Schedule { levels })
+    }
+}
+
+/// `seq` (32 bits) | `level` (16) | `next` (16).
+fn pack(seq: u64, level: usize, next: usize) -> u64 {
+    (seq << 32) | ((level as u64) << 16) | next as u64
+}
+
+fn unpack(c: u64) -> (u64, usize, usize) {
+    (
+        c >> 32,
+        ((c >> 16) & 0xffff) as usize,
+        (c & 0xffff) as usize,
+    )
+}
+
+/// A value on a cache line of its own (the claim word and the finished count are written by
+/// different threads; sharing a line with each other or with read-mostly fields would make
+/// every write evict the other thread's copy).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// What the calling thread and the workers share.
+struct Shared {
+    schedule: Schedule,
+    /// The published work: sequence number, level, next shared op to claim.
+    claim: Padded<AtomicU64>,
+    /// Shared ops of the current level that have finished.
+    finished: Padded<AtomicUsize>,
+    store: AtomicPtr<f64>,
+    store_len: AtomicUsize,
+    ops: AtomicPtr<Op>,
+    dt: AtomicU64,
+    exit: AtomicBool,
+    /// Per worker: it is parked (or about to park) and needs an unpark to see new work.
+    parked: Vec<AtomicBool>,
+    /// Errors of shared ops in the current level: (op index, message).
+    errors: Mutex<Vec<(usize, String)>>,
+}
+
+/// Runs shared op `i` with the current store.
+///
+/// # Safety
+/// `i` must have been claimed by this thread for the current level (so no other thread runs it
+/// or touches its signals), and the store and ops pointers must be the live ones.
+unsafe fn run_shared_op(sh: &Shared, i: usize) {
+    let store = StorePtr::from_raw(
+        sh.store.load(Ordering::Relaxed),
+        sh.store_len.load(Ordering::Relaxed),
+    );
+    // SAFETY: the ops vector lives as long as the simulator, which waits for this op to finish;
+    // op `i` is this thread's alone until then (the caller's contract).
+    let op = unsafe { &mut *sh.ops.load(Ordering::Relaxed).add(i) };
+    let mut ctx = Ctx {
+        t: 0.0,
+        dt: f64::from_bits(sh.dt.load(Ordering::Relaxed)),
+        states: &mut [],
+        memristors: &mut [],
+    };
+    // SAFETY: ranges checked at build; ops of one level touch disjoint signals, and shared ops
+    // use neither the time nor user state.
+    if let Err(m) = unsafe { op.run_unchecked(store, &mut ctx) } {
+        sh.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((i, m));
+    }
+}
+
+/// Claims and runs shared ops of the level published as `c` until none is left (or newer work
+/// is published): a few at a time (a quarter of what is left per thread, at least one), so that
+/// the claim word changes hands rarely and the last claims are single ops. Returns the last
+/// claim word seen.
+///
+/// # Safety
+/// `c` must be a claim word published by [`Pool::step`], whose store and ops stay live until
+/// `finished` reaches the level's count.
+unsafe fn claim_loop(sh: &Shared, mut c: u64, threads: usize) -> u64 {
+    let (seq, level, _) = unpack(c);
+    let shared = &sh.schedule.levels[level].shared;
+    let mut done = 0;
+    loop {
+        let (s, _, next) = unpack(c);
+        if s != seq || next >= shared.len() {
+            break;
+        }
+        let take = (shared.len() - next).div_ceil(4 * threads).max(1);
+        match sh
+            .claim
+            .0
+            .compare_exchange(c, c + take as u64, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => {
+                for &i in &shared[next..next + take] {
+                    // SAFETY: the exchange made these ops this thread's; the publisher waits
+                    // for `finished` before the store or the ops change.
+                    unsafe { run_shared_op(sh, i) };
+                }
+                done += take;
+                c = sh.claim.0.load(Ordering::SeqCst);
+            }
+            Err(now) => c = now,
+        }
+    }
+    if done > 0 {
+        sh.finished.0.fetch_add(done, Ordering::Release);
+    }
+    c
+}
+
+fn worker_loop(sh: Arc<Shared>, w: usize) {
+    const SPINS_BEFORE_PARK: u32 = 1 << 17;
+    let mut seen = unpack(sh.claim.0.load(Ordering::SeqCst)).0;
+    loop {
+        let mut spins = 0u32;
+        let c = loop {
+            if sh.exit.load(Ordering::Acquire) {
+                return;
+            }
+            let c = sh.claim.0.load(Ordering::SeqCst);
+            if unpack(c).0 != seen {
+                break c;
+            }
+            spins += 1;
+            if spins < SPINS_BEFORE_PARK {
+                std::hint::spin_loop();
+            } else {
+                sh.parked[w].store(true, Ordering::SeqCst);
+                // New work published after the flag was set is seen here or unparks us.
+                if unpack(sh.claim.0.load(Ordering::SeqCst)).0 == seen
+                    && !sh.exit.load(Ordering::Acquire)
+                {
+                    std::thread::park();
+                }
+                sh.parked[w].store(false, Ordering::SeqCst);
+                spins = 0;
+            }
+        };
+        seen = unpack(c).0;
+        // SAFETY: `c` was published by `Pool::step`, which waits for `finished`.
+        unsafe { claim_loop(&sh, c, sh.parked.len() + 1) };
+    }
+}
+
+/// Worker threads bound to one simulator's schedule.
+pub(crate) struct Pool {
+    shared: Arc<Shared>,
+    handles: Vec<JoinHandle<()>>,
+    seq: u64,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pool({} workers)", self.handles.len())
+    }
+}
+
+impl Pool {
+    /// Starts `workers` threads for `schedule`. Fewer (possibly none) if threads cannot be
+    /// spawned.
+    pub(crate) fn new(schedule: Schedule, workers: usize) -> Pool {
+        let shared = Arc::new(Shared {
+            schedule,
+            claim: Padded(AtomicU64::new(0)),
+            finished: Padded(AtomicUsize::new(0)),
+            store: AtomicPtr::new(std::ptr::null_mut()),
+            store_len: AtomicUsize::new(0),
+            ops: AtomicPtr::new(std::ptr::null_mut()),
+            dt: AtomicU64::new(0),
+            exit: AtomicBool::new(false),
+            parked: (0..workers).map(|_| AtomicBool::new(false)).collect(),
+            errors: Mutex::new(Vec::new()),
+        });
+        let handles = (0..workers)
+            .map_while(|w| {
+                let sh = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("netdsl-step-{w}"))
+                    .spawn(move || worker_loop(sh, w))
+                    .ok()
+            })
+            .collect();
+        Pool {
+            shared,
+            handles,
+            seq: 0,
+        }
+    }
+
+    /// Worker threads running.
+    pub(crate) fn workers(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// Runs one step's ops level by level. `run_main(i)` runs op `i` on this thread (user code
+    /// and the levels that are not split); shared ops are claimed by this thread and the
+    /// workers. Stops after the first level with an error and returns the earliest failing op
+    /// of that level in plan order.
+    ///
+    /// # Safety
+    /// `ops` and `store` must be the simulator's live ops and store, every op's ranges checked
+    /// against it, and nothing else may touch them until this returns; `run_main` must run op
+    /// `i` on the same store.
+    pub(crate) unsafe fn step(
+        &mut self,
+        ops: *mut Op,
+        store: StorePtr,
+        dt: f64,
+        mut run_main: impl FnMut(usize) -> Result<(), String>,
+    ) -> Result<(), (usize, String)> {
+        let sh = &*self.shared;
+        sh.store.store(store.as_mut_ptr(), Ordering::Relaxed);
+        sh.store_len.store(store.len(), Ordering::Relaxed);
+        sh.ops.store(ops, Ordering::Relaxed);
+        sh.dt.store(dt.to_bits(), Ordering::Relaxed);
+        for (l, level) in sh.schedule.levels.iter().enumerate() {
+            let mut first_err: Option<(usize, String)> = None;
+            if level.shared.is_empty() || self.handles.is_empty() {
+                for &i in level.main.iter().chain(&level.shared) {
+                    if let Err(m) = run_main(i) {
+                        return Err((i, m));
+                    }
+                }
+                continue;
+            }
+            self.seq = (self.seq + 1) & 0xffff_ffff;
+            sh.finished.0.store(0, Ordering::Relaxed);
+            let c = pack(self.seq, l, 0);
+            sh.claim.0.store(c, Ordering::SeqCst);
+            for (w, h) in self.handles.iter().enumerate() {
+                if sh.parked[w].load(Ordering::SeqCst) {
+                    h.thread().unpark();
+                }
+            }
+            for &i in &level.main {
+                if let Err(m) = run_main(i) {
+                    if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
+                        first_err = Some((i, m));
+                    }
+                }
+            }
+            // SAFETY: published just above; this function waits for `finished` below.
+            unsafe { claim_loop(sh, c, self.handles.len() + 1) };
+            let mut spins = 0u32;
+            while sh.finished.0.load(Ordering::Acquire) < level.shared.len() {
+                spins += 1;
+                if spins < 1 << 14 {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+            let mut errs = sh.errors.lock().unwrap_or_else(|e| e.into_inner());
+            for (i, m) in errs.drain(..) {
+                if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
+                    first_err = Some((i, m));
+                }
+            }
+            drop(errs);
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let sh = &*self.shared;
+        sh.exit.store(true, Ordering::Release);
+        sh.claim.0.fetch_add(1 << 32, Ordering::SeqCst);
+        for h in &self.handles {
+            h.thread().unpark();
+        }
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! `Simulator::set_threads`: the multi-threaded step gives bit-identical results to the
+//! single-threaded one, reports errors as it does, and is not used where it cannot pay.
+
+use netdsl_core::network::*;
+use netdsl_core::plan::ProbeAttr;
+use netdsl_core::sim::Simulator;
+use netdsl_core::synapses::Synapse;
+
+fn probe(net: &mut Network, name: &str, of: ProbeOf, attr: ProbeAttr, syn: Option<Synapse>) {
+    let mut p = ProbeSpec::new(of, attr);
+    p.synapse = syn;
+    net.probe(name, p);
+}
+
+/// A chain of five 400-neuron ensembles (one level of five independent neuron updates: enough
+/// shared work), a 2-D ensemble fed through a slice, a PES-learned connection, a stateful node
+/// whose output depends on the call order, and probes of values, spikes, voltages and weights.
+/// `bad_at`: the node's output turns NaN from that time on.
+fn network(seed: u64, bad_at: Option<f64>) -> Network {
+    let mut net = Network::new("threads");
+    net.seed = seed;
+    let inp = net.add_node(
+        "inp",
+        0,
+        1,
+        NodeOutput::Time(Box::new(move |t, o| {
+            o[0] = match bad_at {
+                Some(b) if t > b => f64::NAN,
+                _ => (2.0 * std::f64::consts::PI * t).sin(),
+            }
+        })),
+    );
+    // A counter: its output changes if the node were called out of order or twice.
+    let mut calls = 0.0;
+    let counter = net.add_node(
+        "counter",
+        1,
+        1,
+        NodeOutput::TimeInput(Box::new(move |_, x, o| {
+            calls += 1.0;
+            o[0] = x[0] * 0.5 + (calls % 7.0) * 1e-3;
+        })),
+    );
+    let mut prev = Endpoint::Value(inp);
+    let mut ens = Vec::new();
+    for k in 0..5 {
+        let e = net.add_ensemble(format!("e{k}"), EnsembleSpec::new(400, 1));
+        net.connect(ConnectionSpec::new(prev, Endpoint::Value(e)));
+        prev = Endpoint::Value(e);
+        ens.push(e);
+    }
+    net.connect(ConnectionSpec::new(prev, Endpoint::Value(counter)));
+    let two = net.add_ensemble("two", EnsembleSpec::new(300, 2));
+    let mut c = ConnectionSpec::new(Endpoint::Value(ens[1]), Endpoint::Value(two));
+    c.post_slice = Some(1..2);
+    net.connect(c);
+    let mut learned = ConnectionSpec::new(Endpoint::Value(ens[2]), Endpoint::Value(ens[4]));
+    learned.learning = Some(LearningRule::pes());
+    learned.label = Some("learned".into());
+    let learned = net.connect(learned);
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(counter),
+        Endpoint::Learning(learned),
+    ));
+    let lp = Some(Synapse::Lowpass(0.01));
+    probe(
+        &mut net,
+        "e4",
+        ProbeOf::Item(ens[4]),
+        ProbeAttr::Value,
+        lp.clone(),
+    );
+    probe(&mut net, "two", ProbeOf::Item(two), ProbeAttr::Value, lp);
+    probe(
+        &mut net,
+        "counter",
+        ProbeOf::Item(counter),
+        ProbeAttr::Value,
+        None,
+    );
+    probe(
+        &mut net,
+        "spikes",
+        ProbeOf::Item(ens[3]),
+        ProbeAttr::Spikes,
+        None,
+    );
+    probe(
+        &mut net,
+        "voltage",
+        ProbeOf::Item(ens[0]),
+        ProbeAttr::Voltage,
+        None,
+    );
+    probe(
+        &mut net,
+        "weights",
+        ProbeOf::Conn(learned),
+        ProbeAttr::Weights,
+        None,
+    );
+    net
+}
+
+const PROBES: [&str; 6] = ["e4", "two", "counter", "spikes", "voltage", "weights"];
+
+fn bits(sim: &Simulator, name: &str) -> Vec<u64> {
+    sim.data(name).iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn two_threads_give_the_same_bits_as_one() {
+    for seed in [1, 2] {
+        let mut one = Simulator::new(network(seed, None), 0.001).expect("build");
+        let mut two = Simulator::new(network(seed, None), 0.001).expect("build");
+        assert_eq!(one.set_threads(1), 1);
+        assert_eq!(
+            two.set_threads(2),
+            2,
+            "five 400-neuron updates are worth sharing"
+        );
+        assert_eq!(two.threads(), 2);
+        // Several runs, so that the workers park and wake between them.
+        for steps in [150, 1, 149] {
+            one.run_steps(steps).expect("run");
+            two.run_steps(steps).expect("run");
+        }
+        for name in PROBES {
+            assert_eq!(
+                bits(&one, name),
+                bits(&two, name),
+                "probe {name}, seed {seed}"
+            );
+        }
+        // Back to one thread mid-run, and reset.
+        two.set_threads(1);
+        one.run_steps(20).expect("run");
+        two.run_steps(20).expect("run");
+        assert_eq!(bits(&one, "e4"), bits(&two, "e4"));
+        two.reset();
+        two.set_threads(2);
+        two.run_steps(320).expect("run");
+        assert_eq!(bits(&one, "e4"), bits(&two, "e4"), "after reset");
+    }
+}
+
+#[test]
+fn errors_name_the_same_op_and_step_with_threads() {
+    let mut one = Simulator::new(network(3, Some(0.0405)), 0.001).expect("build");
+    let mut two = Simulator::new(network(3, Some(0.0405)), 0.001).expect("build");
+    assert_eq!(two.set_threads(2), 2);
+    let e1 = one.run_steps(100).expect_err("NaN");
+    let e2 = two.run_steps(100).expect_err("NaN");
+    assert_eq!((e1.step, &e1.op), (e2.step, &e2.op));
+    assert_eq!(e1.step, 41);
+    for name in PROBES {
+        assert_eq!(bits(&one, name), bits(&two, name), "kept probe {name}");
+    }
+}
+
+#[test]
+fn small_networks_stay_on_one_thread() {
+    let mut net = Network::new("small");
+    let inp = net.add_node("inp", 0, 1, NodeOutput::Constant(vec![0.5]));
+    let a = net.add_ensemble("a", EnsembleSpec::new(100, 1));
+    let b = net.add_ensemble("b", EnsembleSpec::new(100, 1));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(a),
+    ));
+    net.connect(ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b)));
+    let mut sim = Simulator::new(net, 0.001).expect("build");
+    assert_eq!(
+        sim.set_threads(4),
+        1,
+        "two 100-neuron updates are not worth a hand-over"
+    );
+    assert_eq!(sim.threads(), 1);
+    sim.run_steps(10).expect("run");
+}
