@@ -1,8 +1,11 @@
 """Nengo 4.1 reference-simulator baselines for the netdsl benchmark networks: build time, steps/s and
 peak memory. Copy of shared/bench/nengo_baseline.py (networks unchanged) that also reports the
 process's peak RSS; run one network per process so peaks don't mix (`examples/bench.rs` does).
+`steps_per_s` is the original script's single timed run of 2000 steps; `best_steps_per_s` is the
+best of that run and BENCH_REPEATS (default 2) more, the estimator `examples/bench.rs` uses for
+both simulators (the least disturbed by other work on a shared machine).
 Usage: pip install nengo==4.1.0; python3 nengo_baseline.py [name ...]   (one JSON line per network)"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 import numpy as np
 import nengo
 
@@ -97,6 +100,10 @@ if __name__ == "__main__":
             t1 = time.perf_counter()
             sim.run_steps(200)  # warm-up
             t2 = time.perf_counter(); steps = 2000; sim.run_steps(steps); t3 = time.perf_counter()
+            best = steps / (t3 - t2)
+            for _ in range(int(os.environ.get("BENCH_REPEATS", "2"))):
+                ta = time.perf_counter(); sim.run_steps(steps); tb = time.perf_counter()
+                best = max(best, steps / (tb - ta))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
         print(json.dumps(dict(net=name, build_s=round(t1 - t0, 3), steps_per_s=round(steps / (t3 - t2), 1),
-                              peak_rss_mb=round(peak_mb, 1), own_process=len(names) == 1)), flush=True)
+                              best_steps_per_s=round(best, 1), peak_rss_mb=round(peak_mb, 1), own_process=len(names) == 1)), flush=True)
