@@ -69,6 +69,9 @@ fn child(name: &str) -> Result<(), String> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
     let threads = sim.set_threads(want);
+    if std::env::var("BENCH_PLAN").is_ok() {
+        eprintln!("{}", sim.plan());
+    }
     sim.run_steps(200).map_err(|e| e.to_string())?;
     let min_s: f64 = std::env::var("BENCH_MIN_S")
         .ok()

@@ -107,12 +107,30 @@ fn advise_huge_pages(buf: &[f64]) {
     let _ = buf;
 }
 
-/// Threads to use for the big build products (the machine's parallelism, at most 8).
+thread_local! {
+    /// A limit on [`build_threads`] for work started from this thread ([`with_build_threads`]).
+    static THREADS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Threads to use for the big build products (the machine's parallelism, at most 8, or the limit
+/// set by [`with_build_threads`] on this thread).
 pub fn build_threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8)
+    THREADS.with(|t| t.get()).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8)
+    })
+}
+
+/// Runs `f` with [`build_threads`] returning `threads` on this thread (for work that runs beside
+/// other work, e.g. two decoder solves at once). The results do not depend on the thread count:
+/// threads split rows and tiles, never a sum.
+pub fn with_build_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
+    let before = THREADS.with(|t| t.replace(Some(threads.max(1))));
+    let r = f();
+    THREADS.with(|t| t.set(before));
+    r
 }
 
 /// `c = alpha · a · b + beta · c`, with the rows of `a` and `c` split across `threads` threads

@@ -254,6 +254,151 @@ fn op_access(desc: &plan::OpDesc<usize>, op: &Op) -> Access {
     }
 }
 
+/// Decoders solved ahead, by what they are for.
+type Solved = std::collections::HashMap<SolveKey, Result<Array2<f64>, nef::SolveError>>;
+
+/// Which decoders a prefetched solve is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum SolveKey {
+    /// A connection's (decoded from an ensemble).
+    Conn(usize),
+    /// A decoded-value probe's.
+    Probe(usize),
+}
+
+/// A decoded-value probe's decoders: the identity on the ensemble's own eval points, reg 0.1.
+fn probe_decoders(
+    spec: &crate::network::EnsembleSpec,
+    ens: &EnsembleData,
+) -> Result<Array2<f64>, nef::SolveError> {
+    nef::solve_decoders(
+        &spec.neuron_type,
+        &ens.eval_points,
+        &ens.encoders,
+        &ens.gain,
+        &ens.bias,
+        spec.radius,
+        &ens.eval_points,
+        0.1,
+    )
+}
+
+/// Solves the big decoder problems (points × neurons ≥ 10⁶) of the network at the same time,
+/// one thread each and the machine's threads divided between them, when there are at least two
+/// and more than one CPU; the rest are solved where they are used. Same numbers either way:
+/// every solve is the same computation whatever its thread count.
+fn prefetch_solves(
+    net: &Network,
+    structure: &Structure<usize>,
+    plan: &Plan,
+    ensembles: &[Option<EnsembleData>],
+) -> Solved {
+    struct Job<'a> {
+        key: SolveKey,
+        spec: &'a crate::network::EnsembleSpec,
+        ens: &'a EnsembleData,
+        /// Eval points and targets (a connection's; a probe's are the ensemble's own).
+        conn: Option<(Array2<f64>, Array2<f64>, f64)>,
+    }
+    let big = |ens: &EnsembleData, m: usize| m * ens.encoders.nrows() >= 1_000_000;
+    let mut jobs = Vec::new();
+    for (c, spec) in net.conns.iter().enumerate() {
+        let Endpoint::Value(i) = spec.pre else {
+            continue;
+        };
+        let ItemSpec::Ensemble(pspec) = &net.items[i].1 else {
+            continue;
+        };
+        let Some(ens) = ensembles[i].as_ref() else {
+            continue;
+        };
+        let has_weights = plan
+            .ops
+            .iter()
+            .any(|o| o.kind == OpKind::Weights && o.owner == Owner::Conn(c));
+        if pspec.neuron_type == NeuronType::Direct || !has_weights {
+            continue;
+        }
+        let ep = match &spec.eval_points {
+            Some(ep) => ep * pspec.radius,
+            None => ens.eval_points.clone(),
+        };
+        if !big(ens, ep.nrows()) {
+            continue;
+        }
+        let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
+        jobs.push(Job {
+            key: SolveKey::Conn(c),
+            spec: pspec,
+            ens,
+            conn: Some((ep, y, spec.solver.reg)),
+        });
+    }
+    for desc in plan.ops.iter() {
+        let (OpKind::Weights, Owner::Probe(p)) = (desc.kind, desc.owner) else {
+            continue;
+        };
+        let ProbeTarget::Item(i) = structure.probes[p].target else {
+            continue;
+        };
+        let (ItemSpec::Ensemble(pspec), Some(ens)) = (&net.items[i].1, ensembles[i].as_ref())
+        else {
+            continue;
+        };
+        if big(ens, ens.eval_points.nrows()) {
+            jobs.push(Job {
+                key: SolveKey::Probe(p),
+                spec: pspec,
+                ens,
+                conn: None,
+            });
+        }
+    }
+    let cpus = crate::linalg::build_threads();
+    if jobs.len() < 2 || cpus < 2 {
+        return Default::default();
+    }
+    let side_by_side = jobs.len().min(cpus);
+    let each = (cpus / side_by_side).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let solve = |job: &Job<'_>| match &job.conn {
+        Some((ep, y, reg)) => nef::solve_decoders(
+            &job.spec.neuron_type,
+            ep,
+            &job.ens.encoders,
+            &job.ens.gain,
+            &job.ens.bias,
+            job.spec.radius,
+            y,
+            *reg,
+        ),
+        None => probe_decoders(job.spec, job.ens),
+    };
+    let results: Vec<Solved> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..side_by_side)
+            .map(|_| {
+                scope.spawn(|| {
+                    crate::linalg::with_build_threads(each, || {
+                        let mut out = Solved::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(job) = jobs.get(k) else {
+                                break out;
+                            };
+                            out.insert(job.key, solve(job));
+                        }
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("decoder solve thread"))
+            .collect()
+    });
+    results.into_iter().flatten().collect()
+}
+
 fn invalid(what: impl Into<String>, message: impl Into<String>) -> BuildError {
     BuildError::Invalid {
         what: what.into(),
@@ -891,6 +1036,10 @@ impl Simulator {
                 == 1
         };
 
+        // Big decoder solves (each a few hundred ms) are independent of each other: solved
+        // side by side before the connections and probes that use them are built.
+        let mut solved = prefetch_solves(&net, &structure, &plan, &ensembles);
+
         // Connection weights.
         let mut conn_data = Vec::with_capacity(net.conns.len());
         let mut memristors: Vec<MemristorArray<Device>> = Vec::new();
@@ -918,17 +1067,22 @@ impl Simulator {
                     Some(ep) => ep * pspec.radius,
                     None => ens.eval_points.clone(),
                 };
-                let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
-                let d = nef::solve_decoders(
-                    &pspec.neuron_type,
-                    &ep,
-                    &ens.encoders,
-                    &ens.gain,
-                    &ens.bias,
-                    pspec.radius,
-                    &y,
-                    spec.solver.reg,
-                )
+                let d = match solved.remove(&SolveKey::Conn(c)) {
+                    Some(d) => d,
+                    None => {
+                        let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
+                        nef::solve_decoders(
+                            &pspec.neuron_type,
+                            &ep,
+                            &ens.encoders,
+                            &ens.gain,
+                            &ens.bias,
+                            pspec.radius,
+                            &y,
+                            spec.solver.reg,
+                        )
+                    }
+                }
                 .map_err(|e| BuildError::Solve {
                     conn: sc.label.to_string(),
                     message: e.to_string(),
@@ -1188,16 +1342,10 @@ impl Simulator {
                             unreachable!()
                         };
                         let ens = ensembles[i].as_ref().expect("ensemble");
-                        let d = nef::solve_decoders(
-                            &pspec.neuron_type,
-                            &ens.eval_points,
-                            &ens.encoders,
-                            &ens.gain,
-                            &ens.bias,
-                            pspec.radius,
-                            &ens.eval_points,
-                            0.1,
-                        )
+                        let d = match solved.remove(&SolveKey::Probe(p)) {
+                            Some(d) => d,
+                            None => probe_decoders(pspec, ens),
+                        }
                         .map_err(|e| BuildError::Solve {
                             conn: format!("probe {}", structure.probes[p].name),
                             message: e.to_string(),

@@ -178,3 +178,46 @@ fn small_networks_stay_on_one_thread() {
     assert_eq!(sim.threads(), 1);
     sim.run_steps(10).expect("run");
 }
+
+/// Two 1000-neuron ensembles with a `weights=True` connection and a decoded probe: two big
+/// decoder solves, which the build runs side by side on a machine with more than one CPU.
+fn big_pair() -> Network {
+    let mut net = Network::new("pair");
+    net.seed = 7;
+    let inp = net.add_node(
+        "inp",
+        0,
+        1,
+        NodeOutput::Time(Box::new(|t, o| o[0] = (6.0 * t).sin())),
+    );
+    let a = net.add_ensemble("a", EnsembleSpec::new(1000, 1));
+    let b = net.add_ensemble("b", EnsembleSpec::new(1000, 1));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(a),
+    ));
+    let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
+    c.solver.weights = true;
+    net.connect(c);
+    probe(
+        &mut net,
+        "b",
+        ProbeOf::Item(b),
+        ProbeAttr::Value,
+        Some(Synapse::Lowpass(0.01)),
+    );
+    net
+}
+
+#[test]
+fn side_by_side_decoder_solves_give_the_same_network() {
+    // Default: the two solves side by side (where there are two CPUs); limited to one build
+    // thread: one after the other, each on one thread.
+    let mut side = Simulator::new(big_pair(), 0.001).expect("build");
+    let mut serial = netdsl_core::linalg::with_build_threads(1, || {
+        Simulator::new(big_pair(), 0.001).expect("build")
+    });
+    side.run_steps(100).expect("run");
+    serial.run_steps(100).expect("run");
+    assert_eq!(bits(&side, "b"), bits(&serial, "b"));
+}
