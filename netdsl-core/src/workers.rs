@@ -7,10 +7,11 @@
 //! conflicts with (user code, nodes and memristor arrays also conflict with one another, so they
 //! keep their plan order and their shared state stays consistent). Ops on one level touch
 //! disjoint signals. On a level whose heavy runtime ops (neurons, weights, encoders, filters) add
-//! up to enough work, those ops are *shared*: the calling thread and the workers claim them one at
-//! a time from an atomic counter, heaviest first, so the work balances itself and a worker that
-//! is late (descheduled) only means the calling thread does more of it. Other levels and all
-//! user code run on the calling thread.
+//! up to enough work, those ops are *shared*: the calling thread claims them one at a time from
+//! the front of the level's list and the workers from the back (one atomic word), so the work
+//! balances itself, each thread tends to get the same ops every step (their signals stay in its
+//! cache), and a worker that is late (descheduled) only means the calling thread does more of
+//! it. Other levels and all user code run on the calling thread.
 //!
 //! Workers spin while steps are being run (a step lasts microseconds; waking a sleeping thread
 //! costs about as much) and park after a short idle spell. Results never depend on the thread
@@ -107,36 +108,43 @@ impl Schedule {
                 .sum();
             if level.shared.len() >= 2 && cost >= MIN_SHARED_NS {
                 any = true;
-                // Heaviest first (ties in plan order): the last claims are the small ones.
-                level.shared.sort_by(|&a, &b| {
-                    let (ca, cb) = (ops[a].parallel_cost(), ops[b].parallel_cost());
-                    cb.partial_cmp(&ca)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(a.cmp(&b))
-                });
             } else {
                 level.main.append(&mut level.shared);
                 level.main.sort_unstable();
             }
         }
-        // The claim word holds the level and the next index in 16 bits each.
-        let fits = levels.len() <= u16::MAX as usize
-            && levels.iter().all(|l| l.shared.len() <= u16::MAX as usize);
+        // The claim word holds the level in 14 bits and the two ends in 15 bits each.
+        let fits = levels.len() < 1 << 14 && levels.iter().all(|l| l.shared.len() < 1 << 15);
         (any && fits).then_some(Schedule { levels })
     }
 }
 
-/// `seq` (32 bits) | `level` (16) | `next` (16).
-fn pack(seq: u64, level: usize, next: usize) -> u64 {
-    (seq << 32) | ((level as u64) << 16) | next as u64
+/// The claim word: `seq` (20 bits, wrapping) | `level` (14) | `front` (15) | `back` (15). The
+/// shared ops `front..back` of the level are not claimed yet.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Claim {
+    seq: u64,
+    level: usize,
+    front: usize,
+    back: usize,
 }
 
-fn unpack(c: u64) -> (u64, usize, usize) {
-    (
-        c >> 32,
-        ((c >> 16) & 0xffff) as usize,
-        (c & 0xffff) as usize,
-    )
+impl Claim {
+    fn pack(self) -> u64 {
+        ((self.seq & 0xf_ffff) << 44)
+            | ((self.level as u64) << 30)
+            | ((self.front as u64) << 15)
+            | self.back as u64
+    }
+
+    fn unpack(c: u64) -> Claim {
+        Claim {
+            seq: c >> 44,
+            level: ((c >> 30) & 0x3fff) as usize,
+            front: ((c >> 15) & 0x7fff) as usize,
+            back: (c & 0x7fff) as usize,
+        }
+    }
 }
 
 /// A value on a cache line of its own (the claim word and the finished count are written by
@@ -193,35 +201,49 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
 }
 
 /// Claims and runs shared ops of the level published as `c` until none is left (or newer work
-/// is published): a few at a time (a quarter of what is left per thread, at least one), so that
-/// the claim word changes hands rarely and the last claims are single ops. Returns the last
-/// claim word seen.
+/// is published), one at a time: the calling thread from the front of the level's list, the
+/// workers from the back. In steady state each thread then gets the same ops every step (the
+/// caller the first ensembles, a worker the last), so their signals stay in that core's cache.
 ///
 /// # Safety
 /// `c` must be a claim word published by [`Pool::step`], whose store and ops stay live until
 /// `finished` reaches the level's count.
-unsafe fn claim_loop(sh: &Shared, mut c: u64, threads: usize) -> u64 {
-    let (seq, level, _) = unpack(c);
-    let shared = &sh.schedule.levels[level].shared;
+unsafe fn claim_loop(sh: &Shared, mut c: u64, from_front: bool) {
+    let first = Claim::unpack(c);
+    let shared = &sh.schedule.levels[first.level].shared;
     let mut done = 0;
     loop {
-        let (s, _, next) = unpack(c);
-        if s != seq || next >= shared.len() {
+        let now = Claim::unpack(c);
+        if now.seq != first.seq || now.front >= now.back {
             break;
         }
-        let take = (shared.len() - next).div_ceil(4 * threads).max(1);
+        let (i, next) = if from_front {
+            (
+                now.front,
+                Claim {
+                    front: now.front + 1,
+                    ..now
+                },
+            )
+        } else {
+            (
+                now.back - 1,
+                Claim {
+                    back: now.back - 1,
+                    ..now
+                },
+            )
+        };
         match sh
             .claim
             .0
-            .compare_exchange(c, c + take as u64, Ordering::SeqCst, Ordering::SeqCst)
+            .compare_exchange(c, next.pack(), Ordering::SeqCst, Ordering::SeqCst)
         {
             Ok(_) => {
-                for &i in &shared[next..next + take] {
-                    // SAFETY: the exchange made these ops this thread's; the publisher waits
-                    // for `finished` before the store or the ops change.
-                    unsafe { run_shared_op(sh, i) };
-                }
-                done += take;
+                // SAFETY: the exchange made `shared[i]` this thread's; the publisher waits for
+                // `finished` before the store or the ops change.
+                unsafe { run_shared_op(sh, shared[i]) };
+                done += 1;
                 c = sh.claim.0.load(Ordering::SeqCst);
             }
             Err(now) => c = now,
@@ -230,12 +252,11 @@ unsafe fn claim_loop(sh: &Shared, mut c: u64, threads: usize) -> u64 {
     if done > 0 {
         sh.finished.0.fetch_add(done, Ordering::Release);
     }
-    c
 }
 
 fn worker_loop(sh: Arc<Shared>, w: usize) {
     const SPINS_BEFORE_PARK: u32 = 1 << 17;
-    let mut seen = unpack(sh.claim.0.load(Ordering::SeqCst)).0;
+    let mut seen = Claim::unpack(sh.claim.0.load(Ordering::SeqCst)).seq;
     loop {
         let mut spins = 0u32;
         let c = loop {
@@ -243,7 +264,7 @@ fn worker_loop(sh: Arc<Shared>, w: usize) {
                 return;
             }
             let c = sh.claim.0.load(Ordering::SeqCst);
-            if unpack(c).0 != seen {
+            if Claim::unpack(c).seq != seen {
                 break c;
             }
             spins += 1;
@@ -252,7 +273,7 @@ fn worker_loop(sh: Arc<Shared>, w: usize) {
             } else {
                 sh.parked[w].store(true, Ordering::SeqCst);
                 // New work published after the flag was set is seen here or unparks us.
-                if unpack(sh.claim.0.load(Ordering::SeqCst)).0 == seen
+                if Claim::unpack(sh.claim.0.load(Ordering::SeqCst)).seq == seen
                     && !sh.exit.load(Ordering::Acquire)
                 {
                     std::thread::park();
@@ -261,9 +282,9 @@ fn worker_loop(sh: Arc<Shared>, w: usize) {
                 spins = 0;
             }
         };
-        seen = unpack(c).0;
+        seen = Claim::unpack(c).seq;
         // SAFETY: `c` was published by `Pool::step`, which waits for `finished`.
-        unsafe { claim_loop(&sh, c, sh.parked.len() + 1) };
+        unsafe { claim_loop(&sh, c, false) };
     }
 }
 
@@ -348,9 +369,15 @@ impl Pool {
                 }
                 continue;
             }
-            self.seq = (self.seq + 1) & 0xffff_ffff;
+            self.seq = (self.seq + 1) & 0xf_ffff;
             sh.finished.0.store(0, Ordering::Relaxed);
-            let c = pack(self.seq, l, 0);
+            let c = Claim {
+                seq: self.seq,
+                level: l,
+                front: 0,
+                back: level.shared.len(),
+            }
+            .pack();
             sh.claim.0.store(c, Ordering::SeqCst);
             for (w, h) in self.handles.iter().enumerate() {
                 if sh.parked[w].load(Ordering::SeqCst) {
@@ -365,7 +392,7 @@ impl Pool {
                 }
             }
             // SAFETY: published just above; this function waits for `finished` below.
-            unsafe { claim_loop(sh, c, self.handles.len() + 1) };
+            unsafe { claim_loop(sh, c, true) };
             let mut spins = 0u32;
             while sh.finished.0.load(Ordering::Acquire) < level.shared.len() {
                 spins += 1;
@@ -394,7 +421,7 @@ impl Drop for Pool {
     fn drop(&mut self) {
         let sh = &*self.shared;
         sh.exit.store(true, Ordering::Release);
-        sh.claim.0.fetch_add(1 << 32, Ordering::SeqCst);
+        sh.claim.0.fetch_add(1 << 44, Ordering::SeqCst);
         for h in &self.handles {
             h.thread().unpark();
         }
