@@ -26,6 +26,8 @@ use super::LifConsts;
 use crate::ops::PACK8;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
+#[cfg(target_arch = "x86_64")]
+use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 /// Whether the vector path may be used in this process: the CPU has AVX2 and FMA, and both
@@ -261,8 +263,9 @@ pub(super) unsafe fn step_blocks(
 ) {
     // Indices of the two kinds of listed neurons (eight bytes of slack: the table writes eight
     // at a time).
-    let mut partial = [0u16; BLOCK + 8];
-    let mut spiking = [0u16; BLOCK + 8];
+    // Not zeroed (2 KB a call): `fast_pass` writes every entry it reports.
+    let mut partial = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
+    let mut spiking = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
     let n = j.len();
     for start in (0..n).step_by(BLOCK) {
         let end = (start + BLOCK).min(n);
@@ -271,16 +274,23 @@ pub(super) unsafe fn step_blocks(
         // SAFETY: AVX2 (caller's contract); every slice has at most BLOCK entries; the lists
         // have BLOCK + 8.
         let (k1, k2) = unsafe { fast_pass(c, jc, oc, vc, rc, &mut partial, &mut spiking) };
+        // SAFETY: `fast_pass` wrote the first k1 and k2 entries.
+        let (partial, spiking) = unsafe {
+            (
+                std::slice::from_raw_parts(partial.as_ptr().cast::<u16>(), k1),
+                std::slice::from_raw_parts(spiking.as_ptr().cast::<u16>(), k2),
+            )
+        };
         // The listed neurons still hold their state from before the step.
         if vector_ok {
             // SAFETY: AVX2 and FMA (caller's contract); listed indices are below the block's
             // length.
             unsafe {
-                slow_groups::<true>(c, &partial[..k1], jc, oc, vc, rc);
-                slow_groups::<false>(c, &spiking[..k2], jc, oc, vc, rc);
+                slow_groups::<true>(c, partial, jc, oc, vc, rc);
+                slow_groups::<false>(c, spiking, jc, oc, vc, rc);
             }
         } else {
-            for &i in partial[..k1].iter().chain(&spiking[..k2]) {
+            for &i in partial.iter().chain(spiking) {
                 let i = i as usize;
                 lif_one(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
             }
@@ -292,7 +302,8 @@ pub(super) unsafe fn step_blocks(
 /// of a full (`delta_t = dt`) or fully refractory (`delta_t = 0`) step without a spike (the same
 /// expressions as [`lif_one`]), except those for which that is not the answer: their voltage and
 /// refractory time are left as they were (a blend, not a masked store), their output is 0, and
-/// they are listed by index: `partial` those that leave their refractory period inside the step
+/// they are listed by index (the first entries of the lists are written; the returned lengths
+/// say how many): `partial` those that leave their refractory period inside the step
 /// (the decay needs `expm1`), `spiking` those that spike after a full or fully refractory step.
 /// Eight neurons at a time: two compare masks, then the indices of their set bits from
 /// [`PACK8`], with no branch per neuron. Returns the lengths of the two lists.
@@ -310,8 +321,8 @@ unsafe fn fast_pass(
     out: &mut [f64],
     v: &mut [f64],
     r: &mut [f64],
-    partial: &mut [u16],
-    spiking: &mut [u16],
+    partial: &mut [MaybeUninit<u16>],
+    spiking: &mut [MaybeUninit<u16>],
 ) -> (usize, usize) {
     let m = j.len();
     assert!(
@@ -392,9 +403,9 @@ unsafe fn fast_pass(
             r[i] = rt;
         }
         out[i] = 0.0;
-        partial[k1] = i as u16;
+        partial[k1].write(i as u16);
         k1 += !fixed as usize;
-        spiking[k2] = i as u16;
+        spiking[k2].write(i as u16);
         k2 += (fixed & over) as usize;
         i += 1;
     }
