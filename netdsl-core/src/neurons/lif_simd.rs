@@ -413,8 +413,9 @@ unsafe fn fast_pass(
 }
 
 /// Steps the neurons `slow` (indices into the block, all of one kind: see
-/// [`step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent
-/// groups of four, so that their long division chains overlap), from their state before the
+/// [`step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent groups of
+/// four, so that their long division chains overlap) and the rest in groups of four (less
+/// padding for the short lists of small populations), from their state before the
 /// step (still in `v`, `r`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
 /// functions' range (rare) is stepped by the scalar code instead.
 ///
@@ -434,9 +435,10 @@ unsafe fn slow_groups<const PARTIAL: bool>(
     let k = slow.len();
     let mut g = 0;
     while g < k {
-        // Eight lanes; a short last group repeats its first neuron (same input, same result).
+        // Eight lanes while at least eight are left, then groups of four; a short last group
+        // repeats its first neuron (same input, same result, written once).
+        let lanes = if k - g >= 8 { 8 } else { (k - g).min(4) };
         let mut idx = [slow[g] as usize; 8];
-        let lanes = (k - g).min(8);
         for (l, x) in idx.iter_mut().enumerate().take(lanes) {
             *x = slow[g + l] as usize;
         }
@@ -450,8 +452,12 @@ unsafe fn slow_groups<const PARTIAL: bool>(
             )
         };
         let lo = step4::<PARTIAL>(c, gather(j, 0), gather(v, 0), gather(r, 0));
-        let hi = step4::<PARTIAL>(c, gather(j, 4), gather(v, 4), gather(r, 4));
-        for (h, (ov, vv, rv, ok)) in [(0, lo), (4, hi)] {
+        let hi =
+            (lanes == 8).then(|| step4::<PARTIAL>(c, gather(j, 4), gather(v, 4), gather(r, 4)));
+        for (h, group) in [(0, Some(lo)), (4, hi)] {
+            let Some((ov, vv, rv, ok)) = group else {
+                continue;
+            };
             let n = lanes.saturating_sub(h).min(4);
             if ok {
                 let (mut oa, mut va, mut ra) = ([0.0; 4], [0.0; 4], [0.0; 4]);
