@@ -165,6 +165,8 @@ struct Shared {
     ops: AtomicPtr<Op>,
     dt: AtomicU64,
     exit: AtomicBool,
+    /// Workers that have started (set up everything they allocate).
+    started: AtomicUsize,
     /// Per worker: it is parked (or about to park) and needs an unpark to see new work.
     parked: Vec<AtomicBool>,
     /// Errors of shared ops in the current level: (op index, message).
@@ -256,6 +258,9 @@ unsafe fn claim_loop(sh: &Shared, mut c: u64, from_front: bool) {
 
 fn worker_loop(sh: Arc<Shared>, w: usize) {
     const SPINS_BEFORE_PARK: u32 = 1 << 17;
+    // Parking needs this thread's handle: made now, so that stepping never allocates.
+    drop(std::thread::current());
+    sh.started.fetch_add(1, Ordering::Release);
     let mut seen = Claim::unpack(sh.claim.0.load(Ordering::SeqCst)).seq;
     loop {
         let mut spins = 0u32;
@@ -314,10 +319,11 @@ impl Pool {
             ops: AtomicPtr::new(std::ptr::null_mut()),
             dt: AtomicU64::new(0),
             exit: AtomicBool::new(false),
+            started: AtomicUsize::new(0),
             parked: (0..workers).map(|_| AtomicBool::new(false)).collect(),
             errors: Mutex::new(Vec::new()),
         });
-        let handles = (0..workers)
+        let handles: Vec<JoinHandle<()>> = (0..workers)
             .map_while(|w| {
                 let sh = shared.clone();
                 std::thread::Builder::new()
@@ -326,6 +332,11 @@ impl Pool {
                     .ok()
             })
             .collect();
+        // Wait for the workers to start: a thread allocates as it starts, and that must not
+        // happen during the first steps.
+        while shared.started.load(Ordering::Acquire) < handles.len() {
+            std::thread::yield_now();
+        }
         Pool {
             shared,
             handles,

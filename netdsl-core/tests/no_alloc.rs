@@ -207,6 +207,14 @@ fn every_op_network() -> Network {
     net
 }
 
+/// Tests in this binary take turns: the counter is process-wide, and one test's allocations
+/// (building a network) must not land in another's count.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
     ALLOCS.store(0, Ordering::SeqCst);
     COUNTING.store(true, Ordering::SeqCst);
@@ -217,6 +225,7 @@ fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
 
 #[test]
 fn run_steps_allocates_nothing_but_probe_reservations() {
+    let _turn = turn();
     // The counter really sees allocations (else every bound below would hold vacuously).
     let (v, n) = count(|| std::hint::black_box(vec![1u8; 64]));
     assert!(
@@ -275,4 +284,27 @@ fn run_steps_allocates_nothing_but_probe_reservations() {
     r.expect("runs");
     assert_eq!(n, 0, "stepping without probes allocated {n} times");
     assert!(sim.data_dyn("post").is_none());
+}
+
+#[test]
+fn stepping_on_two_threads_allocates_nothing() {
+    let _turn = turn();
+    // The every-op network plus three chained 400-neuron ensembles: a level of independent
+    // neuron updates big enough for `set_threads` to share.
+    let mut net = every_op_network();
+    net.probes.clear();
+    let src = net.add_node("src", 0, 1, NodeOutput::Constant(vec![0.3]));
+    let mut prev = Endpoint::Value(src);
+    for k in 0..3 {
+        let e = net.add_ensemble(format!("big{k}"), EnsembleSpec::new(400, 1));
+        net.connect(ConnectionSpec::new(prev, Endpoint::Value(e)));
+        prev = Endpoint::Value(e);
+    }
+    let mut sim = Simulator::new(net, 0.001).expect("builds");
+    sim.set_progress(false);
+    assert_eq!(sim.set_threads(2), 2, "the big ensembles are worth sharing");
+    sim.run_steps(10).expect("runs");
+    let (r, n) = count(|| sim.run_steps(2000));
+    r.expect("runs");
+    assert_eq!(n, 0, "stepping on two threads allocated {n} times");
 }
