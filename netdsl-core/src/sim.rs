@@ -1300,24 +1300,15 @@ impl Simulator {
                         if cw.col_major {
                             ext_signals.push((wsig, cw.data.clone()));
                             let cols = x.len();
-                            access.push(Access {
-                                reads: desc.reads.iter().map(|r| r.signal).collect(),
-                                writes: desc
-                                    .sets
-                                    .iter()
-                                    .chain(desc.incs.iter())
-                                    .chain(desc.updates.iter())
-                                    .map(|r| r.signal)
-                                    .collect(),
-                                external: false,
-                            });
-                            ops.push(Op::WeightsCols {
+                            let op = Op::WeightsCols {
                                 x,
                                 w: cw.data.clone(),
                                 out,
                                 rows: cw.rows,
                                 nz: Vec::with_capacity(cols),
-                            });
+                            };
+                            access.push(op_access(desc, &op));
+                            ops.push(op);
                             op_names.push(format!("{} {}", desc.kind.name(), desc.label));
                             continue;
                         }
@@ -1598,8 +1589,10 @@ impl Simulator {
     ///
     /// Results are bit-identical whatever the thread count: only ops that touch disjoint signals
     /// run at the same time, and user code (nodes, functions, memristor arrays) always runs on
-    /// the calling thread in plan order. The extra threads spin while steps are run and park
-    /// after a short idle spell; use this on a machine with a free core per thread.
+    /// the calling thread in plan order. A NaN error names the same op and step as on one thread
+    /// (if two independent ops fail in the same step, the one on the earlier level of the
+    /// schedule is named). The extra threads spin while steps are run and park after a short
+    /// idle spell; use this on a machine with a free core per thread.
     pub fn set_threads(&mut self, threads: usize) -> usize {
         self.pool = None;
         if threads <= 1 {

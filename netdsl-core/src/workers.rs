@@ -15,7 +15,10 @@
 //!
 //! Workers spin while steps are being run (a step lasts microseconds; waking a sleeping thread
 //! costs about as much) and park after a short idle spell. Results never depend on the thread
-//! count; an op error is reported for the earliest failing op of its level in plan order.
+//! count. An op error stops the step after its level and names the earliest failing op of that
+//! level in plan order: the same op as on one thread, unless two independent ops fail in the
+//! same step (then the one on the earlier level is named, and ops of that level that come later
+//! in the plan have run).
 
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -44,7 +47,7 @@ const MIN_SHARED_NS: f64 = 5000.0;
 pub(crate) struct Level {
     /// Ops only the calling thread runs, in plan order.
     main: Vec<usize>,
-    /// Ops any thread may claim, heaviest first (empty when the level is not split).
+    /// Ops any thread may claim, in plan order (empty when the level is not split).
     shared: Vec<usize>,
 }
 
