@@ -441,6 +441,33 @@ impl NeuronStepper {
     /// # Panics
     /// If `out`, or a state slice the model uses, differs in length from `j`.
     pub fn step(&self, j: &[f64], out: &mut [f64], voltage: &mut [f64], refractory: &mut [f64]) {
+        self.step_impl(j, out, voltage, refractory);
+    }
+
+    /// [`NeuronStepper::step`], then whether every input current and every voltage after the
+    /// step is finite (no NaN, no infinity). For LIF on a CPU with AVX2 the check is folded into
+    /// the update (no second pass over the values).
+    pub fn step_checked(
+        &self,
+        j: &[f64],
+        out: &mut [f64],
+        voltage: &mut [f64],
+        refractory: &mut [f64],
+    ) -> bool {
+        match self.step_impl(j, out, voltage, refractory) {
+            Some(finite) => finite,
+            None => crate::ops::both_finite(voltage, j),
+        }
+    }
+
+    /// The step; `Some(all finite)` when the path taken checked the values on the way.
+    fn step_impl(
+        &self,
+        j: &[f64],
+        out: &mut [f64],
+        voltage: &mut [f64],
+        refractory: &mut [f64],
+    ) -> Option<bool> {
         let n = j.len();
         assert_eq!(
             out.len(),
@@ -469,7 +496,7 @@ impl NeuronStepper {
                 if std::arch::is_x86_feature_detected!("avx2") {
                     // SAFETY: the CPU supports AVX2 (checked just above), and FMA if
                     // `available()`; the slices have length n (asserted above).
-                    unsafe {
+                    return Some(unsafe {
                         lif_simd::step_blocks(
                             &c,
                             j,
@@ -478,8 +505,7 @@ impl NeuronStepper {
                             refractory,
                             lif_simd::available(),
                         )
-                    };
-                    return;
+                    });
                 }
                 for i in 0..n {
                     lif_one(&c, j[i], &mut out[i], &mut voltage[i], &mut refractory[i]);
@@ -508,6 +534,7 @@ impl NeuronStepper {
             NeuronType::RectifiedLinear { amplitude } => relu(amplitude, j, out),
             NeuronType::Direct => out.copy_from_slice(j),
         }
+        None
     }
 }
 
@@ -558,18 +585,34 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         let avx2 = std::arch::is_x86_feature_detected!("avx2");
         let (mut v3, mut r3, mut o3) = (v.clone(), r.clone(), vec![0.0; n]);
+        let mut seen_finite = false;
         for step in 0..300 {
-            st.step(&j, &mut o, &mut v, &mut r);
+            if step == 150 {
+                // The second half without the non-finite currents (and with the state they made
+                // non-finite reset, since a NaN state stays NaN).
+                (j[3], j[700], j[701]) = (5.0, 10.0, -1.0);
+                for k in [3, 700, 701] {
+                    (v[k], v2[k], v3[k]) = (0.5, 0.5, 0.5);
+                    (r[k], r2[k], r3[k]) = (0.0, 0.0, 0.0);
+                }
+            }
+            let finite = st.step_checked(&j, &mut o, &mut v, &mut r);
             for i in 0..n {
                 lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]);
             }
+            let want = crate::ops::both_finite(&v2, &j);
+            assert_eq!(finite, want, "finiteness, step {step}");
+            seen_finite |= finite;
             assert_eq!(bits(&o), bits(&o2), "output, step {step}");
             assert_eq!(bits(&v), bits(&v2), "voltage, step {step}");
             assert_eq!(bits(&r), bits(&r2), "refractory, step {step}");
             #[cfg(target_arch = "x86_64")]
             if avx2 {
                 // SAFETY: AVX2 checked; no FMA needed with vector_ok = false; equal lengths.
-                unsafe { lif_simd::step_blocks(&c, &j, &mut o3, &mut v3, &mut r3, false) };
+                let finite =
+                    unsafe { lif_simd::step_blocks(&c, &j, &mut o3, &mut v3, &mut r3, false) };
+                let want = crate::ops::both_finite(&v2, &j);
+                assert_eq!(finite, want, "scalar slow path: finiteness, step {step}");
                 assert_eq!(
                     bits(&o3),
                     bits(&o2),
@@ -588,6 +631,7 @@ mod tests {
             }
             j.iter_mut().for_each(|x| *x *= 0.999);
         }
+        assert!(seen_finite, "the finite half was checked too");
     }
 
     fn rel_err(a: f64, b: f64) -> f64 {

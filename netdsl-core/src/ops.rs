@@ -275,7 +275,7 @@ fn all_finite_body(v: &[f64]) -> bool {
 /// Whether every value of `a` and of `b` is finite: [`all_finite`] over both in one pass when
 /// they have the same length (`(a − a) + (b − b)` is 0 for finite values, NaN otherwise).
 #[inline]
-fn both_finite(a: &[f64], b: &[f64]) -> bool {
+pub(crate) fn both_finite(a: &[f64], b: &[f64]) -> bool {
     if a.len() != b.len() {
         return all_finite(a) && all_finite(b);
     }
@@ -860,8 +860,7 @@ impl Op {
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let [j, out, v, r] = unsafe { store.parts([&*j, &*out, &*voltage, &*refractory]) };
-                neuron.step(j, out, v, r);
-                if !both_finite(v, j) {
+                if !neuron.step_checked(j, out, v, r) {
                     return Err("non-finite neuron input or voltage".into());
                 }
             }

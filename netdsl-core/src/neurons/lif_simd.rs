@@ -260,12 +260,18 @@ pub(super) unsafe fn step_blocks(
     voltage: &mut [f64],
     refractory: &mut [f64],
     vector_ok: bool,
-) {
+) -> bool {
     // Indices of the two kinds of listed neurons (eight bytes of slack: the table writes eight
     // at a time).
     // Not zeroed (2 KB a call): `fast_pass` writes every entry it reports.
     let mut partial = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
     let mut spiking = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
+    // Finiteness of the inputs and the new voltages: `x - x` is 0 for a finite `x` and NaN
+    // otherwise; the sums stay 0 while everything is finite.
+    let mut fin = Finite {
+        v: _mm256_setzero_pd(),
+        s: 0.0,
+    };
     let n = j.len();
     for start in (0..n).step_by(BLOCK) {
         let end = (start + BLOCK).min(n);
@@ -273,7 +279,8 @@ pub(super) unsafe fn step_blocks(
         let (vc, rc) = (&mut voltage[start..end], &mut refractory[start..end]);
         // SAFETY: AVX2 (caller's contract); every slice has at most BLOCK entries; the lists
         // have BLOCK + 8.
-        let (k1, k2) = unsafe { fast_pass(c, jc, oc, vc, rc, &mut partial, &mut spiking) };
+        let (k1, k2) =
+            unsafe { fast_pass(c, jc, oc, vc, rc, &mut partial, &mut spiking, &mut fin) };
         // SAFETY: `fast_pass` wrote the first k1 and k2 entries.
         let (partial, spiking) = unsafe {
             (
@@ -286,15 +293,45 @@ pub(super) unsafe fn step_blocks(
             // SAFETY: AVX2 and FMA (caller's contract); listed indices are below the block's
             // length.
             unsafe {
-                slow_groups::<true>(c, partial, jc, oc, vc, rc);
-                slow_groups::<false>(c, spiking, jc, oc, vc, rc);
+                slow_groups::<true>(c, partial, jc, oc, vc, rc, &mut fin);
+                slow_groups::<false>(c, spiking, jc, oc, vc, rc, &mut fin);
             }
         } else {
             for &i in partial.iter().chain(spiking) {
                 let i = i as usize;
                 lif_one(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
+                fin.s += nan_unless_finite(vc[i]);
             }
         }
+    }
+    fin.all()
+}
+
+/// `x − x`: 0 for a finite `x`, NaN for a NaN or an infinity.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn nan_unless_finite(x: f64) -> f64 {
+    x - x
+}
+
+/// Running finiteness sums of the LIF step (see [`step_blocks`]).
+#[cfg(target_arch = "x86_64")]
+struct Finite {
+    /// Four lanes of `(j − j) + (v − v)` sums.
+    v: __m256d,
+    /// The same for values handled one at a time.
+    s: f64,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Finite {
+    /// Whether every value added so far was finite.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn all(&self) -> bool {
+        let zero = _mm256_setzero_pd();
+        _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(self.v, zero)) == 0xf && self.s == 0.0
     }
 }
 
@@ -323,6 +360,7 @@ unsafe fn fast_pass(
     r: &mut [f64],
     partial: &mut [MaybeUninit<u16>],
     spiking: &mut [MaybeUninit<u16>],
+    fin: &mut Finite,
 ) -> (usize, usize) {
     let m = j.len();
     assert!(
@@ -361,6 +399,13 @@ unsafe fn fast_pass(
                 let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
                 let v_new = _mm256_blendv_pd(clipped, v0, listed);
                 let r_new = _mm256_blendv_pd(rt, r0, listed);
+                // Inputs, and the new voltages of the neurons done here (the slow path checks
+                // the others').
+                let v_done = _mm256_andnot_pd(listed, v_new);
+                fin.v = _mm256_add_pd(
+                    fin.v,
+                    _mm256_add_pd(_mm256_sub_pd(jv, jv), _mm256_sub_pd(v_done, v_done)),
+                );
                 _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
                 _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
                 _mm256_storeu_pd(out.as_mut_ptr().add(p), zero);
@@ -393,14 +438,17 @@ unsafe fn fast_pass(
         let vv = v0 - (jv - v0) * decay;
         let fixed = full | none;
         let over = vv > 1.0;
+        fin.s += nan_unless_finite(jv);
         // A listed neuron keeps its state for the slow path.
         if fixed && !over {
-            v[i] = if vv < c.min_voltage {
+            let vn = if vv < c.min_voltage {
                 c.min_voltage
             } else {
                 vv
             };
+            v[i] = vn;
             r[i] = rt;
+            fin.s += nan_unless_finite(vn);
         }
         out[i] = 0.0;
         partial[k1].write(i as u16);
@@ -431,6 +479,7 @@ unsafe fn slow_groups<const PARTIAL: bool>(
     o: &mut [f64],
     v: &mut [f64],
     r: &mut [f64],
+    fin: &mut Finite,
 ) {
     let k = slow.len();
     let mut g = 0;
@@ -460,6 +509,8 @@ unsafe fn slow_groups<const PARTIAL: bool>(
             };
             let n = lanes.saturating_sub(h).min(4);
             if ok {
+                // (Padding lanes repeat a real neuron: their values are checked already.)
+                fin.v = _mm256_add_pd(fin.v, _mm256_sub_pd(vv, vv));
                 let (mut oa, mut va, mut ra) = ([0.0; 4], [0.0; 4], [0.0; 4]);
                 // SAFETY: four f64 per array.
                 unsafe {
@@ -479,6 +530,7 @@ unsafe fn slow_groups<const PARTIAL: bool>(
             } else {
                 for &i in &idx[h..h + n] {
                     lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
+                    fin.s += nan_unless_finite(v[i]);
                 }
             }
         }
