@@ -221,3 +221,19 @@ fn side_by_side_decoder_solves_give_the_same_network() {
     serial.run_steps(100).expect("run");
     assert_eq!(bits(&side, "b"), bits(&serial, "b"));
 }
+
+#[test]
+fn a_simulator_with_workers_can_move_to_another_thread() {
+    fn send<T: Send>(_: &T) {}
+    let mut sim = Simulator::new(network(4, None), 0.001).expect("build");
+    assert_eq!(sim.set_threads(2), 2);
+    send(&sim);
+    sim.run_steps(5).expect("run");
+    let sim = std::thread::spawn(move || {
+        sim.run_steps(5).expect("run on another thread");
+        sim
+    })
+    .join()
+    .expect("thread");
+    assert_eq!(sim.n_steps(), 10);
+}
