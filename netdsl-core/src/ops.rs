@@ -714,9 +714,18 @@ pub fn transpose_into(rm: &[f64], rows: usize, cols: usize, cm: &mut [f64]) {
 /// (no second copy of a big one).
 pub fn transpose_in_place(m: &mut [f64], rows: usize, cols: usize) {
     if rows == cols {
-        for r in 0..rows {
-            for c in r + 1..cols {
-                m.swap(r * cols + c, c * rows + r);
+        // Tile by tile (32 × 32, 8 KB each side), so that both sides of each swap stay in
+        // cache: a 2000 × 2000 matrix is 32 MB.
+        const TILE: usize = 32;
+        let n = rows;
+        for bi in (0..n).step_by(TILE) {
+            for bj in (bi..n).step_by(TILE) {
+                for r in bi..(bi + TILE).min(n) {
+                    let c0 = if bi == bj { r + 1 } else { bj };
+                    for c in c0..(bj + TILE).min(n) {
+                        m.swap(r * n + c, c * n + r);
+                    }
+                }
             }
         }
     } else {
@@ -1103,6 +1112,28 @@ mod tests {
                 let exact: f64 = w.iter().zip(&x).map(|(a, b)| a * b).sum();
                 assert!((want - exact).abs() <= 1e-12 * exact.abs().max(1.0));
             }
+        }
+    }
+
+    #[test]
+    fn transpose_in_place_equals_the_copying_transpose() {
+        for (rows, cols) in [
+            (1, 1),
+            (2, 2),
+            (31, 31),
+            (32, 32),
+            (33, 33),
+            (65, 65),
+            (100, 100),
+            (3, 7),
+            (40, 33),
+        ] {
+            let m: Vec<f64> = (0..rows * cols).map(|k| k as f64 * 0.5 - 3.0).collect();
+            let mut want = vec![0.0; rows * cols];
+            transpose_into(&m, rows, cols, &mut want);
+            let mut got = m.clone();
+            transpose_in_place(&mut got, rows, cols);
+            assert_eq!(got, want, "{rows} x {cols}");
         }
     }
 

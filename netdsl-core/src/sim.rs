@@ -1058,6 +1058,9 @@ impl Simulator {
             let decoded_from_neurons = matches!(spec.pre, Endpoint::Value(_))
                 && matches!(&net.items[pre_item].1, ItemSpec::Ensemble(e) if e.neuron_type != NeuronType::Direct);
             let mut decoders = None;
+            // The weights, row-major, or column-major when `w_col_major` (a product that came
+            // out in that layout is kept so: no 32 MB copy for large_weights).
+            let mut w_col_major = false;
             let w: Vec<f64> = if decoded_from_neurons {
                 let ens = ensembles[pre_item].as_ref().expect("ensemble data");
                 let ItemSpec::Ensemble(pspec) = &net.items[pre_item].1 else {
@@ -1104,9 +1107,17 @@ impl Simulator {
                     w = enc.dot(&w);
                 }
                 decoders = Some(d);
-                // Row-major already (no second copy of a big matrix).
-                if w.is_standard_layout() {
-                    w.into_raw_vec_and_offset().0
+                // Either layout is taken as it is (no second copy of a big matrix).
+                let fortran = !w.is_standard_layout() && w.t().is_standard_layout();
+                if w.is_standard_layout() || fortran {
+                    // Contiguous: the values are `n` consecutive entries of the buffer, in
+                    // memory order, from the first element's offset.
+                    let n = w.len();
+                    let (mut v, off) = w.into_raw_vec_and_offset();
+                    v.drain(..off.unwrap_or(0));
+                    v.truncate(n);
+                    w_col_major = fortran;
+                    v
                 } else {
                     w.as_standard_layout().iter().copied().collect()
                 }
@@ -1165,7 +1176,9 @@ impl Simulator {
                 && private_sig(wsig)
             {
                 let mut w = w;
-                crate::ops::transpose_in_place(&mut w, rows, cols);
+                if !w_col_major {
+                    crate::ops::transpose_in_place(&mut w, rows, cols);
+                }
                 Weights {
                     data: Arc::new(w),
                     rows,
@@ -1173,6 +1186,11 @@ impl Simulator {
                     col_major: true,
                 }
             } else {
+                let mut w = w;
+                if w_col_major {
+                    // Column-major rows × cols is row-major cols × rows.
+                    crate::ops::transpose_in_place(&mut w, cols, rows);
+                }
                 store[layout.signal(wsig)].copy_from_slice(&w);
                 Weights::row_major(w, rows, cols)
             };
