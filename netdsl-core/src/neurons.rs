@@ -316,6 +316,13 @@ impl NeuronType {
 
 /// LIF rate curve: `amplitude / (tau_ref + tau_rc * log1p(1 / (J - 1)))` for J > 1, else 0.
 fn lif_rates(tau_rc: f64, tau_ref: f64, amplitude: f64, j: &[f64], out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if lif_simd::available() {
+        // SAFETY: `available()` implies AVX2 and FMA and a library that rounds as the vector
+        // `log1p` does.
+        unsafe { lif_simd::lif_rates(tau_rc, tau_ref, amplitude, j, out) };
+        return;
+    }
     for (o, &jv) in out.iter_mut().zip(j) {
         let jm1 = jv - 1.0;
         *o = if jm1 > 0.0 {

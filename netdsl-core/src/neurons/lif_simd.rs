@@ -103,6 +103,24 @@ unsafe fn agrees_with_libm() -> bool {
             }
         }
     }
+    // The general positive log1p, on magnitudes from 2^-29 to 2^52, log-spaced.
+    for g in (0..N).step_by(4) {
+        let mut px = [0.0f64; 4];
+        for (l, x) in px.iter_mut().enumerate() {
+            let u = ((g + l) as f64 + 0.5) / N as f64;
+            *x = (2f64).powf(-29.0 + 81.0 * u);
+        }
+        // SAFETY: four f64; AVX2/FMA present (caller's contract).
+        let (r, bad) = unsafe { log1p_positive(_mm256_loadu_pd(px.as_ptr())) };
+        let mut ro = [0.0f64; 4];
+        // SAFETY: as above.
+        unsafe { _mm256_storeu_pd(ro.as_mut_ptr(), r) };
+        for l in 0..4 {
+            if bad & (1 << l) == 0 && ro[l].to_bits() != px[l].ln_1p().to_bits() {
+                return false;
+            }
+        }
+    }
     true
 }
 
@@ -151,6 +169,141 @@ fn log1p_short(x: __m256d) -> __m256d {
     let r = _mm256_fmadd_pd(z6, p67, r2);
     let u = _mm256_mul_pd(_mm256_add_pd(r, hfsq), s);
     _mm256_sub_pd(x, _mm256_sub_pd(hfsq, u))
+}
+
+/// `log1p(x)` for `2^-29 <= x < 2^53` (high word in `0x3e200000..0x43400000`): fdlibm's `k = 0`
+/// branch below `sqrt(2) - 1` and its argument-reduction branch above (`1 + x = 2^k u`,
+/// `u` in `[sqrt(2)/2, sqrt(2))`, with the correction `c` for the rounding of `1 + x`), with
+/// glibc's FMA build's contractions. Returns the results and a lane mask (bits) of arguments it
+/// does not cover (other ranges, NaN, and the rare `hu == 0` reduction): the caller computes
+/// those with the library.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn log1p_positive(x: __m256d) -> (__m256d, i32) {
+    let c = _mm256_set1_pd;
+    let ci = _mm256_set1_epi64x;
+    let one = c(1.0);
+    let bits = _mm256_castpd_si256(x);
+    let hx = _mm256_srli_epi64::<32>(bits);
+    // In range at all, and which branch.
+    let covered = high_word_in(x, 0x3e20_0000, 0x433f_ffff);
+    let reduce = _mm256_cmpgt_epi64(hx, ci(0x3fda_8279));
+    // Reduction: u = 1 + x = 2^k (1 + f) with the correction c for the rounding of 1 + x.
+    let u = _mm256_add_pd(x, one);
+    let hu = _mm256_srli_epi64::<32>(_mm256_castpd_si256(u));
+    let k0 = _mm256_sub_epi64(_mm256_srli_epi64::<20>(hu), ci(1023));
+    let kpos = _mm256_castsi256_pd(_mm256_cmpgt_epi64(k0, _mm256_setzero_si256()));
+    let c_pos = _mm256_sub_pd(one, _mm256_sub_pd(u, x));
+    let c_neg = _mm256_sub_pd(x, _mm256_sub_pd(u, one));
+    let corr = _mm256_div_pd(_mm256_blendv_pd(c_neg, c_pos, kpos), u);
+    let mant = _mm256_and_si256(hu, ci(0xfffff));
+    let small = _mm256_cmpgt_epi64(ci(0x6a09e), mant);
+    let high = _mm256_blendv_epi8(
+        _mm256_or_si256(mant, ci(0x3fe0_0000)),
+        _mm256_or_si256(mant, ci(0x3ff0_0000)),
+        small,
+    );
+    let k = _mm256_add_epi64(k0, _mm256_andnot_si256(small, ci(1)));
+    let hu_final = _mm256_blendv_epi8(
+        _mm256_srli_epi64::<2>(_mm256_sub_epi64(ci(0x10_0000), mant)),
+        mant,
+        small,
+    );
+    let low = _mm256_and_si256(_mm256_castpd_si256(u), ci(0xffff_ffff));
+    let ur = _mm256_castsi256_pd(_mm256_or_si256(_mm256_slli_epi64::<32>(high), low));
+    let f_red = _mm256_sub_pd(ur, one);
+    // The k = 0 branch works on x itself.
+    let reduce_pd = _mm256_castsi256_pd(reduce);
+    let f = _mm256_blendv_pd(x, f_red, reduce_pd);
+    let k = _mm256_and_si256(k, reduce);
+    let corr = _mm256_and_pd(corr, reduce_pd);
+    let hu_zero = _mm256_and_si256(reduce, _mm256_cmpeq_epi64(hu_final, _mm256_setzero_si256()));
+    // The common polynomial (as in `log1p_short`).
+    let hfsq = _mm256_mul_pd(_mm256_mul_pd(f, c(0.5)), f);
+    let s = _mm256_div_pd(f, _mm256_add_pd(f, c(2.0)));
+    let z = _mm256_mul_pd(s, s);
+    let p23 = _mm256_fmadd_pd(z, c(0.2857142874366239), c(0.3999999999940942));
+    let p45 = _mm256_fmadd_pd(z, c(0.1818357216161805), c(0.22222198432149784));
+    let p67 = _mm256_fmadd_pd(z, c(0.14798198605116586), c(0.15313837699209373));
+    let z2 = _mm256_mul_pd(z, z);
+    let z4 = _mm256_mul_pd(z2, z2);
+    let z6 = _mm256_mul_pd(z2, z4);
+    let r1 = _mm256_fmadd_pd(z, c(0.6666666666666735), _mm256_mul_pd(z2, p23));
+    let r2 = _mm256_fmadd_pd(z4, p45, r1);
+    let r = _mm256_fmadd_pd(z6, p67, r2);
+    let t = _mm256_mul_pd(_mm256_add_pd(r, hfsq), s);
+    // k = 0: f - (hfsq - t); otherwise k ln2_hi - ((hfsq - (t + (k ln2_lo + c))) - f).
+    let res0 = _mm256_sub_pd(f, _mm256_sub_pd(hfsq, t));
+    // k is small: its low 32 bits, gathered into four i32, convert exactly.
+    let k32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+        k,
+        _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0),
+    ));
+    let kd = _mm256_cvtepi32_pd(k32);
+    let ln2_hi = c(f64::from_bits(0x3fe6_2e42_fee0_0000));
+    let ln2_lo = c(f64::from_bits(0x3dea_39ef_3579_3c76));
+    let a = _mm256_add_pd(_mm256_fmadd_pd(kd, ln2_lo, corr), t);
+    let a = _mm256_sub_pd(_mm256_sub_pd(hfsq, a), f);
+    let resk = _mm256_fmsub_pd(kd, ln2_hi, a);
+    let k_zero = _mm256_castsi256_pd(_mm256_cmpeq_epi64(k, _mm256_setzero_si256()));
+    let res = _mm256_blendv_pd(resk, res0, k_zero);
+    let bad = _mm256_movemask_pd(_mm256_or_pd(
+        _mm256_xor_pd(covered, _mm256_castsi256_pd(ci(-1))),
+        _mm256_castsi256_pd(hu_zero),
+    ));
+    (res, bad)
+}
+
+/// The LIF rate curve (Nengo's `LIFRate`: `amplitude / (tau_ref + tau_rc log1p(1 / (J - 1)))`
+/// for `J > 1`, else 0) four currents at a time, with [`log1p_positive`]; lanes it does not
+/// cover use the library. Bit-identical to the scalar curve.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA, and [`available`] must have said so.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn lif_rates(
+    tau_rc: f64,
+    tau_ref: f64,
+    amplitude: f64,
+    j: &[f64],
+    out: &mut [f64],
+) {
+    let n = j.len().min(out.len());
+    let c = _mm256_set1_pd;
+    let mut i = 0;
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n, within both slices.
+        let jv = unsafe { _mm256_loadu_pd(j.as_ptr().add(i)) };
+        let jm1 = _mm256_sub_pd(jv, c(1.0));
+        let above = _mm256_cmp_pd::<_CMP_GT_OQ>(jm1, _mm256_setzero_pd());
+        let (lg, bad) = log1p_positive(_mm256_div_pd(c(1.0), jm1));
+        let rate = _mm256_div_pd(
+            c(amplitude),
+            _mm256_add_pd(c(tau_ref), _mm256_mul_pd(c(tau_rc), lg)),
+        );
+        let mut r = [0.0; 4];
+        // SAFETY: four f64.
+        unsafe { _mm256_storeu_pd(r.as_mut_ptr(), _mm256_and_pd(above, rate)) };
+        let above_bits = _mm256_movemask_pd(above);
+        for l in 0..4 {
+            out[i + l] = if bad & above_bits & (1 << l) != 0 {
+                amplitude / (tau_ref + tau_rc * (1.0 / (j[i + l] - 1.0)).ln_1p())
+            } else {
+                r[l]
+            };
+        }
+        i += 4;
+    }
+    for k in i..n {
+        let jm1 = j[k] - 1.0;
+        out[k] = if jm1 > 0.0 {
+            amplitude / (tau_ref + tau_rc * (1.0 / jm1).ln_1p())
+        } else {
+            0.0
+        };
+    }
 }
 
 /// Lanes whose high word (of the bits in `x`, as an unsigned 32-bit value) lies in `lo..=hi`.
@@ -597,6 +750,82 @@ mod tests {
             }
         }
         assert_eq!(mismatches, 0);
+    }
+
+    /// A million arguments of the general positive `log1p` (log-uniform over its range, and
+    /// dense around the branch bound `sqrt(2) - 1` and the powers of two): every covered lane
+    /// equals the library bit for bit, and the rare uncovered ones are few.
+    #[test]
+    fn vector_log1p_positive_is_bit_identical_to_libm() {
+        if !cpu_ok() || !available() {
+            eprintln!("vector LIF path unavailable here; skipped");
+            return;
+        }
+        let mut rng = Rng::new(777);
+        let (mut mismatches, mut uncovered) = (0, 0);
+        for k in 0..250_000 {
+            let mut x = [0.0; 4];
+            for (l, v) in x.iter_mut().enumerate() {
+                let u = rng.uniform(0.0, 1.0);
+                *v = match (k + l) % 3 {
+                    0 => (2f64).powf(-29.0 + 82.0 * u),
+                    1 => 0.40 + 0.03 * u,
+                    _ => (2f64).powi((u * 20.0) as i32 - 4) * rng.uniform(0.999, 1.001),
+                };
+            }
+            // SAFETY: cpu_ok() above.
+            let (r, bad) = unsafe { log1p_positive(_mm256_loadu_pd(x.as_ptr())) };
+            let mut ro = [0.0; 4];
+            // SAFETY: four f64.
+            unsafe { _mm256_storeu_pd(ro.as_mut_ptr(), r) };
+            for l in 0..4 {
+                if bad & (1 << l) != 0 {
+                    uncovered += 1;
+                } else if ro[l].to_bits() != x[l].ln_1p().to_bits() {
+                    mismatches += 1;
+                }
+            }
+        }
+        assert_eq!(mismatches, 0);
+        assert!(
+            uncovered < 10_000,
+            "{uncovered} arguments fell back to the library"
+        );
+    }
+
+    /// The vector LIF rate curve equals the scalar one on currents below, at and far above
+    /// threshold, and on non-finite ones.
+    #[test]
+    fn vector_lif_rates_are_bit_identical() {
+        if !cpu_ok() || !available() {
+            return;
+        }
+        let mut rng = Rng::new(9);
+        let mut j: Vec<f64> = (0..100_003)
+            .map(|k| match k % 4 {
+                0 => rng.uniform(-5.0, 5.0),
+                1 => 1.0 + (10f64).powf(rng.uniform(-17.0, 0.0)),
+                2 => (10f64).powf(rng.uniform(0.0, 9.0)),
+                _ => rng.uniform(0.9, 1.1),
+            })
+            .collect();
+        j[5] = f64::NAN;
+        j[6] = f64::INFINITY;
+        j[7] = f64::NEG_INFINITY;
+        j[8] = 1.0;
+        let (tau_rc, tau_ref, amp) = (0.02, 0.002, 1.0);
+        let mut got = vec![0.0; j.len()];
+        // SAFETY: cpu_ok() and available() above.
+        unsafe { lif_rates(tau_rc, tau_ref, amp, &j, &mut got) };
+        for (k, (&jv, &g)) in j.iter().zip(&got).enumerate() {
+            let jm1 = jv - 1.0;
+            let want = if jm1 > 0.0 {
+                amp / (tau_ref + tau_rc * (1.0 / jm1).ln_1p())
+            } else {
+                0.0
+            };
+            assert_eq!(g.to_bits(), want.to_bits(), "J = {jv} (index {k})");
+        }
     }
 
     /// Arguments just inside and outside each branch's bounds are accepted or refused as the
