@@ -7,7 +7,7 @@
 //! Each network runs in its own process (this binary re-invokes itself with `--child NAME`), and
 //! Nengo runs `tools/nengo_baseline.py NAME` once per network, so peak memories don't mix.
 //! Timing follows the baseline script: build = network construction + simulator build; then 200
-//! warm-up steps; then timed runs of 2000 steps (netdsl: repeated until at least 0.5 s has
+//! warm-up steps (netdsl: and 0.2 s more of untimed steps, for the CPU clock); then timed runs of 2000 steps (netdsl: repeated until at least 0.5 s has
 //! passed, so fast networks are not timed over a millisecond; Nengo: the script's run and two
 //! more). The steps/s columns are the fastest run of 2000 steps on each side (the estimator least
 //! disturbed by other work on a shared machine); one more column gives the ratio of netdsl's mean
@@ -73,6 +73,12 @@ fn child(name: &str) -> Result<(), String> {
         eprintln!("{}", sim.plan());
     }
     sim.run_steps(200).map_err(|e| e.to_string())?;
+    // Untimed steps for 0.2 s more: the first process of a run otherwise meets a CPU that is
+    // still clocking up (its first timed runs were 1.5× slower than the same network's next).
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < 0.2 {
+        sim.run_steps(2000).map_err(|e| e.to_string())?;
+    }
     let min_s: f64 = std::env::var("BENCH_MIN_S")
         .ok()
         .and_then(|v| v.parse().ok())
