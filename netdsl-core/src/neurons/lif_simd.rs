@@ -154,9 +154,19 @@ fn expm1_short(x: __m256d) -> __m256d {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn log1p_short(x: __m256d) -> __m256d {
+    let (hfsq, t) = log1p_kernel(x);
+    _mm256_sub_pd(x, _mm256_sub_pd(hfsq, t))
+}
+
+/// The part of fdlibm's `log1p` both branches share, on the reduced argument `f`:
+/// `(f^2/2, s (f^2/2 + R(s^2)))` with `s = f / (2 + f)` and glibc's FMA build's contractions.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn log1p_kernel(f: __m256d) -> (__m256d, __m256d) {
     let c = _mm256_set1_pd;
-    let hfsq = _mm256_mul_pd(_mm256_mul_pd(x, c(0.5)), x);
-    let s = _mm256_div_pd(x, _mm256_add_pd(x, c(2.0)));
+    let hfsq = _mm256_mul_pd(_mm256_mul_pd(f, c(0.5)), f);
+    let s = _mm256_div_pd(f, _mm256_add_pd(f, c(2.0)));
     let z = _mm256_mul_pd(s, s);
     let p23 = _mm256_fmadd_pd(z, c(0.2857142874366239), c(0.3999999999940942));
     let p45 = _mm256_fmadd_pd(z, c(0.1818357216161805), c(0.22222198432149784));
@@ -167,8 +177,7 @@ fn log1p_short(x: __m256d) -> __m256d {
     let r1 = _mm256_fmadd_pd(z, c(0.6666666666666735), _mm256_mul_pd(z2, p23));
     let r2 = _mm256_fmadd_pd(z4, p45, r1);
     let r = _mm256_fmadd_pd(z6, p67, r2);
-    let u = _mm256_mul_pd(_mm256_add_pd(r, hfsq), s);
-    _mm256_sub_pd(x, _mm256_sub_pd(hfsq, u))
+    (hfsq, _mm256_mul_pd(_mm256_add_pd(r, hfsq), s))
 }
 
 /// `log1p(x)` for `2^-29 <= x < 2^53` (high word in `0x3e200000..0x43400000`): fdlibm's `k = 0`
@@ -219,20 +228,7 @@ fn log1p_positive(x: __m256d) -> (__m256d, i32) {
     let k = _mm256_and_si256(k, reduce);
     let corr = _mm256_and_pd(corr, reduce_pd);
     let hu_zero = _mm256_and_si256(reduce, _mm256_cmpeq_epi64(hu_final, _mm256_setzero_si256()));
-    // The common polynomial (as in `log1p_short`).
-    let hfsq = _mm256_mul_pd(_mm256_mul_pd(f, c(0.5)), f);
-    let s = _mm256_div_pd(f, _mm256_add_pd(f, c(2.0)));
-    let z = _mm256_mul_pd(s, s);
-    let p23 = _mm256_fmadd_pd(z, c(0.2857142874366239), c(0.3999999999940942));
-    let p45 = _mm256_fmadd_pd(z, c(0.1818357216161805), c(0.22222198432149784));
-    let p67 = _mm256_fmadd_pd(z, c(0.14798198605116586), c(0.15313837699209373));
-    let z2 = _mm256_mul_pd(z, z);
-    let z4 = _mm256_mul_pd(z2, z2);
-    let z6 = _mm256_mul_pd(z2, z4);
-    let r1 = _mm256_fmadd_pd(z, c(0.6666666666666735), _mm256_mul_pd(z2, p23));
-    let r2 = _mm256_fmadd_pd(z4, p45, r1);
-    let r = _mm256_fmadd_pd(z6, p67, r2);
-    let t = _mm256_mul_pd(_mm256_add_pd(r, hfsq), s);
+    let (hfsq, t) = log1p_kernel(f);
     // k = 0: f - (hfsq - t); otherwise k ln2_hi - ((hfsq - (t + (k ln2_lo + c))) - f).
     let res0 = _mm256_sub_pd(f, _mm256_sub_pd(hfsq, t));
     // k is small: its low 32 bits, gathered into four i32, convert exactly.
