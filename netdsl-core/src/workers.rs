@@ -7,11 +7,13 @@
 //! conflicts with (user code, nodes and memristor arrays also conflict with one another, so they
 //! keep their plan order and their shared state stays consistent). Ops on one level touch
 //! disjoint signals. On a level whose heavy runtime ops (neurons, weights, encoders, filters) add
-//! up to enough work, those ops are *shared*: the calling thread claims them one at a time from
-//! the front of the level's list and the workers from the back (one atomic word), so the work
-//! balances itself, each thread tends to get the same ops every step (their signals stay in its
-//! cache), and a worker that is late (descheduled) only means the calling thread does more of
-//! it. Other levels and all user code run on the calling thread.
+//! up to enough work, those ops are *shared*, each as a unit with the ops next to it that touch
+//! only it (an ensemble's encoder before its neuron update, its decoder after): the calling
+//! thread claims units one at a time from the front of the level's list and the workers from
+//! the back (one atomic word), so the work balances itself, each thread tends to get the same
+//! ensembles every step (their signals stay in its cache), and a worker that is late
+//! (descheduled) only means the calling thread does more of it. Other levels and all user code
+//! run on the calling thread.
 //!
 //! Workers spin while steps are being run (a step lasts microseconds; waking a sleeping thread
 //! costs about as much) and park after a short idle spell. Results never depend on the thread
@@ -47,8 +49,12 @@ const MIN_SHARED_NS: f64 = 5000.0;
 pub(crate) struct Level {
     /// Ops only the calling thread runs, in plan order.
     main: Vec<usize>,
-    /// Ops any thread may claim, in plan order (empty when the level is not split).
-    shared: Vec<usize>,
+    /// Units any thread may claim, in plan order (empty when the level is not split). A unit is
+    /// one heavy op with, where they depend on nothing else on the level, the op feeding it
+    /// from the level before and the op it feeds on the level after (an ensemble's encoder,
+    /// neuron update and decoder), run in that order by one thread: their signals then stay
+    /// in that thread's cache.
+    shared: Vec<Vec<usize>>,
 }
 
 /// The levels of a step, in order.
@@ -90,31 +96,89 @@ impl Schedule {
             level_of.push(lvl);
         }
         let n_levels = level_of.iter().max().map_or(0, |l| l + 1);
+        let mut by_level: Vec<Vec<usize>> = vec![Vec::new(); n_levels];
+        for (i, &l) in level_of.iter().enumerate() {
+            by_level[l].push(i);
+        }
+        let conflict = |a: &Access, b: &Access| {
+            let hits = |w: &[usize], other: &[usize]| w.iter().any(|s| other.contains(s));
+            hits(&a.writes, &b.reads)
+                || hits(&a.writes, &b.writes)
+                || hits(&b.writes, &a.reads)
+                || (a.external && b.external)
+        };
+        let cost = |i: usize| ops[i].parallel_cost();
+        // Which levels have enough heavy work to share.
+        let split: Vec<bool> = by_level
+            .iter()
+            .map(|l| {
+                let heavy: Vec<f64> = l.iter().filter_map(|&i| cost(i)).collect();
+                heavy.len() >= 2 && heavy.iter().sum::<f64>() >= MIN_SHARED_NS
+            })
+            .collect();
         let mut levels: Vec<Level> = (0..n_levels)
             .map(|_| Level {
                 main: Vec::new(),
                 shared: Vec::new(),
             })
             .collect();
-        for (i, &l) in level_of.iter().enumerate() {
-            match ops[i].parallel_cost() {
-                Some(_) => levels[l].shared.push(i),
-                None => levels[l].main.push(i),
+        let mut moved = vec![false; ops.len()];
+        for l in 0..n_levels {
+            if !split[l] {
+                continue;
             }
+            let mut units: Vec<Vec<usize>> = by_level[l]
+                .iter()
+                .filter(|&&i| cost(i).is_some())
+                .map(|&i| vec![i])
+                .collect();
+            // The unit of the only op on this level that `i` conflicts with, if that op heads a
+            // unit (and `i` may run on any thread).
+            let only_partner = |i: usize, units: &[Vec<usize>], moved: &[bool]| {
+                if cost(i).is_none() || moved[i] {
+                    return None;
+                }
+                let mut partner = None;
+                for &k in by_level[l].iter().chain(units.iter().flatten()) {
+                    if k != i && conflict(&access[i], &access[k]) {
+                        let u = units.iter().position(|u| u.contains(&k))?;
+                        if partner.is_some_and(|p| p != u) {
+                            return None;
+                        }
+                        partner = Some(u);
+                    }
+                }
+                partner
+            };
+            // Feeders from the level before (not itself shared), then consumers from the level
+            // after: moved into the unit they alone touch.
+            if l > 0 && !split[l - 1] {
+                for &w in &by_level[l - 1] {
+                    if let Some(u) = only_partner(w, &units, &moved) {
+                        units[u].insert(0, w);
+                        moved[w] = true;
+                    }
+                }
+            }
+            if l + 1 < n_levels && !split[l + 1] {
+                for &y in &by_level[l + 1] {
+                    if let Some(u) = only_partner(y, &units, &moved) {
+                        units[u].push(y);
+                        moved[y] = true;
+                    }
+                }
+            }
+            levels[l].shared = units;
         }
         let mut any = false;
-        for level in &mut levels {
-            let cost: f64 = level
-                .shared
+        for (l, ids) in by_level.iter().enumerate() {
+            let in_units: Vec<usize> = levels[l].shared.iter().flatten().copied().collect();
+            levels[l].main = ids
                 .iter()
-                .filter_map(|&i| ops[i].parallel_cost())
-                .sum();
-            if level.shared.len() >= 2 && cost >= MIN_SHARED_NS {
-                any = true;
-            } else {
-                level.main.append(&mut level.shared);
-                level.main.sort_unstable();
-            }
+                .copied()
+                .filter(|i| !moved[*i] && !in_units.contains(i))
+                .collect();
+            any |= !levels[l].shared.is_empty();
         }
         // The claim word holds the level in 14 bits and the two ends in 15 bits each.
         let fits = levels.len() < 1 << 14 && levels.iter().all(|l| l.shared.len() < 1 << 15);
@@ -245,9 +309,11 @@ unsafe fn claim_loop(sh: &Shared, mut c: u64, from_front: bool) {
             .compare_exchange(c, next.pack(), Ordering::SeqCst, Ordering::SeqCst)
         {
             Ok(_) => {
-                // SAFETY: the exchange made `shared[i]` this thread's; the publisher waits for
-                // `finished` before the store or the ops change.
-                unsafe { run_shared_op(sh, shared[i]) };
+                // SAFETY: the exchange made unit `shared[i]` this thread's; the publisher waits
+                // for `finished` before the store or the ops change.
+                for &op in &shared[i] {
+                    unsafe { run_shared_op(sh, op) };
+                }
                 done += 1;
                 c = sh.claim.0.load(Ordering::SeqCst);
             }
@@ -376,7 +442,9 @@ impl Pool {
         for (l, level) in sh.schedule.levels.iter().enumerate() {
             let mut first_err: Option<(usize, String)> = None;
             if level.shared.is_empty() || self.handles.is_empty() {
-                for &i in level.main.iter().chain(&level.shared) {
+                // (Without workers a unit still runs in its order: its ops were moved only where
+                // that order is valid.)
+                for &i in level.main.iter().chain(level.shared.iter().flatten()) {
                     if let Err(m) = run_main(i) {
                         return Err((i, m));
                     }
