@@ -260,13 +260,20 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
         memristors: &mut [],
     };
     // SAFETY: ranges checked at build; ops of one level touch disjoint signals, and shared ops
-    // use neither the time nor user state.
-    if let Err(m) = unsafe { op.run_unchecked(store, &mut ctx) } {
-        sh.errors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((i, m));
-    }
+    // use neither the time nor user state. A panic (a bug) becomes this op's error instead of
+    // ending the thread, so the caller never waits for a unit that will not finish.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        op.run_unchecked(store, &mut ctx)
+    }));
+    let err = match run {
+        Ok(Ok(())) => return,
+        Ok(Err(m)) => m,
+        Err(_) => "internal error: the op panicked on a worker thread".to_string(),
+    };
+    sh.errors
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((i, err));
 }
 
 /// Claims and runs shared ops of the level published as `c` until none is left (or newer work
