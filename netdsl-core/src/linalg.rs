@@ -127,10 +127,15 @@ pub fn build_threads() -> usize {
 /// other work, e.g. two decoder solves at once). The results do not depend on the thread count:
 /// threads split rows and tiles, never a sum.
 pub fn with_build_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
-    let before = THREADS.with(|t| t.replace(Some(threads.max(1))));
-    let r = f();
-    THREADS.with(|t| t.set(before));
-    r
+    /// Puts the previous limit back, also when `f` panics.
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            THREADS.with(|t| t.set(self.0));
+        }
+    }
+    let _restore = Restore(THREADS.with(|t| t.replace(Some(threads.max(1)))));
+    f()
 }
 
 /// `c = alpha · a · b + beta · c`, with the rows of `a` and `c` split across `threads` threads

@@ -1680,7 +1680,7 @@ impl Simulator {
             };
             // SAFETY: the live ops and store, ranges checked at build; `self` is borrowed
             // mutably for the whole step, so nothing else touches them.
-            unsafe { pool.step(ops, store, self.dt, run_main) }
+            unsafe { pool.step(ops, store, run_main) }
         } else {
             let mut r = Ok(());
             for (i, op) in self.ops.iter_mut().enumerate() {

@@ -170,16 +170,15 @@ impl Schedule {
             }
             levels[l].shared = units;
         }
-        let mut any = false;
-        for (l, ids) in by_level.iter().enumerate() {
-            let in_units: Vec<usize> = levels[l].shared.iter().flatten().copied().collect();
-            levels[l].main = ids
-                .iter()
-                .copied()
-                .filter(|i| !moved[*i] && !in_units.contains(i))
-                .collect();
-            any |= !levels[l].shared.is_empty();
+        // Everything not in a unit runs on the calling thread, in plan order.
+        let mut in_unit = vec![false; ops.len()];
+        for &i in levels.iter().flat_map(|l| l.shared.iter().flatten()) {
+            in_unit[i] = true;
         }
+        for (level, ids) in levels.iter_mut().zip(&by_level) {
+            level.main = ids.iter().copied().filter(|&i| !in_unit[i]).collect();
+        }
+        let any = levels.iter().any(|l| !l.shared.is_empty());
         // The claim word holds the level in 14 bits and the two ends in 15 bits each.
         let fits = levels.len() < 1 << 14 && levels.iter().all(|l| l.shared.len() < 1 << 15);
         (any && fits).then_some(Schedule { levels })
@@ -230,14 +229,15 @@ struct Shared {
     store: AtomicPtr<f64>,
     store_len: AtomicUsize,
     ops: AtomicPtr<Op>,
-    dt: AtomicU64,
     exit: AtomicBool,
     /// Workers that have started (set up everything they allocate).
     started: AtomicUsize,
     /// Per worker: it is parked (or about to park) and needs an unpark to see new work.
     parked: Vec<AtomicBool>,
-    /// Errors of shared ops in the current level: (op index, message).
+    /// Errors of shared ops in the current level: (op index, message), and whether there are
+    /// any (so that an error-free level, every level in practice, takes no lock).
     errors: Mutex<Vec<(usize, String)>>,
+    any_error: AtomicBool,
 }
 
 /// Runs shared op `i` with the current store.
@@ -253,9 +253,10 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
     // SAFETY: the ops vector lives as long as the simulator, which waits for this op to finish;
     // op `i` is this thread's alone until then (the caller's contract).
     let op = unsafe { &mut *sh.ops.load(Ordering::Relaxed).add(i) };
+    // Shared ops read neither the time nor user state nor memristor arrays.
     let mut ctx = Ctx {
         t: 0.0,
-        dt: f64::from_bits(sh.dt.load(Ordering::Relaxed)),
+        dt: 0.0,
         states: &mut [],
         memristors: &mut [],
     };
@@ -274,6 +275,7 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push((i, err));
+    sh.any_error.store(true, Ordering::Release);
 }
 
 /// Claims and runs shared ops of the level published as `c` until none is left (or newer work
@@ -393,11 +395,11 @@ impl Pool {
             store: AtomicPtr::new(std::ptr::null_mut()),
             store_len: AtomicUsize::new(0),
             ops: AtomicPtr::new(std::ptr::null_mut()),
-            dt: AtomicU64::new(0),
             exit: AtomicBool::new(false),
             started: AtomicUsize::new(0),
             parked: (0..workers).map(|_| AtomicBool::new(false)).collect(),
             errors: Mutex::new(Vec::new()),
+            any_error: AtomicBool::new(false),
         });
         let handles: Vec<JoinHandle<()>> = (0..workers)
             .map_while(|w| {
@@ -438,14 +440,12 @@ impl Pool {
         &mut self,
         ops: *mut Op,
         store: StorePtr,
-        dt: f64,
         mut run_main: impl FnMut(usize) -> Result<(), String>,
     ) -> Result<(), (usize, String)> {
         let sh = &*self.shared;
         sh.store.store(store.as_mut_ptr(), Ordering::Relaxed);
         sh.store_len.store(store.len(), Ordering::Relaxed);
         sh.ops.store(ops, Ordering::Relaxed);
-        sh.dt.store(dt.to_bits(), Ordering::Relaxed);
         for (l, level) in sh.schedule.levels.iter().enumerate() {
             let mut first_err: Option<(usize, String)> = None;
             if level.shared.is_empty() || self.handles.is_empty() {
@@ -491,13 +491,16 @@ impl Pool {
                     std::thread::yield_now();
                 }
             }
-            let mut errs = sh.errors.lock().unwrap_or_else(|e| e.into_inner());
-            for (i, m) in errs.drain(..) {
-                if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
-                    first_err = Some((i, m));
+            // (`finished` was read with Acquire after the workers' Release: their errors are
+            // visible.)
+            if sh.any_error.swap(false, Ordering::AcqRel) {
+                let mut errs = sh.errors.lock().unwrap_or_else(|e| e.into_inner());
+                for (i, m) in errs.drain(..) {
+                    if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
+                        first_err = Some((i, m));
+                    }
                 }
             }
-            drop(errs);
             if let Some(e) = first_err {
                 return Err(e);
             }

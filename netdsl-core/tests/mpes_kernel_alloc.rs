@@ -2,14 +2,12 @@
 //! pulse stages with the helper thread (started when the array is built): a counting global
 //! allocator around `mpes_step` and `filter_into` on a 200 × 200 power-law array.
 
-use std::sync::atomic::Ordering;
-
 use netdsl_core::memristor::{Device, MemristorArray, Variability};
 use netdsl_core::rng::Rng;
 
 mod counting_alloc;
 
-use counting_alloc::{ALLOCS, COUNTING};
+use counting_alloc::{count, turn};
 
 #[test]
 fn large_array_steps_without_allocating() {
@@ -32,20 +30,20 @@ fn large_array_steps_without_allocating() {
         .map(|_| if rng.next_f64() < 0.1 { 1000.0 } else { 0.0 })
         .collect();
     let mut out = vec![0.0; 200];
-    let mut pulses = 0;
-    COUNTING.store(true, Ordering::SeqCst);
-    for _ in 0..100 {
-        pulses += a.mpes_step(&e, &acts);
-        pulses += b.mpes_step(&e, &acts);
-        a.filter_into(&spikes, &mut out);
-    }
-    COUNTING.store(false, Ordering::SeqCst);
+    let _turn = turn();
+    let (pulses, n) = count(|| {
+        let mut pulses = 0;
+        for _ in 0..100 {
+            pulses += a.mpes_step(&e, &acts);
+            pulses += b.mpes_step(&e, &acts);
+            a.filter_into(&spikes, &mut out);
+        }
+        pulses
+    });
     assert!(pulses > 100 * 200 * 80, "{pulses}");
-    assert_eq!(ALLOCS.load(Ordering::SeqCst), 0);
+    assert_eq!(n, 0);
     assert_eq!(a.weights(), b.weights());
     // The counter really sees allocations (else the zero above would hold vacuously).
-    COUNTING.store(true, Ordering::SeqCst);
-    let v = std::hint::black_box(vec![0u8; 64]);
-    COUNTING.store(false, Ordering::SeqCst);
-    assert!(ALLOCS.load(Ordering::SeqCst) >= 1 && v.len() == 64);
+    let (v, n) = count(|| std::hint::black_box(vec![0u8; 64]));
+    assert!(n >= 1 && v.len() == 64);
 }

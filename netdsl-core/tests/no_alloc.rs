@@ -6,7 +6,6 @@
 
 use std::any::Any;
 use std::borrow::Cow;
-use std::sync::atomic::Ordering;
 
 use ndarray::array;
 use netdsl_core::network::{
@@ -21,7 +20,7 @@ use netdsl_core::synapses::Synapse;
 
 mod counting_alloc;
 
-use counting_alloc::{ALLOCS, COUNTING};
+use counting_alloc::{count, turn};
 
 /// A user state shared by two stage nodes.
 struct Gains {
@@ -205,22 +204,6 @@ fn every_op_network() -> Network {
     net.probe("r", ProbeSpec::new(ProbeOf::Item(r), ProbeAttr::Spikes));
     net.probe("err", ProbeSpec::new(ProbeOf::Conn(pes), ProbeAttr::Error));
     net
-}
-
-/// Tests in this binary take turns: the counter is process-wide, and one test's allocations
-/// (building a network) must not land in another's count.
-static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn turn() -> std::sync::MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    ALLOCS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
-    let v = f();
-    COUNTING.store(false, Ordering::SeqCst);
-    (v, ALLOCS.load(Ordering::SeqCst))
 }
 
 #[test]

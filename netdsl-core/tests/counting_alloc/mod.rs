@@ -33,3 +33,22 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// Tests of one binary take turns: the counter is process-wide, and one test's allocations
+/// (building a network) must not land in another's count.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds the counter for the calling test until dropped.
+pub fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f` and returns its result with the number of allocations made meanwhile (by any
+/// thread). Call it while holding [`turn`].
+pub fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    ALLOCS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    let v = f();
+    COUNTING.store(false, Ordering::SeqCst);
+    (v, ALLOCS.load(Ordering::SeqCst))
+}
