@@ -266,73 +266,112 @@ enum SolveKey {
     Probe(usize),
 }
 
-/// A decoded-value probe's decoders: the identity on the ensemble's own eval points, reg 0.1.
-fn probe_decoders(
-    spec: &crate::network::EnsembleSpec,
-    ens: &EnsembleData,
-) -> Result<Array2<f64>, nef::SolveError> {
-    nef::solve_decoders(
-        &spec.neuron_type,
-        &ens.eval_points,
-        &ens.encoders,
-        &ens.gain,
-        &ens.bias,
-        spec.radius,
-        &ens.eval_points,
-        0.1,
-    )
+/// The pre ensemble of connection `c` when the connection is decoded from its neurons (the
+/// connections that need a decoder solve).
+fn decoded_pre<'a>(
+    net: &'a Network,
+    ensembles: &'a [Option<EnsembleData>],
+    c: usize,
+) -> Option<(&'a crate::network::EnsembleSpec, &'a EnsembleData)> {
+    let Endpoint::Value(i) = net.conns[c].pre else {
+        return None;
+    };
+    match (&net.items[i].1, ensembles[i].as_ref()) {
+        (ItemSpec::Ensemble(spec), Some(ens)) if spec.neuron_type != NeuronType::Direct => {
+            Some((spec, ens))
+        }
+        _ => None,
+    }
 }
 
-/// Solves the big decoder problems (points × neurons ≥ 10⁶) of the network at the same time,
-/// one thread each and the machine's threads divided between them, when there are at least two
-/// and more than one CPU; the rest are solved where they are used. Same numbers either way:
-/// every solve is the same computation whatever its thread count.
+/// One decoder solve: an ensemble's activities at `eval_points` fitted to `targets`.
+struct DecoderSolve<'a> {
+    spec: &'a crate::network::EnsembleSpec,
+    ens: &'a EnsembleData,
+    eval_points: Cow<'a, Array2<f64>>,
+    targets: Cow<'a, Array2<f64>>,
+    reg: f64,
+}
+
+impl<'a> DecoderSolve<'a> {
+    /// Connection `c`'s (its eval points, or the pre ensemble's; its function's targets,
+    /// evaluated here, on the calling thread).
+    fn conn(
+        net: &'a Network,
+        spec: &'a crate::network::EnsembleSpec,
+        ens: &'a EnsembleData,
+        c: usize,
+    ) -> DecoderSolve<'a> {
+        let conn = &net.conns[c];
+        let eval_points = match &conn.eval_points {
+            Some(ep) => Cow::Owned(ep * spec.radius),
+            None => Cow::Borrowed(&ens.eval_points),
+        };
+        let targets = Cow::Owned(targets(
+            &eval_points,
+            &conn.pre_slice,
+            conn.function.as_ref(),
+        ));
+        DecoderSolve {
+            spec,
+            ens,
+            eval_points,
+            targets,
+            reg: conn.solver.reg,
+        }
+    }
+
+    /// A decoded-value probe's: the identity on the ensemble's own eval points, reg 0.1.
+    fn probe(spec: &'a crate::network::EnsembleSpec, ens: &'a EnsembleData) -> DecoderSolve<'a> {
+        DecoderSolve {
+            spec,
+            ens,
+            eval_points: Cow::Borrowed(&ens.eval_points),
+            targets: Cow::Borrowed(&ens.eval_points),
+            reg: 0.1,
+        }
+    }
+
+    /// Big: points × neurons ≥ 10⁶ (a few hundred ms, worth a thread of its own).
+    fn big(&self) -> bool {
+        self.eval_points.nrows() * self.ens.encoders.nrows() >= 1_000_000
+    }
+
+    fn solve(&self) -> Result<Array2<f64>, nef::SolveError> {
+        nef::solve_decoders(
+            &self.spec.neuron_type,
+            &self.eval_points,
+            &self.ens.encoders,
+            &self.ens.gain,
+            &self.ens.bias,
+            self.spec.radius,
+            &self.targets,
+            self.reg,
+        )
+    }
+}
+
+/// Solves the big decoder problems of the network at the same time, one thread each and the
+/// machine's threads divided between them, when there are at least two and more than one CPU;
+/// the rest are solved where they are used. Same numbers either way: every solve is the same
+/// computation whatever its thread count.
 fn prefetch_solves(
     net: &Network,
     structure: &Structure<usize>,
     plan: &Plan,
     ensembles: &[Option<EnsembleData>],
 ) -> Solved {
-    struct Job<'a> {
-        key: SolveKey,
-        spec: &'a crate::network::EnsembleSpec,
-        ens: &'a EnsembleData,
-        /// Eval points and targets (a connection's; a probe's are the ensemble's own).
-        conn: Option<(Array2<f64>, Array2<f64>, f64)>,
-    }
-    let big = |ens: &EnsembleData, m: usize| m * ens.encoders.nrows() >= 1_000_000;
-    let mut jobs = Vec::new();
-    for (c, spec) in net.conns.iter().enumerate() {
-        let Endpoint::Value(i) = spec.pre else {
-            continue;
-        };
-        let ItemSpec::Ensemble(pspec) = &net.items[i].1 else {
-            continue;
-        };
-        let Some(ens) = ensembles[i].as_ref() else {
-            continue;
-        };
-        let has_weights = plan
-            .ops
-            .iter()
-            .any(|o| o.kind == OpKind::Weights && o.owner == Owner::Conn(c));
-        if pspec.neuron_type == NeuronType::Direct || !has_weights {
-            continue;
+    let mut jobs: Vec<(SolveKey, DecoderSolve<'_>)> = Vec::new();
+    for c in 0..net.conns.len() {
+        if let Some((spec, ens)) = decoded_pre(net, ensembles, c) {
+            let n_points = net.conns[c]
+                .eval_points
+                .as_ref()
+                .map_or(ens.eval_points.nrows(), |ep| ep.nrows());
+            if n_points * ens.encoders.nrows() >= 1_000_000 {
+                jobs.push((SolveKey::Conn(c), DecoderSolve::conn(net, spec, ens, c)));
+            }
         }
-        let ep = match &spec.eval_points {
-            Some(ep) => ep * pspec.radius,
-            None => ens.eval_points.clone(),
-        };
-        if !big(ens, ep.nrows()) {
-            continue;
-        }
-        let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
-        jobs.push(Job {
-            key: SolveKey::Conn(c),
-            spec: pspec,
-            ens,
-            conn: Some((ep, y, spec.solver.reg)),
-        });
     }
     for desc in plan.ops.iter() {
         let (OpKind::Weights, Owner::Probe(p)) = (desc.kind, desc.owner) else {
@@ -341,17 +380,11 @@ fn prefetch_solves(
         let ProbeTarget::Item(i) = structure.probes[p].target else {
             continue;
         };
-        let (ItemSpec::Ensemble(pspec), Some(ens)) = (&net.items[i].1, ensembles[i].as_ref())
-        else {
-            continue;
-        };
-        if big(ens, ens.eval_points.nrows()) {
-            jobs.push(Job {
-                key: SolveKey::Probe(p),
-                spec: pspec,
-                ens,
-                conn: None,
-            });
+        if let (ItemSpec::Ensemble(spec), Some(ens)) = (&net.items[i].1, ensembles[i].as_ref()) {
+            let job = DecoderSolve::probe(spec, ens);
+            if job.big() {
+                jobs.push((SolveKey::Probe(p), job));
+            }
         }
     }
     let cpus = crate::linalg::build_threads();
@@ -361,19 +394,6 @@ fn prefetch_solves(
     let side_by_side = jobs.len().min(cpus);
     let each = (cpus / side_by_side).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let solve = |job: &Job<'_>| match &job.conn {
-        Some((ep, y, reg)) => nef::solve_decoders(
-            &job.spec.neuron_type,
-            ep,
-            &job.ens.encoders,
-            &job.ens.gain,
-            &job.ens.bias,
-            job.spec.radius,
-            y,
-            *reg,
-        ),
-        None => probe_decoders(job.spec, job.ens),
-    };
     let results: Vec<Solved> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..side_by_side)
             .map(|_| {
@@ -382,10 +402,10 @@ fn prefetch_solves(
                         let mut out = Solved::new();
                         loop {
                             let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(job) = jobs.get(k) else {
+                            let Some((key, job)) = jobs.get(k) else {
                                 break out;
                             };
-                            out.insert(job.key, solve(job));
+                            out.insert(*key, job.solve());
                         }
                     })
                 })
@@ -1051,40 +1071,14 @@ impl Simulator {
             let wop = wop.expect("every connection has a weights op");
             let wsig = wop.reads[1].signal;
             let shape = plan.signals[wsig].shape;
-            let pre_item = match spec.pre {
-                Endpoint::Value(i) | Endpoint::Neurons(i) => i,
-                Endpoint::Learning(_) => unreachable!("checked"),
-            };
-            let decoded_from_neurons = matches!(spec.pre, Endpoint::Value(_))
-                && matches!(&net.items[pre_item].1, ItemSpec::Ensemble(e) if e.neuron_type != NeuronType::Direct);
             let mut decoders = None;
             // The weights, row-major, or column-major when `w_col_major` (a product that came
             // out in that layout is kept so: no 32 MB copy for large_weights).
             let mut w_col_major = false;
-            let w: Vec<f64> = if decoded_from_neurons {
-                let ens = ensembles[pre_item].as_ref().expect("ensemble data");
-                let ItemSpec::Ensemble(pspec) = &net.items[pre_item].1 else {
-                    unreachable!()
-                };
-                let ep = match &spec.eval_points {
-                    Some(ep) => ep * pspec.radius,
-                    None => ens.eval_points.clone(),
-                };
+            let w: Vec<f64> = if let Some((pspec, ens)) = decoded_pre(&net, &ensembles, c) {
                 let d = match solved.remove(&SolveKey::Conn(c)) {
                     Some(d) => d,
-                    None => {
-                        let y = targets(&ep, &spec.pre_slice, spec.function.as_ref());
-                        nef::solve_decoders(
-                            &pspec.neuron_type,
-                            &ep,
-                            &ens.encoders,
-                            &ens.gain,
-                            &ens.bias,
-                            pspec.radius,
-                            &y,
-                            spec.solver.reg,
-                        )
-                    }
+                    None => DecoderSolve::conn(&net, pspec, ens, c).solve(),
                 }
                 .map_err(|e| BuildError::Solve {
                     conn: sc.label.to_string(),
@@ -1353,7 +1347,7 @@ impl Simulator {
                         let ens = ensembles[i].as_ref().expect("ensemble");
                         let d = match solved.remove(&SolveKey::Probe(p)) {
                             Some(d) => d,
-                            None => probe_decoders(pspec, ens),
+                            None => DecoderSolve::probe(pspec, ens).solve(),
                         }
                         .map_err(|e| BuildError::Solve {
                             conn: format!("probe {}", structure.probes[p].name),
