@@ -17,6 +17,9 @@
 //! machine's parallelism, or `--threads N`), which shares a step's independent heavy ops between
 //! threads where the network has enough of them; the threads column says how many were used.
 //! Nengo's reference simulator steps on one thread (NumPy's BLAS may use more).
+//!
+//! For profiling one network: `BENCH_MIN_S=3 bench --child NAME` (netdsl only; `BENCH_THREADS`
+//! sets the thread count, `BENCH_PLAN=1` prints the plan first).
 
 #[path = "bench/nets.rs"]
 mod nets;

@@ -211,9 +211,11 @@ fn big_pair() -> Network {
 
 #[test]
 fn side_by_side_decoder_solves_give_the_same_network() {
-    // Default: the two solves side by side (where there are two CPUs); limited to one build
-    // thread: one after the other, each on one thread.
-    let mut side = Simulator::new(big_pair(), 0.001).expect("build");
+    // Two build threads: the two solves side by side (forced, so that this holds on a one-CPU
+    // machine too); one build thread: one after the other, each on one thread.
+    let mut side = netdsl_core::linalg::with_build_threads(2, || {
+        Simulator::new(big_pair(), 0.001).expect("build")
+    });
     let mut serial = netdsl_core::linalg::with_build_threads(1, || {
         Simulator::new(big_pair(), 0.001).expect("build")
     });
