@@ -139,8 +139,10 @@
 //! Build with `--release`. A step allocates nothing; the LIF update runs in AVX2 registers (its
 //! `expm1`/`log1p` reproduce the C library's bit for bit, checked once per process against it,
 //! so spikes stay those of Nengo). Networks with independent heavy work in a step — several big
-//! ensembles, as in a chain — can share it between threads; user code still runs on the calling
-//! thread in plan order, and the numbers are the same bit for bit:
+//! ensembles, as in a chain, or the filter stages of two crossbar objects — can share it between
+//! threads. User closures still run on the calling thread in plan order, the stage calls on one
+//! object keep their order (calls on different objects may run side by side: see
+//! `Simulator::set_threads`), and the numbers are the same bit for bit:
 //!
 //! ```
 //! use netdsl::prelude::*;

@@ -228,16 +228,102 @@ pub enum Op {
     },
 }
 
-/// What an op may touch besides the store.
+/// A user state value: its name and the object.
+pub type StateEntry = (String, Box<dyn Any + Send>);
+
+/// A [`Ctx`]'s time and pointers (see [`Ctx::parts`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CtxParts {
+    /// Current time.
+    pub t: f64,
+    /// User state values: pointer, count.
+    pub states: (*mut StateEntry, usize),
+    /// Memristor arrays: pointer, count.
+    pub memristors: (*mut MemristorArray<Device>, usize),
+}
+
+/// What an op may touch besides the store: the time, user state values and memristor arrays.
+///
+/// The state values and arrays are held as pointers to the simulator's vectors, so that ops on
+/// several threads can each use the element they own (stage calls of different objects, the
+/// arrays of different connections) while no thread holds a reference to the others.
 pub struct Ctx<'a> {
     /// Current time.
     pub t: f64,
     /// Time step.
     pub dt: f64,
-    /// User state values.
-    pub states: &'a mut [(String, Box<dyn Any + Send>)],
-    /// Memristive device arrays.
-    pub memristors: &'a mut [MemristorArray<Device>],
+    states: *mut StateEntry,
+    n_states: usize,
+    memristors: *mut MemristorArray<Device>,
+    n_memristors: usize,
+    _borrow: std::marker::PhantomData<&'a mut ()>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context over `states` and `memristors`, borrowed for its lifetime.
+    pub fn new(
+        t: f64,
+        dt: f64,
+        states: &'a mut [StateEntry],
+        memristors: &'a mut [MemristorArray<Device>],
+    ) -> Ctx<'a> {
+        Ctx {
+            t,
+            dt,
+            n_states: states.len(),
+            states: states.as_mut_ptr(),
+            n_memristors: memristors.len(),
+            memristors: memristors.as_mut_ptr(),
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// A context over raw parts (for a worker thread).
+    ///
+    /// # Safety
+    /// The pointers must be valid for their counts during `'a`, and no two contexts in use at
+    /// the same time may touch the same element (the schedule gives every stage object and
+    /// every array to one op at a time).
+    pub(crate) unsafe fn from_raw(
+        t: f64,
+        dt: f64,
+        states: (*mut StateEntry, usize),
+        memristors: (*mut MemristorArray<Device>, usize),
+    ) -> Ctx<'a> {
+        Ctx {
+            t,
+            dt,
+            states: states.0,
+            n_states: states.1,
+            memristors: memristors.0,
+            n_memristors: memristors.1,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// The time and the pointers, to make contexts on other threads from.
+    pub(crate) fn parts(&self) -> CtxParts {
+        CtxParts {
+            t: self.t,
+            states: (self.states, self.n_states),
+            memristors: (self.memristors, self.n_memristors),
+        }
+    }
+
+    /// User state value `i`.
+    pub fn state(&mut self, i: usize) -> &mut (dyn Any + Send) {
+        assert!(i < self.n_states, "state {i} of {}", self.n_states);
+        // SAFETY: in bounds; valid and not touched by anyone else while this context is in use
+        // (the contract of `new` / `from_raw`).
+        unsafe { &mut *(*self.states.add(i)).1 }
+    }
+
+    /// Memristor array `i`.
+    pub fn memristor(&mut self, i: usize) -> &mut MemristorArray<Device> {
+        assert!(i < self.n_memristors, "array {i} of {}", self.n_memristors);
+        // SAFETY: as in `state`.
+        unsafe { &mut *self.memristors.add(i) }
+    }
 }
 
 /// Whether every value is finite: `x - x` is 0 for a finite `x` and NaN otherwise, summed in
@@ -792,9 +878,12 @@ impl Op {
         Ok(())
     }
 
-    /// For ops that another thread may run (they use neither the time nor user state nor a
-    /// memristor array: neurons, weights, encoders, filters), a rough estimate of their cost in
-    /// nanoseconds, to decide whether a level's work is worth sharing; `None` for the others.
+    /// For ops that another thread may run (neurons, weights, encoders, filters; stage calls,
+    /// which touch only their own state object; a memristor array's filter stage), a rough
+    /// estimate of their cost in nanoseconds, to decide whether a level's work is worth sharing;
+    /// `None` for the others (closures that may touch anything, processes, the memristor pulse
+    /// stage, which has a helper thread of its own). A stage call is assumed to cost what a
+    /// dense product of its input and output does.
     pub(crate) fn parallel_cost(&self) -> Option<f64> {
         Some(match self {
             Op::Neurons { j, neuron, .. } => {
@@ -814,6 +903,9 @@ impl Op {
             Op::WeightsCols { x, rows, .. } => (x.len() * rows) as f64 * 0.05,
             Op::Encode { j, x, .. } => (j.len() * x.len()) as f64 * 0.5,
             Op::Filter { out, .. } => out.len() as f64 * 3.0,
+            Op::NodeStage { x, out, .. } => (x.len() * out.len()) as f64 * 0.5,
+            // Only the columns of spiking neurons are read.
+            Op::MemristorFilter { x, out, .. } => (x.len() * out.len()) as f64 * 0.1,
             _ => return None,
         })
     }
@@ -896,8 +988,8 @@ impl Op {
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, o) = unsafe { rw(store, x, out) };
-                let s: &mut dyn Any = &mut *ctx.states[*state].1;
-                call(s, ctx.t, x, o);
+                let t = ctx.t;
+                call(ctx.state(*state), t, x, o);
                 if !all_finite(o) {
                     return Err(format!("stage output is not finite: {o:?}"));
                 }
@@ -1021,12 +1113,12 @@ impl Op {
             Op::MemristorFilter { array, x, out } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, y) = unsafe { rw(store, x, out) };
-                ctx.memristors[*array].filter_into(x, y);
+                ctx.memristor(*array).filter_into(x, y);
             }
             Op::MemristorPulse { array, acts, err } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let [a, e] = unsafe { store.parts([&*acts, &*err]) };
-                ctx.memristors[*array].mpes_step(e, a);
+                ctx.memristor(*array).mpes_step(e, a);
             }
         }
         Ok(())

@@ -25,7 +25,7 @@ use crate::probe::{ProbeData, Source};
 use crate::rng::Rng;
 use crate::signals::Layout;
 use crate::synapses::Synapse;
-use crate::workers::{Access, Pool, Schedule};
+use crate::workers::{Access, External, Pool, Schedule};
 
 /// What the NEF build produced for one ensemble.
 #[derive(Clone, Debug, PartialEq)]
@@ -241,16 +241,17 @@ fn op_access(desc: &plan::OpDesc<usize>, op: &Op) -> Access {
             .chain(desc.updates.iter())
             .map(|r| r.signal)
             .collect(),
-        external: matches!(
-            op,
+        external: match op {
             Op::NodeTime { .. }
-                | Op::NodeTimeInput { .. }
-                | Op::NodeStage { .. }
-                | Op::NodeProcess { .. }
-                | Op::Function { .. }
-                | Op::MemristorFilter { .. }
-                | Op::MemristorPulse { .. }
-        ),
+            | Op::NodeTimeInput { .. }
+            | Op::NodeProcess { .. }
+            | Op::Function { .. } => External::Ordered,
+            Op::NodeStage { state, .. } => External::State(*state),
+            Op::MemristorFilter { array, .. } | Op::MemristorPulse { array, .. } => {
+                External::Memristor(*array)
+            }
+            _ => External::None,
+        },
     }
 }
 
@@ -1600,11 +1601,20 @@ impl Simulator {
     /// hand-over (a few hundred nanoseconds), e.g. two 100-neuron ensembles.
     ///
     /// Results are bit-identical whatever the thread count: only ops that touch disjoint signals
-    /// run at the same time, and user code (nodes, functions, memristor arrays) always runs on
-    /// the calling thread in plan order. A NaN error names the same op and step as on one thread
-    /// (if two independent ops fail in the same step, the one on the earlier level of the
-    /// schedule is named). The extra threads spin while steps are run and park after a short
-    /// idle spell; use this on a machine with a free core per thread.
+    /// run at the same time. User closures (nodes, connection functions, processes) always run
+    /// on the calling thread in plan order. Stage calls (`obj.method` nodes) keep plan order
+    /// among the calls on the same object and with the closures, but calls on *different*
+    /// objects may run at the same time on different threads (each object is `Send` and only
+    /// its own calls touch it): two crossbar objects' filter stages, as in the seed network,
+    /// then run side by side. An object that shares something with another one behind the
+    /// runtime's back (a global, an `Arc<Mutex<_>>`) sees their calls in an order that may
+    /// change from step to step; use one object, or one thread, for that. Memristor arrays are
+    /// their connection's own and follow the same rule. A NaN error names the same op and step
+    /// as on one thread (if two independent ops fail in the same step, the one on the earlier
+    /// level of the schedule is named); a panic in a stage call reaches the caller as it would
+    /// on one thread, once the other threads have finished their part of the step. The extra
+    /// threads spin while steps are run and park after a short idle spell; use this on a
+    /// machine with a free core per thread.
     pub fn set_threads(&mut self, threads: usize) -> usize {
         self.pool = None;
         if threads <= 1 {
@@ -1658,15 +1668,11 @@ impl Simulator {
     fn step_once(&mut self) -> Result<(), SimError> {
         let step = self.step + 1;
         let t = step as f64 * self.dt;
-        let mut ctx = Ctx {
-            t,
-            dt: self.dt,
-            states: &mut self.states,
-            memristors: &mut self.memristors,
-        };
+        let mut ctx = Ctx::new(t, self.dt, &mut self.states, &mut self.memristors);
         let store = StorePtr::new(&mut self.store);
         let result = if let Some(pool) = self.pool.as_mut() {
             let ops = self.ops.as_mut_ptr();
+            let parts = ctx.parts();
             let run_main = |i: usize| {
                 // SAFETY: `check_ranges` passed for every op at build; op `i` is run by this
                 // thread only, while ops on other threads touch other signals (the schedule).
@@ -1674,7 +1680,7 @@ impl Simulator {
             };
             // SAFETY: the live ops and store, ranges checked at build; `self` is borrowed
             // mutably for the whole step, so nothing else touches them.
-            unsafe { pool.step(ops, store, run_main) }
+            unsafe { pool.step(ops, store, parts, run_main) }
         } else {
             let mut r = Ok(());
             for (i, op) in self.ops.iter_mut().enumerate() {

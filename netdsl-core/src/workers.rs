@@ -4,16 +4,18 @@
 //! The plan fixes one order of a step's ops; any other order that keeps every pair of ops that
 //! touch the same signal (one of them writing it) in plan order computes exactly the same values,
 //! bit for bit. [`Schedule::new`] puts each op on the earliest *level* after every earlier op it
-//! conflicts with (user code, nodes and memristor arrays also conflict with one another, so they
-//! keep their plan order and their shared state stays consistent). Ops on one level touch
-//! disjoint signals. On a level whose heavy runtime ops (neurons, weights, encoders, filters) add
-//! up to enough work, those ops are *shared*, each as a unit with the ops next to it that touch
-//! only it (an ensemble's encoder before its neuron update, its decoder after): the calling
-//! thread claims units one at a time from the front of the level's list and the workers from
-//! the back (one atomic word), so the work balances itself, each thread tends to get the same
-//! ensembles every step (their signals stay in its cache), and a worker that is late
-//! (descheduled) only means the calling thread does more of it. Other levels and all user code
-//! run on the calling thread.
+//! conflicts with. State outside the store counts too ([`External`]): user closures conflict
+//! with every other op that has such state, so they keep their plan order; a stage call
+//! conflicts with the closures and with the other calls on its own object, a memristor op with
+//! the other ops on its array. Ops on one level touch disjoint signals and different objects.
+//! On a level whose heavy ops (neurons, weights, encoders, filters, stage calls, memristor
+//! filter stages) add up to enough work, those ops are *shared*, each as a unit with the ops
+//! next to it that touch only it (an ensemble's encoder before its neuron update, its decoder
+//! after): the calling thread claims units one at a time from the front of the level's list and
+//! the workers from the back (one atomic word), so the work balances itself, each thread tends
+//! to get the same ensembles every step (their signals stay in its cache), and a worker that is
+//! late (descheduled) only means the calling thread does more of it. Other levels and all user
+//! closures run on the calling thread.
 //!
 //! Workers spin while steps are being run (a step lasts microseconds; waking a sleeping thread
 //! costs about as much) and park after a short idle spell. Results never depend on the thread
@@ -26,18 +28,44 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use crate::ops::{Ctx, Op, StorePtr};
+use crate::memristor::{Device, MemristorArray};
+use crate::ops::{Ctx, CtxParts, Op, StateEntry, StorePtr};
 
-/// Which signals an op reads and writes (sets, increments or updates), and whether it runs user
-/// code or a memristor array (state outside the store).
+/// What an op touches outside the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) enum External {
+    /// Nothing.
+    #[default]
+    None,
+    /// User code that may touch anything (a node's closure, a process, a connection function):
+    /// kept in plan order with every other external op, on the calling thread.
+    Ordered,
+    /// A stage call on user state value `i`: it touches that object only, so it keeps its plan
+    /// order with the other calls on it (and with `Ordered` ops) but not with other objects'.
+    State(usize),
+    /// Memristor array `i` (runtime code; the array is its connection's alone).
+    Memristor(usize),
+}
+
+/// Which signals an op reads and writes (sets, increments or updates), and what it touches
+/// outside the store.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Access {
     /// Signals read.
     pub reads: Vec<usize>,
     /// Signals set, incremented or updated.
     pub writes: Vec<usize>,
-    /// Runs user code or touches a memristor array.
-    pub external: bool,
+    /// State outside the store.
+    pub external: External,
+}
+
+/// Whether two ops' outside state forces their plan order.
+fn externals_conflict(a: External, b: External) -> bool {
+    match (a, b) {
+        (External::None, _) | (_, External::None) => false,
+        (External::Ordered, _) | (_, External::Ordered) => true,
+        (a, b) => a == b,
+    }
 }
 
 /// Shared work on one level below this estimate stays on the calling thread: handing it over
@@ -69,11 +97,14 @@ impl Schedule {
     pub(crate) fn new(ops: &[Op], access: &[Access], n_signals: usize) -> Option<Schedule> {
         assert_eq!(ops.len(), access.len());
         // Earliest level per op: after the last writer of what it reads, after the last reader
-        // and writer of what it writes, after the last external op if it is one.
+        // and writer of what it writes; an `Ordered` external op after every external op, any
+        // other after the last `Ordered` one and the last on its own object.
         let mut last_write = vec![None::<usize>; n_signals];
         let mut last_read = vec![None::<usize>; n_signals];
-        let mut last_external = None::<usize>;
+        let (mut last_ordered, mut last_any) = (None::<usize>, None::<usize>);
+        let mut last_object = std::collections::HashMap::<External, usize>::new();
         let after = |l: Option<usize>| l.map_or(0, |l| l + 1);
+        let latest = |l: Option<usize>, lvl: usize| Some(l.map_or(lvl, |l| l.max(lvl)));
         let mut level_of = Vec::with_capacity(ops.len());
         for a in access {
             let mut lvl = 0;
@@ -83,9 +114,21 @@ impl Schedule {
             for &s in &a.writes {
                 lvl = lvl.max(after(last_write[s])).max(after(last_read[s]));
             }
-            if a.external {
-                lvl = lvl.max(after(last_external));
-                last_external = Some(lvl.max(last_external.unwrap_or(0)));
+            match a.external {
+                External::None => {}
+                External::Ordered => {
+                    lvl = lvl.max(after(last_any));
+                    last_ordered = latest(last_ordered, lvl);
+                }
+                object => {
+                    lvl = lvl
+                        .max(after(last_ordered))
+                        .max(after(last_object.get(&object).copied()));
+                    last_object.insert(object, lvl);
+                }
+            }
+            if a.external != External::None {
+                last_any = latest(last_any, lvl);
             }
             for &s in &a.reads {
                 last_read[s] = Some(last_read[s].map_or(lvl, |l| l.max(lvl)));
@@ -105,7 +148,7 @@ impl Schedule {
             hits(&a.writes, &b.reads)
                 || hits(&a.writes, &b.writes)
                 || hits(&b.writes, &a.reads)
-                || (a.external && b.external)
+                || externals_conflict(a.external, b.external)
         };
         let cost = |i: usize| ops[i].parallel_cost();
         // Which levels have enough heavy work to share.
@@ -229,15 +272,38 @@ struct Shared {
     store: AtomicPtr<f64>,
     store_len: AtomicUsize,
     ops: AtomicPtr<Op>,
+    /// The step's time (bits), user state values and memristor arrays, for shared stage calls
+    /// and memristor ops.
+    t: AtomicU64,
+    states: AtomicPtr<StateEntry>,
+    n_states: AtomicUsize,
+    memristors: AtomicPtr<MemristorArray<Device>>,
+    n_memristors: AtomicUsize,
     exit: AtomicBool,
     /// Workers that have started (set up everything they allocate).
     started: AtomicUsize,
     /// Per worker: it is parked (or about to park) and needs an unpark to see new work.
     parked: Vec<AtomicBool>,
-    /// Errors of shared ops in the current level: (op index, message), and whether there are
+    /// Errors of shared ops in the current level: (op index, failure), and whether there are
     /// any (so that an error-free level, every level in practice, takes no lock).
-    errors: Mutex<Vec<(usize, String)>>,
+    errors: Mutex<Vec<(usize, Failure)>>,
     any_error: AtomicBool,
+}
+
+/// How an op failed.
+enum Failure {
+    /// It returned an error.
+    Error(String),
+    /// It panicked (user code in a stage call, or a bug): the payload, re-raised on the calling
+    /// thread once the level has finished.
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
+/// Keeps the failure of the earliest op in plan order.
+fn keep_earliest(i: usize, f: Failure, first: &mut Option<(usize, Failure)>) {
+    if first.as_ref().is_none_or(|(j, _)| i < *j) {
+        *first = Some((i, f));
+    }
 }
 
 /// Runs shared op `i` with the current store.
@@ -253,23 +319,32 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
     // SAFETY: the ops vector lives as long as the simulator, which waits for this op to finish;
     // op `i` is this thread's alone until then (the caller's contract).
     let op = unsafe { &mut *sh.ops.load(Ordering::Relaxed).add(i) };
-    // Shared ops read neither the time nor user state nor memristor arrays.
-    let mut ctx = Ctx {
-        t: 0.0,
-        dt: 0.0,
-        states: &mut [],
-        memristors: &mut [],
+    // SAFETY: the pointers are the simulator's, live for the step; ops of one level touch
+    // different state values and arrays (the schedule), so this op's are its own.
+    let mut ctx = unsafe {
+        Ctx::from_raw(
+            f64::from_bits(sh.t.load(Ordering::Relaxed)),
+            0.0,
+            (
+                sh.states.load(Ordering::Relaxed),
+                sh.n_states.load(Ordering::Relaxed),
+            ),
+            (
+                sh.memristors.load(Ordering::Relaxed),
+                sh.n_memristors.load(Ordering::Relaxed),
+            ),
+        )
     };
-    // SAFETY: ranges checked at build; ops of one level touch disjoint signals, and shared ops
-    // use neither the time nor user state. A panic (a bug) becomes this op's error instead of
-    // ending the thread, so the caller never waits for a unit that will not finish.
+    // SAFETY: ranges checked at build; ops of one level touch disjoint signals. A panic
+    // becomes this op's failure instead of ending the thread, so the caller never waits for a
+    // unit that will not finish.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
         op.run_unchecked(store, &mut ctx)
     }));
     let err = match run {
         Ok(Ok(())) => return,
-        Ok(Err(m)) => m,
-        Err(_) => "internal error: the op panicked on a worker thread".to_string(),
+        Ok(Err(m)) => Failure::Error(m),
+        Err(payload) => Failure::Panic(payload),
     };
     sh.errors
         .lock()
@@ -395,6 +470,11 @@ impl Pool {
             store: AtomicPtr::new(std::ptr::null_mut()),
             store_len: AtomicUsize::new(0),
             ops: AtomicPtr::new(std::ptr::null_mut()),
+            t: AtomicU64::new(0),
+            states: AtomicPtr::new(std::ptr::null_mut()),
+            n_states: AtomicUsize::new(0),
+            memristors: AtomicPtr::new(std::ptr::null_mut()),
+            n_memristors: AtomicUsize::new(0),
             exit: AtomicBool::new(false),
             started: AtomicUsize::new(0),
             parked: (0..workers).map(|_| AtomicBool::new(false)).collect(),
@@ -440,14 +520,20 @@ impl Pool {
         &mut self,
         ops: *mut Op,
         store: StorePtr,
+        ctx: CtxParts,
         mut run_main: impl FnMut(usize) -> Result<(), String>,
     ) -> Result<(), (usize, String)> {
         let sh = &*self.shared;
         sh.store.store(store.as_mut_ptr(), Ordering::Relaxed);
         sh.store_len.store(store.len(), Ordering::Relaxed);
         sh.ops.store(ops, Ordering::Relaxed);
+        sh.t.store(ctx.t.to_bits(), Ordering::Relaxed);
+        sh.states.store(ctx.states.0, Ordering::Relaxed);
+        sh.n_states.store(ctx.states.1, Ordering::Relaxed);
+        sh.memristors.store(ctx.memristors.0, Ordering::Relaxed);
+        sh.n_memristors.store(ctx.memristors.1, Ordering::Relaxed);
         for (l, level) in sh.schedule.levels.iter().enumerate() {
-            let mut first_err: Option<(usize, String)> = None;
+            let mut first_err: Option<(usize, Failure)> = None;
             if level.shared.is_empty() || self.handles.is_empty() {
                 // (Without workers a unit still runs in its order: its ops were moved only where
                 // that order is valid.)
@@ -474,10 +560,12 @@ impl Pool {
                 }
             }
             for &i in &level.main {
-                if let Err(m) = run_main(i) {
-                    if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
-                        first_err = Some((i, m));
-                    }
+                // A panic (user code) waits for the workers to finish the level, which uses the
+                // store, before it goes on.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_main(i))) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(m)) => keep_earliest(i, Failure::Error(m), &mut first_err),
+                    Err(payload) => keep_earliest(i, Failure::Panic(payload), &mut first_err),
                 }
             }
             // SAFETY: published just above; this function waits for `finished` below.
@@ -495,14 +583,16 @@ impl Pool {
             // visible.)
             if sh.any_error.swap(false, Ordering::AcqRel) {
                 let mut errs = sh.errors.lock().unwrap_or_else(|e| e.into_inner());
-                for (i, m) in errs.drain(..) {
-                    if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
-                        first_err = Some((i, m));
-                    }
+                for (i, f) in errs.drain(..) {
+                    keep_earliest(i, f, &mut first_err);
                 }
             }
-            if let Some(e) = first_err {
-                return Err(e);
+            // The earliest failure in plan order, as on one thread: an error, or the panic
+            // raised again here.
+            match first_err {
+                None => {}
+                Some((i, Failure::Error(m))) => return Err((i, m)),
+                Some((_, Failure::Panic(payload))) => std::panic::resume_unwind(payload),
             }
         }
         Ok(())

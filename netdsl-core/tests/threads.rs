@@ -239,3 +239,182 @@ fn a_simulator_with_workers_can_move_to_another_thread() {
     .expect("thread");
     assert_eq!(sim.n_steps(), 10);
 }
+
+/// A user object with two stages, like a memristor crossbar: `filter` is a dense product with
+/// its matrix (plus the number of calls so far, so that a call out of order or twice changes
+/// the output), `pulse` lowers the rows whose filter output is positive when the error is
+/// positive. Each object logs its calls.
+struct Crossbar {
+    n: usize,
+    w: Vec<f64>,
+    calls: u64,
+    log: Vec<&'static str>,
+    panic_at: Option<u64>,
+}
+
+fn crossbar(s: &mut dyn std::any::Any) -> &mut Crossbar {
+    s.downcast_mut::<Crossbar>().expect("a Crossbar")
+}
+
+fn cb_filter(s: &mut dyn std::any::Any, _t: f64, x: &[f64], out: &mut [f64]) {
+    let c = crossbar(s);
+    c.calls += 1;
+    if c.panic_at == Some(c.calls) {
+        panic!("crossbar filter failed at call {}", c.calls);
+    }
+    c.log.push("filter");
+    for (j, o) in out.iter_mut().enumerate() {
+        let row = &c.w[j * c.n..(j + 1) * c.n];
+        *o = row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + c.calls as f64 * 1e-6;
+    }
+}
+
+fn cb_pulse(s: &mut dyn std::any::Any, _t: f64, x: &[f64], out: &mut [f64]) {
+    let c = crossbar(s);
+    c.log.push("pulse");
+    let (o, err) = x.split_at(c.n);
+    if err[0] > 0.0 {
+        for (j, &v) in o.iter().enumerate() {
+            if v > 0.0 {
+                c.w[j * c.n..(j + 1) * c.n]
+                    .iter_mut()
+                    .for_each(|w| *w *= 0.999);
+            }
+        }
+    }
+    out.copy_from_slice(o);
+}
+
+/// The seed network's shape: two crossbars (objects `exc`, `inh`) between `pre.neurons` and
+/// `post.neurons`, each stepped as a filter stage and a pulse stage. Returns the network and
+/// the state indices of the two objects.
+fn crossbars(panic_at: Option<u64>) -> Network {
+    let n = 120;
+    let mut net = Network::new("crossbars");
+    net.seed = 5;
+    let mut rng = netdsl_core::rng::Rng::new(3);
+    let mut object = |net: &mut Network, name: &str, panic_at| {
+        let w = (0..n * n).map(|_| rng.uniform(-0.02, 0.05)).collect();
+        net.add_state(
+            name,
+            Crossbar {
+                n,
+                w,
+                calls: 0,
+                log: Vec::new(),
+                panic_at,
+            },
+        )
+    };
+    let exc = object(&mut net, "exc", None);
+    let inh = object(&mut net, "inh", panic_at);
+    let inp = net.add_node(
+        "inp",
+        0,
+        1,
+        NodeOutput::Time(Box::new(|t, o| o[0] = (5.0 * t).sin())),
+    );
+    let pre = net.add_ensemble("pre", EnsembleSpec::new(n, 1));
+    let post = net.add_ensemble("post", EnsembleSpec::new(n, 1));
+    let err = net.add_ensemble("err", EnsembleSpec::new(50, 1));
+    let stage = |state, method: &'static str, call| NodeOutput::Stage {
+        state,
+        method: method.into(),
+        call,
+    };
+    let fp = net.add_node("fp", n, n, stage(exc, "filter", cb_filter));
+    let fm = net.add_node("fm", n, n, stage(inh, "filter", cb_filter));
+    let pp = net.add_node("pp", n + 1, n, stage(exc, "pulse", cb_pulse));
+    let pm = net.add_node("pm", n + 1, n, stage(inh, "pulse", cb_pulse));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(pre),
+    ));
+    for f in [fp, fm] {
+        let mut c = ConnectionSpec::new(Endpoint::Neurons(pre), Endpoint::Value(f));
+        c.synapse = Some(Synapse::Lowpass(0.01));
+        net.connect(c);
+    }
+    for (f, sign) in [(fp, 1.0), (fm, -1.0)] {
+        let mut c = ConnectionSpec::new(Endpoint::Value(f), Endpoint::Neurons(post));
+        c.synapse = None;
+        c.transform = Transform::Scalar(sign);
+        net.connect(c);
+    }
+    let mut c = ConnectionSpec::new(Endpoint::Value(pre), Endpoint::Value(err));
+    c.transform = Transform::Scalar(-1.0);
+    net.connect(c);
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(post),
+        Endpoint::Value(err),
+    ));
+    for (f, p) in [(fp, pp), (fm, pm)] {
+        let mut c = ConnectionSpec::new(Endpoint::Value(f), Endpoint::Value(p));
+        c.synapse = None;
+        c.post_slice = Some(0..n);
+        net.connect(c);
+        let mut c = ConnectionSpec::new(Endpoint::Value(err), Endpoint::Value(p));
+        c.post_slice = Some(n..n + 1);
+        net.connect(c);
+    }
+    probe(
+        &mut net,
+        "post",
+        ProbeOf::Item(post),
+        ProbeAttr::Value,
+        Some(Synapse::Lowpass(0.01)),
+    );
+    probe(&mut net, "pp", ProbeOf::Item(pp), ProbeAttr::Value, None);
+    probe(&mut net, "pm", ProbeOf::Item(pm), ProbeAttr::Value, None);
+    net
+}
+
+#[test]
+fn stage_calls_of_two_objects_may_share_a_step_and_keep_each_objects_order() {
+    let mut one = Simulator::new(crossbars(None), 0.001).expect("build");
+    let mut two = Simulator::new(crossbars(None), 0.001).expect("build");
+    assert_eq!(
+        two.set_threads(2),
+        2,
+        "two 120 × 120 filter stages of different objects are worth sharing"
+    );
+    for steps in [100, 1, 99] {
+        one.run_steps(steps).expect("run");
+        two.run_steps(steps).expect("run");
+    }
+    for name in ["post", "pp", "pm"] {
+        assert_eq!(bits(&one, name), bits(&two, name), "probe {name}");
+    }
+    for name in ["exc", "inh"] {
+        let log = &two.state::<Crossbar>(name).expect("state").log;
+        assert_eq!(
+            log.len(),
+            400,
+            "{name}: one filter and one pulse call per step"
+        );
+        assert!(
+            log.chunks(2).all(|c| c == ["filter", "pulse"]),
+            "{name}: filter before pulse every step"
+        );
+        assert_eq!(log, &one.state::<Crossbar>(name).expect("state").log);
+    }
+}
+
+#[test]
+fn a_panic_in_a_stage_call_reaches_the_caller_with_threads() {
+    for threads in [1, 2] {
+        let mut sim = Simulator::new(crossbars(Some(30)), 0.001).expect("build");
+        assert_eq!(sim.set_threads(threads), threads);
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim.run_steps(50)));
+        let payload = run.expect_err("the stage panics at its 30th call");
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            message.contains("crossbar filter failed at call 30"),
+            "{threads} threads: {message}"
+        );
+        assert_eq!(sim.n_steps(), 29, "{threads} threads");
+    }
+}
