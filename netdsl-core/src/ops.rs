@@ -446,6 +446,27 @@ avx2_kernel! {
 }
 
 avx2_kernel! {
+    /// `y = a ⊙ b`.
+    fn mul_into(y: &mut [f64], a: &[f64], b: &[f64]) {
+        for ((yy, aa), bb) in y.iter_mut().zip(a).zip(b) {
+            *yy = bb * aa;
+        }
+    }
+}
+
+avx2_kernel! {
+    /// One step of a one-state filter on every dimension: `x = a x + b u; y = x` (the
+    /// expression of `DiscreteFilter::step`, no fused multiply-add).
+    fn one_state_filter(y: &mut [f64], x: &mut [f64], u: &[f64], a: f64, b: f64) {
+        for ((yy, xx), uu) in y.iter_mut().zip(x.iter_mut()).zip(u) {
+            let nx = a * *xx + b * uu;
+            *xx = nx;
+            *yy = nx;
+        }
+    }
+}
+
+avx2_kernel! {
     /// `y += a`.
     fn add_into(y: &mut [f64], a: &[f64]) {
         for (yy, aa) in y.iter_mut().zip(a) {
@@ -1018,17 +1039,11 @@ impl Op {
                 match *kind {
                     WeightsKind::Dense { rows, cols } => matvec(w, rows, cols, x, y, nz),
                     WeightsKind::DenseColMajor { rows, .. } => matvec_cols(w, rows, x, y, nz),
-                    WeightsKind::Scalar => {
-                        let s = w[0];
-                        for (yy, xx) in y.iter_mut().zip(x.iter()) {
-                            *yy = s * xx;
-                        }
-                    }
-                    WeightsKind::Diagonal => {
-                        for ((yy, xx), ww) in y.iter_mut().zip(x.iter()).zip(w.iter()) {
-                            *yy = ww * xx;
-                        }
-                    }
+                    WeightsKind::Scalar => match (x, y) {
+                        ([xx], [yy]) => *yy = w[0] * *xx,
+                        (x, y) => scale_into(y, x, w[0]),
+                    },
+                    WeightsKind::Diagonal => mul_into(y, x, w),
                 }
             }
             Op::WeightsCols {
@@ -1060,7 +1075,12 @@ impl Op {
                         return Ok(());
                     }
                 }
-                filter.step(x, y, state);
+                match filter.one_state() {
+                    Some((a, b)) if state.len() == y.len() && x.len() == y.len() => {
+                        one_state_filter(y, state, x, a, b)
+                    }
+                    _ => filter.step(x, y, state),
+                }
                 if !all_finite(y) {
                     return Err("filter output is not finite (a diverging loop?)".into());
                 }

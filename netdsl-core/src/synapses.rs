@@ -145,6 +145,13 @@ impl DiscreteFilter {
         }
     }
 
+    /// `(a, b)` of a one-state filter without a direct term (`x = a x + b u; y = x`, e.g. a
+    /// Lowpass synapse), else `None`.
+    #[inline]
+    pub fn one_state(&self) -> Option<(f64, f64)> {
+        (self.kind == FilterKind::OneX).then_some((self.one_a, self.one_b))
+    }
+
     /// Number of state variables per filtered dimension.
     pub fn state_len(&self) -> usize {
         self.a.nrows()
