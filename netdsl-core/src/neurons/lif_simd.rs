@@ -624,12 +624,13 @@ unsafe fn fast_pass(
     (k1, k2)
 }
 
-/// Steps the neurons `slow` (indices into the block, all of one kind: see
-/// [`step4`]'s `PARTIAL`) with the vector LIF step, eight at a time (two independent groups of
-/// four, so that their long division chains overlap) and the rest in groups of four (less
-/// padding for the short lists of small populations), from their state before the
-/// step (still in `v`, `r`) and input `j`, writing `o`, `v`, `r`. A group whose arguments leave the vector
-/// functions' range (rare) is stepped by the scalar code instead.
+/// Steps the neurons `slow` (indices into the block, all of one kind: see [`step4`]'s
+/// `PARTIAL`) with the vector LIF step, four at a time, from their state before the step (still
+/// in `v`, `r`) and input `j`, writing `o`, `v`, `r`: the four lanes are loaded straight from
+/// the indices and stored back from the registers (no staging arrays); the groups are
+/// independent, so the processor overlaps their long `expm1`/`log1p` chains. A short last group
+/// repeats its first neuron (same input, same result, written once). A group whose arguments
+/// leave the vector functions' range (rare) is stepped by the scalar code instead.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; every index in `slow` must be below the slices' lengths.
@@ -645,60 +646,63 @@ unsafe fn slow_groups<const PARTIAL: bool>(
     r: &mut [f64],
     fin: &mut Finite,
 ) {
-    let k = slow.len();
-    let mut g = 0;
-    while g < k {
-        // Eight lanes while at least eight are left, then groups of four; a short last group
-        // repeats its first neuron (same input, same result, written once).
-        let lanes = if k - g >= 8 { 8 } else { (k - g).min(4) };
-        let mut idx = [slow[g] as usize; 8];
-        for (l, x) in idx.iter_mut().enumerate().take(lanes) {
-            *x = slow[g + l] as usize;
-        }
+    let (pj, po, pv, pr) = (j.as_ptr(), o.as_mut_ptr(), v.as_mut_ptr(), r.as_mut_ptr());
+    let mut acc = _mm256_setzero_pd();
+    for group in slow.chunks(4) {
+        let n = group.len();
+        let idx: [usize; 4] = std::array::from_fn(|l| group[if l < n { l } else { 0 }] as usize);
         // SAFETY: every index is below the slices' lengths (caller's contract).
-        let gather = |s: &[f64], h: usize| unsafe {
+        let gather = |p: *const f64| unsafe {
             _mm256_set_pd(
-                *s.get_unchecked(idx[h + 3]),
-                *s.get_unchecked(idx[h + 2]),
-                *s.get_unchecked(idx[h + 1]),
-                *s.get_unchecked(idx[h]),
+                *p.add(idx[3]),
+                *p.add(idx[2]),
+                *p.add(idx[1]),
+                *p.add(idx[0]),
             )
         };
-        let lo = step4::<PARTIAL>(c, gather(j, 0), gather(v, 0), gather(r, 0));
-        let hi =
-            (lanes == 8).then(|| step4::<PARTIAL>(c, gather(j, 4), gather(v, 4), gather(r, 4)));
-        for (h, group) in [(0, Some(lo)), (4, hi)] {
-            let Some((ov, vv, rv, ok)) = group else {
-                continue;
-            };
-            let n = lanes.saturating_sub(h).min(4);
-            if ok {
-                // (Padding lanes repeat a real neuron: their values are checked already.)
-                fin.v = _mm256_add_pd(fin.v, _mm256_sub_pd(vv, vv));
-                let (mut oa, mut va, mut ra) = ([0.0; 4], [0.0; 4], [0.0; 4]);
-                // SAFETY: four f64 per array.
-                unsafe {
-                    _mm256_storeu_pd(oa.as_mut_ptr(), ov);
-                    _mm256_storeu_pd(va.as_mut_ptr(), vv);
-                    _mm256_storeu_pd(ra.as_mut_ptr(), rv);
-                }
-                for l in 0..n {
-                    let i = idx[h + l];
-                    // SAFETY: as above.
-                    unsafe {
-                        *o.get_unchecked_mut(i) = oa[l];
-                        *v.get_unchecked_mut(i) = va[l];
-                        *r.get_unchecked_mut(i) = ra[l];
-                    }
-                }
-            } else {
-                for &i in &idx[h..h + n] {
-                    lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
-                    fin.s += nan_unless_finite(v[i]);
-                }
+        let (ov, vv, rv, ok) = step4::<PARTIAL>(c, gather(pj), gather(pv), gather(pr));
+        if ok {
+            // (Padding lanes repeat a real neuron: their values are checked already.)
+            acc = _mm256_add_pd(acc, _mm256_sub_pd(vv, vv));
+            // SAFETY: as above; the indices of one group are distinct.
+            unsafe {
+                scatter(po, &idx, n, ov);
+                scatter(pv, &idx, n, vv);
+                scatter(pr, &idx, n, rv);
+            }
+        } else {
+            for &i in &idx[..n] {
+                lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
+                fin.s += nan_unless_finite(v[i]);
             }
         }
-        g += lanes;
+    }
+    fin.v = _mm256_add_pd(fin.v, acc);
+}
+
+/// Stores the first `n` lanes of `x` at `p[idx[l]]` straight from the register halves.
+///
+/// # Safety
+/// AVX2; `p` valid for writes at the first `n` indices.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn scatter(p: *mut f64, idx: &[usize; 4], n: usize, x: __m256d) {
+    let (lo, hi) = (_mm256_castpd256_pd128(x), _mm256_extractf128_pd::<1>(x));
+    // SAFETY: the caller's contract.
+    unsafe {
+        if n == 4 {
+            _mm_storel_pd(p.add(idx[0]), lo);
+            _mm_storeh_pd(p.add(idx[1]), lo);
+            _mm_storel_pd(p.add(idx[2]), hi);
+            _mm_storeh_pd(p.add(idx[3]), hi);
+        } else {
+            let mut a = [0.0; 4];
+            _mm256_storeu_pd(a.as_mut_ptr(), x);
+            for l in 0..n {
+                *p.add(idx[l]) = a[l];
+            }
+        }
     }
 }
 
