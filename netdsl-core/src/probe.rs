@@ -46,8 +46,15 @@ impl ProbeData {
     /// Whether step `n` is recorded.
     #[inline]
     pub fn records(&self, n: u64) -> bool {
-        // `n % period` lies in [0, period) ⊂ [0, 1) when period ≤ 1: no `fmod` call then.
-        (self.period > 0.0 && self.period <= 1.0) || (n as f64) % self.period < 1.0
+        // `n % period` lies in [0, period) ⊂ [0, 1) when period ≤ 1: no `fmod` call then (the
+        // remainder is out of line: inlined, it was computed every step and then ignored).
+        (self.period > 0.0 && self.period <= 1.0) || self.records_sparse(n)
+    }
+
+    #[inline(never)]
+    #[cold]
+    fn records_sparse(&self, n: u64) -> bool {
+        (n as f64) % self.period < 1.0
     }
 
     /// How many samples `n_more` further steps after step `done` will record.

@@ -539,10 +539,10 @@ unsafe fn fast_pass(
     let (mut i, mut k1, mut k2) = (0, 0, 0);
     // The running sum in a register (through `fin` it would round-trip memory every group).
     let mut fin_v = fin.v;
-    while i + 8 <= m {
-        let (mut m1, mut m2) = (0usize, 0usize);
-        for h in [0, 4] {
-            let p = i + h;
+    // Four neurons from `p` (p + 4 <= m): their masks of "partial" and "spiking" lanes.
+    macro_rules! quad {
+        ($p:expr) => {{
+            let p = $p;
             // SAFETY: p + 4 <= m, the length of every slice (asserted above).
             unsafe {
                 let jv = _mm256_loadu_pd(j.as_ptr().add(p));
@@ -572,25 +572,44 @@ unsafe fn fast_pass(
                 _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
                 _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
                 _mm256_storeu_pd(out.as_mut_ptr().add(p), zero);
-                m1 |= (!_mm256_movemask_pd(fixed) as usize & 0xf) << h;
-                m2 |= (_mm256_movemask_pd(spk) as usize) << h;
+                (
+                    !_mm256_movemask_pd(fixed) as usize & 0xf,
+                    _mm256_movemask_pd(spk) as usize,
+                )
             }
-        }
-        let base = _mm_set1_epi16(i as i16);
-        let indices = |mask: usize| {
-            _mm_add_epi16(
-                _mm_cvtepu8_epi16(_mm_cvtsi64_si128(PACK8[mask] as i64)),
-                base,
-            )
-        };
-        // SAFETY: k + 8 <= i + 8 <= m + 8 <= the lists' lengths (asserted above).
-        unsafe {
-            _mm_storeu_si128(partial.as_mut_ptr().add(k1).cast(), indices(m1));
-            _mm_storeu_si128(spiking.as_mut_ptr().add(k2).cast(), indices(m2));
-        }
-        k1 += m1.count_ones() as usize;
-        k2 += m2.count_ones() as usize;
+        }};
+    }
+    // Appends the lanes set in the masks (at most eight, from neuron `i`) to the lists.
+    macro_rules! list {
+        ($m1:expr, $m2:expr) => {{
+            let (m1, m2): (usize, usize) = ($m1, $m2);
+            let base = _mm_set1_epi16(i as i16);
+            let indices = |mask: usize| {
+                _mm_add_epi16(
+                    _mm_cvtepu8_epi16(_mm_cvtsi64_si128(PACK8[mask] as i64)),
+                    base,
+                )
+            };
+            // SAFETY: k + 8 <= i + 8 <= m + 8 <= the lists' lengths (asserted above).
+            unsafe {
+                _mm_storeu_si128(partial.as_mut_ptr().add(k1).cast(), indices(m1));
+                _mm_storeu_si128(spiking.as_mut_ptr().add(k2).cast(), indices(m2));
+            }
+            k1 += m1.count_ones() as usize;
+            k2 += m2.count_ones() as usize;
+        }};
+    }
+    while i + 8 <= m {
+        let (a1, a2) = quad!(i);
+        let (b1, b2) = quad!(i + 4);
+        list!(a1 | b1 << 4, a2 | b2 << 4);
         i += 8;
+    }
+    // A population whose size is 4 more than a multiple of 8 (100 neurons, say).
+    if i + 4 <= m {
+        let (a1, a2) = quad!(i);
+        list!(a1, a2);
+        i += 4;
     }
     fin.v = fin_v;
     while i < m {
