@@ -55,7 +55,8 @@ pub enum Op {
         /// The biases.
         bias: Vec<f64>,
     },
-    /// `J += E · x` with `E` the `n × d` scaled encoders.
+    /// `J += E · x` with `E` the `n × d` scaled encoders; `J = bias + E · x` when `bias` is
+    /// not empty (the ensemble's [`Op::Bias`] folded in: the same sums, one pass over `J`).
     Encode {
         /// J.
         j: Range<usize>,
@@ -63,6 +64,8 @@ pub enum Op {
         x: Range<usize>,
         /// Scaled encoders, row-major `n × d`.
         enc: Vec<f64>,
+        /// The biases, when folded in (else empty).
+        bias: Vec<f64>,
     },
     /// Step the neurons.
     Neurons {
@@ -432,6 +435,15 @@ avx2_kernel! {
     fn axpy(y: &mut [f64], a: &[f64], u: f64) {
         for (yy, aa) in y.iter_mut().zip(a) {
             *yy += aa * u;
+        }
+    }
+}
+
+avx2_kernel! {
+    /// `y = b + a · u` (the sums of `y = b` then [`axpy`]).
+    fn axpy_from(y: &mut [f64], b: &[f64], a: &[f64], u: f64) {
+        for ((yy, bb), aa) in y.iter_mut().zip(b).zip(a) {
+            *yy = bb + aa * u;
         }
     }
 }
@@ -963,13 +975,19 @@ impl Op {
                 d => d.fill(0.0),
             },
             Op::Bias { j, bias } => unsafe { store.get(j) }.copy_from_slice(bias),
-            Op::Encode { j, x, enc } => {
+            Op::Encode { j, x, enc, bias } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, j) = unsafe { rw(store, x, j) };
                 let d = x.len();
-                if d == 1 {
+                if !bias.is_empty() && d == 1 {
+                    // `bias + e x`: what the bias copy then `axpy` compute.
+                    axpy_from(j, bias, enc, x[0]);
+                } else if d == 1 {
                     axpy(j, enc, x[0]);
                 } else {
+                    if !bias.is_empty() {
+                        j.copy_from_slice(bias);
+                    }
                     add_matvec(j, enc, x);
                 }
             }
@@ -1166,6 +1184,46 @@ mod tests {
                     assert!(!both_finite(&x, &[]) && !both_finite(&[], &x));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_folded_bias_gives_the_bits_of_the_bias_then_encode_ops() {
+        let mut rng = crate::rng::Rng::new(9);
+        for d in [1, 2, 3] {
+            let n = 37;
+            let enc: Vec<f64> = (0..n * d).map(|_| rng.uniform(-300.0, 300.0)).collect();
+            let bias: Vec<f64> = (0..n).map(|_| rng.uniform(-20.0, 20.0)).collect();
+            let x: Vec<f64> = (0..d).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            // Store: x, then J.
+            let mut store: Vec<f64> = x.iter().copied().chain(vec![f64::NAN; n]).collect();
+            let (xr, jr) = (0..d, d..d + n);
+            let mut folded = store.clone();
+            let mut ctx = Ctx::new(0.0, 0.001, &mut [], &mut []);
+            let mut ops = [
+                Op::Bias {
+                    j: jr.clone(),
+                    bias: bias.clone(),
+                },
+                Op::Encode {
+                    j: jr.clone(),
+                    x: xr.clone(),
+                    enc: enc.clone(),
+                    bias: Vec::new(),
+                },
+            ];
+            for op in &mut ops {
+                op.run(&mut store, &mut ctx).expect("run");
+            }
+            let mut one = Op::Encode {
+                j: jr,
+                x: xr,
+                enc,
+                bias,
+            };
+            one.run(&mut folded, &mut ctx).expect("run");
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&store), bits(&folded), "d = {d}");
         }
     }
 

@@ -255,6 +255,34 @@ fn op_access(desc: &plan::OpDesc<usize>, op: &Op) -> Access {
     }
 }
 
+/// Folds each ensemble's bias into its encoder op where the encoder op is the next op to touch
+/// `J` after the bias op: the encoder then sets `J = bias + E · x` (the same sums) and the bias
+/// op copies nothing. One pass over `J` and one copy fewer per ensemble and step; the plan,
+/// the op list and every value are unchanged.
+fn fold_biases(ops: &mut [Op], access: &[Access]) {
+    for b in 0..ops.len() {
+        let Op::Bias { j, .. } = &ops[b] else {
+            continue;
+        };
+        let (j, sig) = (j.clone(), access[b].writes.first().copied());
+        let Some(sig) = sig else { continue };
+        let next = (b + 1..ops.len())
+            .find(|&k| access[k].reads.contains(&sig) || access[k].writes.contains(&sig));
+        let Some(e) = next else { continue };
+        if !matches!(&ops[e], Op::Encode { j: je, bias, .. } if *je == j && bias.is_empty()) {
+            continue;
+        }
+        let Op::Bias { bias, j: jb } = &mut ops[b] else {
+            unreachable!()
+        };
+        let bias = std::mem::take(bias);
+        *jb = j.start..j.start;
+        if let Op::Encode { bias: folded, .. } = &mut ops[e] {
+            *folded = bias;
+        }
+    }
+}
+
 /// Decoders solved ahead, by what they are for.
 type Solved = std::collections::HashMap<SolveKey, Result<Array2<f64>, nef::SolveError>>;
 
@@ -1259,6 +1287,7 @@ impl Simulator {
                         .iter()
                         .copied()
                         .collect(),
+                    bias: Vec::new(),
                 }),
                 (OpKind::Neurons, Owner::Item(i)) => {
                     let Some(ItemSpec::Ensemble(e)) = &items[i] else {
@@ -1464,6 +1493,8 @@ impl Simulator {
                 op_names.push(format!("{} {}", desc.kind.name(), desc.label));
             }
         }
+
+        fold_biases(&mut ops, &access);
 
         // Probes.
         let mut probes = Vec::with_capacity(structure.probes.len());
@@ -1867,5 +1898,45 @@ fn filter_op(syn: &Synapse, dt: f64, x: Range<usize>, out: Range<usize>) -> Op {
         out,
         filter,
         state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{ConnectionSpec, EnsembleSpec, NodeOutput};
+
+    #[test]
+    fn biases_fold_into_the_encoder_ops_that_follow_them() {
+        let mut net = Network::new("fold");
+        let inp = net.add_node("inp", 0, 1, NodeOutput::Constant(vec![0.3]));
+        let a = net.add_ensemble("a", EnsembleSpec::new(50, 1));
+        let b = net.add_ensemble("b", EnsembleSpec::new(40, 2));
+        net.connect(ConnectionSpec::new(
+            Endpoint::Value(inp),
+            Endpoint::Value(a),
+        ));
+        let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
+        c.post_slice = Some(1..2);
+        net.connect(c);
+        let sim = Simulator::new(net, 0.001).expect("build");
+        let copies: Vec<usize> = sim
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Bias { j, .. } => Some(j.len()),
+                _ => None,
+            })
+            .collect();
+        let folded: Vec<usize> = sim
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Encode { bias, .. } => Some(bias.len()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(copies, [0, 0], "both bias ops copy nothing");
+        assert_eq!(folded, [50, 40], "both encoders set J from the biases");
     }
 }
