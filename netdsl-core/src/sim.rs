@@ -1906,6 +1906,77 @@ mod tests {
     use super::*;
     use crate::network::{ConnectionSpec, EnsembleSpec, NodeOutput};
 
+    fn stage_copy(_: &mut dyn Any, _t: f64, x: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(x);
+    }
+
+    /// A chain of 300-neuron ensembles with a learned connection, a slice into a 2-D
+    /// ensemble, a closure node and stage calls on two objects (one of them called twice).
+    fn mixed() -> Network {
+        use crate::network::{LearningRule, NodeOutput::Stage};
+        let mut net = Network::new("mixed");
+        let inp = net.add_node("inp", 0, 1, NodeOutput::Constant(vec![0.3]));
+        let mut prev = inp;
+        let mut ens = Vec::new();
+        for k in 0..6 {
+            let e = net.add_ensemble(format!("e{k}"), EnsembleSpec::new(300, 1));
+            net.connect(ConnectionSpec::new(
+                Endpoint::Value(prev),
+                Endpoint::Value(e),
+            ));
+            prev = e;
+            ens.push(e);
+        }
+        let two = net.add_ensemble("two", EnsembleSpec::new(200, 2));
+        let mut c = ConnectionSpec::new(Endpoint::Value(ens[1]), Endpoint::Value(two));
+        c.post_slice = Some(0..1);
+        net.connect(c);
+        let mut l = ConnectionSpec::new(Endpoint::Value(ens[2]), Endpoint::Value(ens[5]));
+        l.learning = Some(LearningRule::pes());
+        let l = net.connect(l);
+        net.connect(ConnectionSpec::new(
+            Endpoint::Value(ens[4]),
+            Endpoint::Learning(l),
+        ));
+        let (a, b) = (net.add_state("a", 0u8), net.add_state("b", 0u8));
+        let stage = |state| Stage {
+            state,
+            method: "copy".into(),
+            call: stage_copy,
+        };
+        let (sa, sb, sa2) = (
+            net.add_node("sa", 300, 300, stage(a)),
+            net.add_node("sb", 300, 300, stage(b)),
+            net.add_node("sa2", 300, 300, stage(a)),
+        );
+        for (e, n) in [(ens[0], sa), (ens[3], sb), (ens[4], sa2)] {
+            net.connect(ConnectionSpec::new(
+                Endpoint::Neurons(e),
+                Endpoint::Value(n),
+            ));
+        }
+        let back = ConnectionSpec::new(Endpoint::Value(sb), Endpoint::Neurons(ens[1]));
+        net.connect(back);
+        net
+    }
+
+    #[test]
+    fn schedules_keep_every_conflicting_pair_in_plan_order() {
+        let sim = Simulator::new(mixed(), 0.001).expect("build");
+        let schedule = Schedule::new(&sim.ops, &sim.access, sim.plan.signals.len())
+            .expect("six 300-neuron updates are worth sharing");
+        schedule.check_order(&sim.access).expect("a valid schedule");
+        // The check itself: every op first in plan order on level 0 breaks it.
+        let one_level = (0..sim.ops.len()).collect::<Vec<_>>();
+        assert!(Schedule::serial_for_test(one_level.clone())
+            .check_order(&sim.access)
+            .is_ok());
+        let reversed = one_level.into_iter().rev().collect();
+        assert!(Schedule::serial_for_test(reversed)
+            .check_order(&sim.access)
+            .is_err());
+    }
+
     #[test]
     fn biases_fold_into_the_encoder_ops_that_follow_them() {
         let mut net = Network::new("fold");

@@ -4,18 +4,18 @@
 //! The plan fixes one order of a step's ops; any other order that keeps every pair of ops that
 //! touch the same signal (one of them writing it) in plan order computes exactly the same values,
 //! bit for bit. [`Schedule::new`] puts each op on the earliest *level* after every earlier op it
-//! conflicts with. State outside the store counts too ([`External`]): user closures conflict
-//! with every other op that has such state, so they keep their plan order; a stage call
-//! conflicts with the closures and with the other calls on its own object, a memristor op with
-//! the other ops on its array. Ops on one level touch disjoint signals and different objects.
-//! On a level whose heavy ops (neurons, weights, encoders, filters, stage calls, memristor
-//! filter stages) add up to enough work, those ops are *shared*, each as a unit with the ops
-//! next to it that touch only it (an ensemble's encoder before its neuron update, its decoder
-//! after): the calling thread claims units one at a time from the front of the level's list and
-//! the workers from the back (one atomic word), so the work balances itself, each thread tends
-//! to get the same ensembles every step (their signals stay in its cache), and a worker that is
-//! late (descheduled) only means the calling thread does more of it. Other levels and all user
-//! closures run on the calling thread.
+//! conflicts with. State outside the store counts too ([`External`]): user closures conflict with
+//! every other op that has such state, so they keep their plan order; a stage call conflicts with
+//! the closures and with the other calls on its own object, a memristor op with the other ops on
+//! its array. Ops on one level touch disjoint signals and different objects. On a level whose heavy
+//! ops (neurons, weights, encoders, filters, stage calls, memristor filter stages) add up to enough
+//! work, those ops are *shared*, each as a unit with the ops of nearby levels that touch only it
+//! (an ensemble's encoder before its neuron update, its decoder and synapse after): the calling
+//! thread claims units one at a time from the front of the level's list and the workers from the
+//! back (one atomic word), so the work balances itself, each thread tends to get the same ensembles
+//! every step (their signals stay in its cache), and a worker that is late (descheduled) only means
+//! the calling thread does more of it. Other levels and all user closures run on the calling
+//! thread.
 //!
 //! Workers spin while steps are being run (a step lasts microseconds; waking a sleeping thread
 //! costs about as much) and park after a short idle spell. Results never depend on the thread
@@ -78,10 +78,10 @@ pub(crate) struct Level {
     /// Ops only the calling thread runs, in plan order.
     main: Vec<usize>,
     /// Units any thread may claim, in plan order (empty when the level is not split). A unit is
-    /// one heavy op with, where they depend on nothing else on the level, the op feeding it
-    /// from the level before and the op it feeds on the level after (an ensemble's encoder,
-    /// neuron update and decoder), run in that order by one thread: their signals then stay
-    /// in that thread's cache.
+    /// one heavy op with the ops of other (not split) levels that touch nothing but it between
+    /// their level and this one (an ensemble's bias and encoder before its neuron update, its
+    /// decoder and the synapse after it), run in plan order by one thread: their signals then
+    /// stay in that thread's cache, and the calling thread runs fewer small ops on its own.
     shared: Vec<Vec<usize>>,
 }
 
@@ -165,66 +165,124 @@ impl Schedule {
                 shared: Vec::new(),
             })
             .collect();
-        let mut moved = vec![false; ops.len()];
-        for l in 0..n_levels {
-            if !split[l] {
-                continue;
+        // Units: each heavy op of a split level, then every op that can run next to one of them
+        // (see `unit_for`) moved into it, until nothing moves.
+        let mut unit_of: Vec<Option<(usize, usize)>> = vec![None; ops.len()];
+        for l in (0..n_levels).filter(|&l| split[l]) {
+            for &i in by_level[l].iter().filter(|&&i| cost(i).is_some()) {
+                unit_of[i] = Some((l, levels[l].shared.len()));
+                levels[l].shared.push(vec![i]);
             }
-            let mut units: Vec<Vec<usize>> = by_level[l]
-                .iter()
-                .filter(|&&i| cost(i).is_some())
-                .map(|&i| vec![i])
-                .collect();
-            // The unit of the only op on this level that `i` conflicts with, if that op heads a
-            // unit (and `i` may run on any thread).
-            let only_partner = |i: usize, units: &[Vec<usize>], moved: &[bool]| {
-                if cost(i).is_none() || moved[i] {
-                    return None;
+        }
+        // Ops by the level they now run on (a moved op: its unit's level).
+        let mut by_run = by_level.clone();
+        loop {
+            let mut changed = false;
+            for x in 0..ops.len() {
+                if unit_of[x].is_some()
+                    || access[x].external == External::Ordered
+                    || split[level_of[x]]
+                {
+                    continue;
                 }
-                let mut partner = None;
-                for &k in by_level[l].iter().chain(units.iter().flatten()) {
-                    if k != i && conflict(&access[i], &access[k]) {
-                        let u = units.iter().position(|u| u.contains(&k))?;
-                        if partner.is_some_and(|p| p != u) {
-                            return None;
+                let m = level_of[x];
+                let above = (m + 1..n_levels).find(|&l| split[l]);
+                let below = (0..m).rev().find(|&l| split[l]);
+                let target = [above, below].into_iter().flatten().find_map(|l| {
+                    let between = if l > m { m + 1..l + 1 } else { l..m };
+                    let mut unit = None;
+                    for k in between.flat_map(|lv| &by_run[lv]) {
+                        if conflict(&access[x], &access[*k]) {
+                            match unit_of[*k] {
+                                Some((ll, u)) if ll == l && unit.is_none_or(|v| v == u) => {
+                                    unit = Some(u)
+                                }
+                                _ => return None,
+                            }
                         }
-                        partner = Some(u);
                     }
-                }
-                partner
-            };
-            // Feeders from the level before (not itself shared), then consumers from the level
-            // after: moved into the unit they alone touch.
-            if l > 0 && !split[l - 1] {
-                for &w in &by_level[l - 1] {
-                    if let Some(u) = only_partner(w, &units, &moved) {
-                        units[u].insert(0, w);
-                        moved[w] = true;
-                    }
+                    unit.map(|u| (l, u))
+                });
+                if let Some((l, u)) = target {
+                    unit_of[x] = Some((l, u));
+                    levels[l].shared[u].push(x);
+                    by_run[m].retain(|&k| k != x);
+                    by_run[l].push(x);
+                    changed = true;
                 }
             }
-            if l + 1 < n_levels && !split[l + 1] {
-                for &y in &by_level[l + 1] {
-                    if let Some(u) = only_partner(y, &units, &moved) {
-                        units[u].push(y);
-                        moved[y] = true;
-                    }
-                }
+            if !changed {
+                break;
             }
-            levels[l].shared = units;
+        }
+        // A unit runs its ops in plan order (a valid order: it is the plan's).
+        for unit in levels.iter_mut().flat_map(|l| l.shared.iter_mut()) {
+            unit.sort_unstable();
         }
         // Everything not in a unit runs on the calling thread, in plan order.
-        let mut in_unit = vec![false; ops.len()];
-        for &i in levels.iter().flat_map(|l| l.shared.iter().flatten()) {
-            in_unit[i] = true;
-        }
         for (level, ids) in levels.iter_mut().zip(&by_level) {
-            level.main = ids.iter().copied().filter(|&i| !in_unit[i]).collect();
+            level.main = ids
+                .iter()
+                .copied()
+                .filter(|&i| unit_of[i].is_none())
+                .collect();
         }
         let any = levels.iter().any(|l| !l.shared.is_empty());
         // The claim word holds the level in 14 bits and the two ends in 15 bits each.
         let fits = levels.len() < 1 << 14 && levels.iter().all(|l| l.shared.len() < 1 << 15);
         (any && fits).then_some(Schedule { levels })
+    }
+}
+
+#[cfg(test)]
+impl Schedule {
+    /// One level running `order` on the calling thread.
+    pub(crate) fn serial_for_test(order: Vec<usize>) -> Schedule {
+        Schedule {
+            levels: vec![Level {
+                main: order,
+                shared: Vec::new(),
+            }],
+        }
+    }
+
+    /// Checks that running the levels in order (units of a level at the same time as each other
+    /// and as the level's other ops, each unit in its own order) keeps every pair of conflicting
+    /// ops in plan order and never runs two conflicting ops at the same time.
+    pub(crate) fn check_order(&self, access: &[Access]) -> Result<(), String> {
+        // Per op: (level, lane, position in lane); lane 0 is the calling thread's own ops.
+        let mut at = vec![None; access.len()];
+        for (l, level) in self.levels.iter().enumerate() {
+            for (p, &i) in level.main.iter().enumerate() {
+                at[i] = Some((l, 0, p));
+            }
+            for (u, unit) in level.shared.iter().enumerate() {
+                for (p, &i) in unit.iter().enumerate() {
+                    at[i] = Some((l, u + 1, p));
+                }
+            }
+        }
+        let conflict = |a: &Access, b: &Access| {
+            let hits = |w: &[usize], other: &[usize]| w.iter().any(|s| other.contains(s));
+            hits(&a.writes, &b.reads)
+                || hits(&a.writes, &b.writes)
+                || hits(&b.writes, &a.reads)
+                || externals_conflict(a.external, b.external)
+        };
+        for j in 0..access.len() {
+            let bj = at[j].ok_or(format!("op {j} is not scheduled"))?;
+            for i in 0..j {
+                if !conflict(&access[i], &access[j]) {
+                    continue;
+                }
+                let bi = at[i].ok_or(format!("op {i} is not scheduled"))?;
+                let ordered = bi.0 < bj.0 || (bi.0 == bj.0 && bi.1 == bj.1 && bi.2 < bj.2);
+                if !ordered {
+                    return Err(format!("ops {i} and {j} conflict: {bi:?} vs {bj:?}"));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
