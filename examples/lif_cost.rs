@@ -2,10 +2,11 @@
 //! neurons that spike or leave their refractory period (the ones that need `log1p`/`expm1`).
 //!
 //! ```text
-//! cargo run --release --example lif_cost
+//! cargo run --release --example lif_cost          # 2000 neurons
+//! cargo run --release --example lif_cost -- 100   # another population size
 //! ```
 //!
-//! 2000 neurons with Nengo's default parameters (max rates U(200, 400) Hz, intercepts U(−1, 1),
+//! A population (2000 neurons unless given) with Nengo's default parameters (max rates U(200, 400) Hz, intercepts U(−1, 1),
 //! encoders ±1) are driven by a 1 Hz sine for 1000 steps per timing; the best of ten timings is
 //! reported, less the same loop without the neuron step (setting the inputs, counting spikes).
 //! Two extreme inputs give the cost of the branch-free pass alone (no neuron fires) and with
@@ -16,15 +17,19 @@ use netdsl::core::rng::Rng;
 use std::time::Instant;
 
 fn main() {
-    const N: usize = 2000;
+    // Population size: the first argument, 2000 by default.
+    let n: usize = match std::env::args().nth(1) {
+        Some(a) => a.parse().expect("the population size, a whole number"),
+        None => 2000,
+    };
     const STEPS: usize = 1000;
     let dt = 0.001;
     let lif = NeuronType::lif();
     let stepper = NeuronStepper::new(&lif, dt);
     let mut rng = Rng::new(1);
-    let max_rates: Vec<f64> = (0..N).map(|_| rng.uniform(200.0, 400.0)).collect();
-    let intercepts: Vec<f64> = (0..N).map(|_| rng.uniform(-1.0, 1.0)).collect();
-    let encoders: Vec<f64> = (0..N)
+    let max_rates: Vec<f64> = (0..n).map(|_| rng.uniform(200.0, 400.0)).collect();
+    let intercepts: Vec<f64> = (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect();
+    let encoders: Vec<f64> = (0..n)
         .map(|_| {
             if rng.uniform(0.0, 1.0) < 0.5 {
                 -1.0
@@ -43,7 +48,7 @@ fn main() {
             "sine input (Nengo defaults)",
             Box::new(|k, j| {
                 let x = (2.0 * std::f64::consts::PI * k as f64 * dt).sin();
-                for i in 0..N {
+                for i in 0..n {
                     j[i] = gain[i] * encoders[i] * x + bias[i];
                 }
             }),
@@ -51,10 +56,10 @@ fn main() {
         ("no neuron fires (J = 0.5)", Box::new(|_, j| j.fill(0.5))),
         ("every neuron fires (J = 40)", Box::new(|_, j| j.fill(40.0))),
     ];
-    println!("{N} LIF neurons, best of 10 runs of {STEPS} steps:");
+    println!("{n} LIF neurons, best of 10 runs of {STEPS} steps:");
     for (name, input) in &cases {
-        let (mut j, mut out) = (vec![0.0; N], vec![0.0; N]);
-        let (mut v, mut r) = (vec![0.0; N], vec![0.0; N]);
+        let (mut j, mut out) = (vec![0.0; n], vec![0.0; n]);
+        let (mut v, mut r) = (vec![0.0; n], vec![0.0; n]);
         // The same loop with and without the neuron step: the difference is the step's cost.
         let mut time = |step: bool| {
             let (mut best, mut spikes) = (f64::MAX, 0);
@@ -80,7 +85,7 @@ fn main() {
         let (without, _) = time(false);
         println!(
             "  {name:<28} {:>5.2} ns per neuron per step, {:>6.1} spikes per step",
-            (with - without) / (STEPS * N) as f64 * 1e9,
+            (with - without) / (STEPS * n) as f64 * 1e9,
             spikes as f64 / STEPS as f64
         );
     }
