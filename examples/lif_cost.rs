@@ -6,11 +6,11 @@
 //! cargo run --release --example lif_cost -- 100   # another population size
 //! ```
 //!
-//! A population (2000 neurons unless given) with Nengo's default parameters (max rates U(200, 400) Hz, intercepts U(−1, 1),
-//! encoders ±1) are driven by a 1 Hz sine for 1000 steps per timing; the best of ten timings is
-//! reported, less the same loop without the neuron step (setting the inputs, counting spikes).
-//! Two extreme inputs give the cost of the branch-free pass alone (no neuron fires) and with
-//! every neuron firing fast.
+//! A population (2000 neurons unless given) with Nengo's default parameters (max rates U(200, 400)
+//! Hz, intercepts U(−1, 1), encoders ±1) is driven by a 1 Hz sine for 1000 steps per timing; the
+//! best of ten timings is reported, less the same loop without the neuron step (setting the inputs,
+//! counting spikes). Two extreme inputs give the cost of the branch-free pass alone (no neuron
+//! fires) and with every neuron firing fast.
 
 use netdsl::core::neurons::{NeuronStepper, NeuronType};
 use netdsl::core::rng::Rng;
