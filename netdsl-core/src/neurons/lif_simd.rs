@@ -648,7 +648,7 @@ unsafe fn fast_pass(
 /// in `v`, `r`) and input `j`, writing `o`, `v`, `r`: the four lanes are loaded straight from
 /// the indices and stored back from the registers (no staging arrays); the groups are
 /// independent, so the processor overlaps their long `expm1`/`log1p` chains. A short last group
-/// repeats its first neuron (same input, same result, written once). A group whose arguments
+/// repeats its first neuron (same input, same result, stored again). A group whose arguments
 /// leave the vector functions' range (rare) is stepped by the scalar code instead.
 ///
 /// # Safety
@@ -683,11 +683,11 @@ unsafe fn slow_groups<const PARTIAL: bool>(
         if ok {
             // (Padding lanes repeat a real neuron: their values are checked already.)
             acc = _mm256_add_pd(acc, _mm256_sub_pd(vv, vv));
-            // SAFETY: as above; the indices of one group are distinct.
+            // SAFETY: as above (a padding lane rewrites its real lane's value).
             unsafe {
-                scatter(po, &idx, n, ov);
-                scatter(pv, &idx, n, vv);
-                scatter(pr, &idx, n, rv);
+                scatter(po, &idx, ov);
+                scatter(pv, &idx, vv);
+                scatter(pr, &idx, rv);
             }
         } else {
             for &i in &idx[..n] {
@@ -699,29 +699,23 @@ unsafe fn slow_groups<const PARTIAL: bool>(
     fin.v = _mm256_add_pd(fin.v, acc);
 }
 
-/// Stores the first `n` lanes of `x` at `p[idx[l]]` straight from the register halves.
+/// Stores the four lanes of `x` at `p[idx[l]]` straight from the register halves. A padding
+/// lane repeats a real lane's index and, computed from the same inputs, its value: storing it
+/// again changes nothing, and storing all four needs no branch on the group's length.
 ///
 /// # Safety
-/// AVX2; `p` valid for writes at the first `n` indices.
+/// AVX2; `p` valid for writes at the four indices.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn scatter(p: *mut f64, idx: &[usize; 4], n: usize, x: __m256d) {
+unsafe fn scatter(p: *mut f64, idx: &[usize; 4], x: __m256d) {
     let (lo, hi) = (_mm256_castpd256_pd128(x), _mm256_extractf128_pd::<1>(x));
     // SAFETY: the caller's contract.
     unsafe {
-        if n == 4 {
-            _mm_storel_pd(p.add(idx[0]), lo);
-            _mm_storeh_pd(p.add(idx[1]), lo);
-            _mm_storel_pd(p.add(idx[2]), hi);
-            _mm_storeh_pd(p.add(idx[3]), hi);
-        } else {
-            let mut a = [0.0; 4];
-            _mm256_storeu_pd(a.as_mut_ptr(), x);
-            for l in 0..n {
-                *p.add(idx[l]) = a[l];
-            }
-        }
+        _mm_storel_pd(p.add(idx[0]), lo);
+        _mm_storeh_pd(p.add(idx[1]), lo);
+        _mm_storel_pd(p.add(idx[2]), hi);
+        _mm_storeh_pd(p.add(idx[3]), hi);
     }
 }
 
