@@ -59,6 +59,18 @@ pub(crate) struct Access {
     pub external: External,
 }
 
+impl Access {
+    /// Whether the two ops must keep their plan order (one writes what the other reads or
+    /// writes, or their outside state does).
+    fn conflicts(&self, other: &Access) -> bool {
+        let hits = |w: &[usize], r: &[usize]| w.iter().any(|s| r.contains(s));
+        hits(&self.writes, &other.reads)
+            || hits(&self.writes, &other.writes)
+            || hits(&other.writes, &self.reads)
+            || externals_conflict(self.external, other.external)
+    }
+}
+
 /// Whether two ops' outside state forces their plan order.
 fn externals_conflict(a: External, b: External) -> bool {
     match (a, b) {
@@ -143,13 +155,6 @@ impl Schedule {
         for (i, &l) in level_of.iter().enumerate() {
             by_level[l].push(i);
         }
-        let conflict = |a: &Access, b: &Access| {
-            let hits = |w: &[usize], other: &[usize]| w.iter().any(|s| other.contains(s));
-            hits(&a.writes, &b.reads)
-                || hits(&a.writes, &b.writes)
-                || hits(&b.writes, &a.reads)
-                || externals_conflict(a.external, b.external)
-        };
         let cost = |i: usize| ops[i].parallel_cost();
         // Which levels have enough heavy work to share.
         let split: Vec<bool> = by_level
@@ -192,7 +197,7 @@ impl Schedule {
                     let between = if l > m { m + 1..l + 1 } else { l..m };
                     let mut unit = None;
                     for k in between.flat_map(|lv| &by_run[lv]) {
-                        if conflict(&access[x], &access[*k]) {
+                        if access[x].conflicts(&access[*k]) {
                             match unit_of[*k] {
                                 Some((ll, u)) if ll == l && unit.is_none_or(|v| v == u) => {
                                     unit = Some(u)
@@ -262,17 +267,10 @@ impl Schedule {
                 }
             }
         }
-        let conflict = |a: &Access, b: &Access| {
-            let hits = |w: &[usize], other: &[usize]| w.iter().any(|s| other.contains(s));
-            hits(&a.writes, &b.reads)
-                || hits(&a.writes, &b.writes)
-                || hits(&b.writes, &a.reads)
-                || externals_conflict(a.external, b.external)
-        };
         for j in 0..access.len() {
             let bj = at[j].ok_or(format!("op {j} is not scheduled"))?;
             for i in 0..j {
-                if !conflict(&access[i], &access[j]) {
+                if !access[i].conflicts(&access[j]) {
                     continue;
                 }
                 let bi = at[i].ok_or(format!("op {i} is not scheduled"))?;
