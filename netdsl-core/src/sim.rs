@@ -1626,26 +1626,27 @@ impl Simulator {
     }
 
     /// Runs the independent heavy ops of each step (neuron updates, weight products, encoders,
-    /// filters of different ensembles and connections) on up to `threads` threads; 1 (the
-    /// default) runs everything on the calling thread. Returns the number of threads that will
-    /// be used: 1 when the network has no level of independent work big enough to pay for the
-    /// hand-over (a few hundred nanoseconds), e.g. two 100-neuron ensembles.
+    /// filters of different ensembles and connections, stage calls on different user objects)
+    /// on up to `threads` threads; 1 (the default) runs everything on the calling thread.
+    /// Returns the number of threads that will be used: 1 when the network has no level of
+    /// independent work big enough to pay for the hand-over (a few hundred nanoseconds), e.g.
+    /// two 100-neuron ensembles.
     ///
     /// Results are bit-identical whatever the thread count: only ops that touch disjoint signals
-    /// run at the same time. User closures (nodes, connection functions, processes) always run
-    /// on the calling thread in plan order. Stage calls (`obj.method` nodes) keep plan order
-    /// among the calls on the same object and with the closures, but calls on *different*
-    /// objects may run at the same time on different threads (each object is `Send` and only
-    /// its own calls touch it): two crossbar objects' filter stages, as in the seed network,
-    /// then run side by side. An object that shares something with another one behind the
-    /// runtime's back (a global, an `Arc<Mutex<_>>`) sees their calls in an order that may
-    /// change from step to step; use one object, or one thread, for that. Memristor arrays are
-    /// their connection's own and follow the same rule. A NaN error names the same op and step
-    /// as on one thread (if two independent ops fail in the same step, the one on the earlier
-    /// level of the schedule is named); a panic in a stage call reaches the caller as it would
-    /// on one thread, once the other threads have finished their part of the step. The extra
-    /// threads spin while steps are run and park after a short idle spell; use this on a
-    /// machine with a free core per thread.
+    /// run at the same time. User closures (nodes, connection functions, processes) always run on
+    /// the calling thread in plan order. Stage calls (`obj.method` nodes) keep plan order among the
+    /// calls on the same object and with the closures, but calls on *different* objects may run at
+    /// the same time on different threads (each object is `Send` and only its own calls touch it):
+    /// two crossbar objects' filter stages, as in the seed network, then run side by side. An
+    /// object that shares something with another one behind the runtime's back (a global, an
+    /// `Arc<Mutex<_>>`) sees their calls in an order that may change from step to step (and a
+    /// thread-local differs between threads); use one object, or one thread, for that. Memristor
+    /// arrays are their connection's own and follow the same rule. A NaN error names the same op
+    /// and step as on one thread (if two independent ops fail in the same step, the one on the
+    /// earlier level of the schedule is named); a panic in a stage call reaches the caller as it
+    /// would on one thread, once the other threads have finished their part of the step. The extra
+    /// threads spin while steps are run and park after a short idle spell; use this on a machine
+    /// with a free core per thread.
     pub fn set_threads(&mut self, threads: usize) -> usize {
         self.pool = None;
         if threads <= 1 {
