@@ -239,6 +239,8 @@ pub type StateEntry = (String, Box<dyn Any + Send>);
 pub(crate) struct CtxParts {
     /// Current time.
     pub t: f64,
+    /// Time step.
+    pub dt: f64,
     /// User state values: pointer, count.
     pub states: (*mut StateEntry, usize),
     /// Memristor arrays: pointer, count.
@@ -308,6 +310,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn parts(&self) -> CtxParts {
         CtxParts {
             t: self.t,
+            dt: self.dt,
             states: (self.states, self.n_states),
             memristors: (self.memristors, self.n_memristors),
         }
@@ -911,12 +914,13 @@ impl Op {
         Ok(())
     }
 
-    /// For ops that another thread may run (neurons, weights, encoders, filters; stage calls,
-    /// which touch only their own state object; a memristor array's filter stage), a rough
-    /// estimate of their cost in nanoseconds, to decide whether a level's work is worth sharing;
-    /// `None` for the others (closures that may touch anything, processes, the memristor pulse
-    /// stage, which has a helper thread of its own). A stage call is assumed to cost what a
-    /// dense product of its input and output does.
+    /// For the heavy ops that may head a unit of shared work on another thread (neurons,
+    /// weights, encoders, filters; stage calls, which touch only their own state object; a
+    /// memristor array's filter stage), a rough estimate of their cost in nanoseconds, to decide
+    /// whether a level's work is worth sharing; `None` for the others (small ops, which may still
+    /// join a unit next to them; closures and processes, which stay on the calling thread; the
+    /// memristor pulse stage, which has a helper thread of its own). A stage call is assumed to
+    /// cost what a dense product of its input and output does.
     pub(crate) fn parallel_cost(&self) -> Option<f64> {
         Some(match self {
             Op::Neurons { j, neuron, .. } => {

@@ -170,8 +170,11 @@ impl Schedule {
                 shared: Vec::new(),
             })
             .collect();
-        // Units: each heavy op of a split level, then every op that can run next to one of them
-        // (see `unit_for`) moved into it, until nothing moves.
+        // Units: each heavy op of a split level; then, until nothing moves, every op of an
+        // unshared level that is not an ordered closure and whose conflicts between its level and
+        // the nearest split level above (a feeder) or below (a consumer) are all in one unit of
+        // that level: moved into that unit, it still runs after every op it follows in the plan
+        // and before every op that follows it, and beside nothing it conflicts with.
         let mut unit_of: Vec<Option<(usize, usize)>> = vec![None; ops.len()];
         for l in (0..n_levels).filter(|&l| split[l]) {
             for &i in by_level[l].iter().filter(|&&i| cost(i).is_some()) {
@@ -328,9 +331,10 @@ struct Shared {
     store: AtomicPtr<f64>,
     store_len: AtomicUsize,
     ops: AtomicPtr<Op>,
-    /// The step's time (bits), user state values and memristor arrays, for shared stage calls
-    /// and memristor ops.
+    /// The step's time and time step (bits), user state values and memristor arrays, for ops
+    /// on the workers.
     t: AtomicU64,
+    dt: AtomicU64,
     states: AtomicPtr<StateEntry>,
     n_states: AtomicUsize,
     memristors: AtomicPtr<MemristorArray<Device>>,
@@ -380,7 +384,7 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
     let mut ctx = unsafe {
         Ctx::from_raw(
             f64::from_bits(sh.t.load(Ordering::Relaxed)),
-            0.0,
+            f64::from_bits(sh.dt.load(Ordering::Relaxed)),
             (
                 sh.states.load(Ordering::Relaxed),
                 sh.n_states.load(Ordering::Relaxed),
@@ -527,6 +531,7 @@ impl Pool {
             store_len: AtomicUsize::new(0),
             ops: AtomicPtr::new(std::ptr::null_mut()),
             t: AtomicU64::new(0),
+            dt: AtomicU64::new(0),
             states: AtomicPtr::new(std::ptr::null_mut()),
             n_states: AtomicUsize::new(0),
             memristors: AtomicPtr::new(std::ptr::null_mut()),
@@ -584,6 +589,7 @@ impl Pool {
         sh.store_len.store(store.len(), Ordering::Relaxed);
         sh.ops.store(ops, Ordering::Relaxed);
         sh.t.store(ctx.t.to_bits(), Ordering::Relaxed);
+        sh.dt.store(ctx.dt.to_bits(), Ordering::Relaxed);
         sh.states.store(ctx.states.0, Ordering::Relaxed);
         sh.n_states.store(ctx.states.1, Ordering::Relaxed);
         sh.memristors.store(ctx.memristors.0, Ordering::Relaxed);
