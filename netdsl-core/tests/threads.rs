@@ -250,6 +250,7 @@ struct Crossbar {
     calls: u64,
     log: Vec<&'static str>,
     panic_at: Option<u64>,
+    nan_at: Option<u64>,
 }
 
 fn crossbar(s: &mut dyn std::any::Any) -> &mut Crossbar {
@@ -266,6 +267,9 @@ fn cb_filter(s: &mut dyn std::any::Any, _t: f64, x: &[f64], out: &mut [f64]) {
     for (j, o) in out.iter_mut().enumerate() {
         let row = &c.w[j * c.n..(j + 1) * c.n];
         *o = row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + c.calls as f64 * 1e-6;
+    }
+    if c.nan_at == Some(c.calls) {
+        out[7] = f64::NAN;
     }
 }
 
@@ -286,14 +290,14 @@ fn cb_pulse(s: &mut dyn std::any::Any, _t: f64, x: &[f64], out: &mut [f64]) {
 }
 
 /// The seed network's shape: two crossbars (objects `exc`, `inh`) between `pre.neurons` and
-/// `post.neurons`, each stepped as a filter stage and a pulse stage. Returns the network and
-/// the state indices of the two objects.
-fn crossbars(panic_at: Option<u64>) -> Network {
+/// `post.neurons`, each stepped as a filter stage and a pulse stage. The `inh` object's filter
+/// (node `fm`) panics at call `panic_at` and outputs a NaN at call `nan_at`.
+fn crossbars(panic_at: Option<u64>, nan_at: Option<u64>) -> Network {
     let n = 120;
     let mut net = Network::new("crossbars");
     net.seed = 5;
     let mut rng = netdsl_core::rng::Rng::new(3);
-    let mut object = |net: &mut Network, name: &str, panic_at| {
+    let mut object = |net: &mut Network, name: &str, panic_at, nan_at| {
         let w = (0..n * n).map(|_| rng.uniform(-0.02, 0.05)).collect();
         net.add_state(
             name,
@@ -303,11 +307,12 @@ fn crossbars(panic_at: Option<u64>) -> Network {
                 calls: 0,
                 log: Vec::new(),
                 panic_at,
+                nan_at,
             },
         )
     };
-    let exc = object(&mut net, "exc", None);
-    let inh = object(&mut net, "inh", panic_at);
+    let exc = object(&mut net, "exc", None, None);
+    let inh = object(&mut net, "inh", panic_at, nan_at);
     let inp = net.add_node(
         "inp",
         0,
@@ -371,8 +376,8 @@ fn crossbars(panic_at: Option<u64>) -> Network {
 
 #[test]
 fn stage_calls_of_two_objects_may_share_a_step_and_keep_each_objects_order() {
-    let mut one = Simulator::new(crossbars(None), 0.001).expect("build");
-    let mut two = Simulator::new(crossbars(None), 0.001).expect("build");
+    let mut one = Simulator::new(crossbars(None, None), 0.001).expect("build");
+    let mut two = Simulator::new(crossbars(None, None), 0.001).expect("build");
     assert_eq!(
         two.set_threads(2),
         2,
@@ -403,7 +408,7 @@ fn stage_calls_of_two_objects_may_share_a_step_and_keep_each_objects_order() {
 #[test]
 fn a_panic_in_a_stage_call_reaches_the_caller_with_threads() {
     for threads in [1, 2] {
-        let mut sim = Simulator::new(crossbars(Some(30)), 0.001).expect("build");
+        let mut sim = Simulator::new(crossbars(Some(30), None), 0.001).expect("build");
         assert_eq!(sim.set_threads(threads), threads);
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sim.run_steps(50)));
         let payload = run.expect_err("the stage panics at its 30th call");
@@ -416,5 +421,20 @@ fn a_panic_in_a_stage_call_reaches_the_caller_with_threads() {
             "{threads} threads: {message}"
         );
         assert_eq!(sim.n_steps(), 29, "{threads} threads");
+    }
+}
+
+#[test]
+fn a_stage_call_error_on_a_worker_names_the_same_op_and_step() {
+    let mut one = Simulator::new(crossbars(None, Some(40)), 0.001).expect("build");
+    let mut two = Simulator::new(crossbars(None, Some(40)), 0.001).expect("build");
+    assert_eq!(two.set_threads(2), 2);
+    let e1 = one.run_steps(60).expect_err("NaN");
+    let e2 = two.run_steps(60).expect_err("NaN");
+    assert_eq!((e1.step, &e1.op), (e2.step, &e2.op));
+    assert_eq!(e1.step, 40);
+    assert!(e1.op.contains("fm"), "the inh filter node: {}", e1.op);
+    for name in ["post", "pp", "pm"] {
+        assert_eq!(bits(&one, name), bits(&two, name), "kept probe {name}");
     }
 }
