@@ -1,7 +1,7 @@
 //! netdsl vs Nengo 4.1 on the benchmark networks: build time, steps/s and peak memory.
 //!
 //! ```text
-//! cargo run --release --example bench [-- [--no-nengo] [names…]]
+//! cargo run --release --example bench [-- [--no-nengo] [--threads N] [--runs N] [names…]]
 //! ```
 //!
 //! Each network runs in its own process (this binary re-invokes itself with `--child NAME`), and
@@ -17,6 +17,10 @@
 //! machine's parallelism, or `--threads N`), which shares a step's independent heavy ops between
 //! threads where the network has enough of them; the threads column says how many were used.
 //! Nengo's reference simulator steps on one thread (NumPy's BLAS may use more).
+//!
+//! `--runs N` runs the whole suite N times, one after the other, and ends with a summary: each
+//! run's ratios side by side and the range of each side's steps/s (a machine shared with other
+//! work slows some runs; the spread is part of the result).
 //!
 //! For profiling one network: `BENCH_MIN_S=3 bench --child NAME` (netdsl only; `BENCH_THREADS`
 //! sets the thread count, `BENCH_PLAN=1` prints the plan first).
@@ -207,10 +211,21 @@ fn main() {
             .expect("--threads N"),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let runs: usize = match args.iter().position(|a| a == "--runs") {
+        Some(k) => args
+            .get(k + 1)
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .expect("--runs N (N ≥ 1)"),
+        None => 1,
+    };
     let mut names: Vec<&str> = args
         .iter()
         .enumerate()
-        .filter(|(k, a)| !(a.starts_with("--") || *k > 0 && args[k - 1] == "--threads"))
+        .filter(|(k, a)| {
+            !(a.starts_with("--")
+                || *k > 0 && (args[k - 1] == "--threads" || args[k - 1] == "--runs"))
+        })
         .map(|(_, a)| a.as_str())
         .collect();
     if names.is_empty() {
@@ -233,11 +248,83 @@ fn main() {
             }
         }
     };
+    let mut summary: Vec<Summary> = Vec::new();
+    for run in 0..runs {
+        if runs > 1 {
+            println!("Run {} of {runs}:\n", run + 1);
+        }
+        suite(&names, threads, nengo.as_ref(), &mut summary);
+        println!();
+    }
+    if runs > 1 {
+        print_summary(&names, &summary, runs);
+    }
+}
+
+/// One network's numbers in one run of the suite, for the summary.
+#[derive(Clone, Debug)]
+struct Summary {
+    name: String,
+    ours: f64,
+    multi: Option<(f64, f64)>,
+    nengo: Option<f64>,
+    build: Option<f64>,
+}
+
+/// Each run's ratios side by side, and the range of each side's steps/s.
+fn print_summary(names: &[&str], summary: &[Summary], runs: usize) {
+    println!("Summary of {runs} runs (fastest run of 2000 steps on each side):\n");
+    println!(
+        "| network | steps/s netdsl, 1 thread | steps/s netdsl, N threads | steps/s Nengo | speed × (1 thread) | speed × (N threads) | build × | target |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let range = |v: Vec<f64>| match (
+        v.iter().cloned().reduce(f64::min),
+        v.iter().cloned().reduce(f64::max),
+    ) {
+        (Some(a), Some(b)) => format!("{a:.0}–{b:.0}"),
+        _ => "–".into(),
+    };
+    let each = |v: Vec<Option<f64>>| v.iter().map(|x| opt(*x, 1)).collect::<Vec<_>>().join(" / ");
+    for &name in names {
+        let rows: Vec<&Summary> = summary.iter().filter(|s| s.name == name).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let nengo: Vec<f64> = rows.iter().filter_map(|r| r.nengo).collect();
+        println!(
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            range(rows.iter().map(|r| r.ours).collect()),
+            range(rows.iter().filter_map(|r| r.multi.map(|m| m.0)).collect()),
+            range(nengo.clone()),
+            each(rows.iter().map(|r| r.nengo.map(|n| r.ours / n)).collect()),
+            each(
+                rows.iter()
+                    .map(|r| r.nengo.zip(r.multi).map(|(n, m)| m.0 / n))
+                    .collect()
+            ),
+            each(rows.iter().map(|r| r.build).collect()),
+            if nengo.is_empty() {
+                "–"
+            } else {
+                target(name)
+            },
+        );
+    }
+}
+
+/// One run of the suite: a table row per network.
+fn suite(
+    names: &[&str],
+    threads: usize,
+    nengo: Option<&(String, std::path::PathBuf)>,
+    summary: &mut Vec<Summary>,
+) {
     println!(
         "| network | build s (netdsl / Nengo) | build × | steps/s netdsl, 1 thread | steps/s netdsl, N threads (used) | steps/s Nengo | speed × (1 thread) | speed × (N threads) | speed × (one run each: mean / Nengo's single run) | peak MiB (netdsl / Nengo) | mem ratio | target |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for name in names {
+    for &name in names {
         let has_baseline = nets::NETS.iter().any(|n| n.0 == name && n.1);
         let ours = match run_netdsl(name, 1) {
             Ok(r) => r,
@@ -250,7 +337,7 @@ fn main() {
         let multi = (threads > 1)
             .then(|| run_netdsl(name, threads))
             .and_then(|r| r.map_err(|e| eprintln!("{e}")).ok());
-        let theirs = match (&nengo, has_baseline) {
+        let theirs = match (nengo, has_baseline) {
             (Some((py, script)), true) => match run_nengo(py, script, name) {
                 Ok(r) => Some(r),
                 Err(e) => {
@@ -265,6 +352,13 @@ fn main() {
         let ratio = |a: f64, b: f64| (have && b > 0.0).then(|| a / b);
         let used = multi.as_ref().and_then(|m| m.threads).unwrap_or(1.0);
         let multi_best = multi.as_ref().map(|m| m.best);
+        summary.push(Summary {
+            name: name.to_string(),
+            ours: ours.best,
+            multi: multi_best.map(|m| (m, used)),
+            nengo: have.then_some(t.best),
+            build: ratio(t.build_s, ours.build_s),
+        });
         println!(
             "| {name} | {:.3} / {} | {} | {:.0} | {} | {} | {} | {} | {} | {} / {} | {} | {} |",
             ours.build_s,
