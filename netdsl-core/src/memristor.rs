@@ -1106,7 +1106,8 @@ pub fn set_parallel_pulses(enabled: bool) {
 
 /// Potential pulses (`rows × active columns`) from which a step is shared with the helper
 /// thread (and arrays with at least this many synapses start it): below that the hand-over
-/// (two futex wake-ups, a few µs) costs about as much as it saves.
+/// (a flag seen by a spinning helper, or a futex wake-up when it sleeps) costs about as much as
+/// it saves.
 const PARALLEL_MIN_PULSES: usize = 4096;
 
 /// Rows are claimed by the threads in chunks of about this many potential pulses (≈ 10 µs).
@@ -1355,10 +1356,11 @@ fn pulse_side<M: DeviceModel, const PLUS: bool>(
 }
 
 /// One helper thread, shared by every array in the process, that takes part in large pulse
-/// stages. Hand-over uses a `Mutex` and `Condvar`s (futexes: no allocation); only the thread's
-/// start allocates, at build time.
+/// stages. Hand-over uses a `Mutex` and `Condvar`s (futexes: no allocation), with a short spin
+/// on both sides first, so that back-to-back steps make no system calls (the helper sleeps
+/// after ~0.1 ms without work); only the thread's start allocates, at build time.
 mod helper {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
     use std::sync::{Condvar, Mutex, MutexGuard, Once};
 
     /// A job: `run(data)` may be called by two threads at once and shares the work itself.
@@ -1401,6 +1403,29 @@ mod helper {
     /// Whether steps may use the helper ([`set_parallel_pulses`](super::set_parallel_pulses)).
     pub(super) static ENABLED: AtomicBool = AtomicBool::new(true);
     static START: Once = Once::new();
+    /// `STATE` as seen without the lock, for spinning: one of the `PHASE_*` values.
+    static PHASE: AtomicU8 = AtomicU8::new(PHASE_IDLE);
+    const PHASE_IDLE: u8 = 0;
+    const PHASE_POSTED: u8 = 1;
+    const PHASE_TAKEN: u8 = 2;
+    const PHASE_DONE: u8 = 3;
+    /// Whether the helper waits on `POSTED` / the poster on `DONE` (set under the lock, so a
+    /// notification is sent exactly when someone sleeps: no system call otherwise).
+    static HELPER_ASLEEP: AtomicBool = AtomicBool::new(false);
+    static POSTER_ASLEEP: AtomicBool = AtomicBool::new(false);
+    /// Spins before sleeping (about 0.1 ms here, `spin_loop` being a `pause` of ~30 ns):
+    /// consecutive steps' jobs come closer together than that, and waking a sleeping thread
+    /// costs system calls on both sides (they were a fifth of the forum network's step).
+    const SPINS: u32 = 1 << 12;
+
+    fn spin_while(busy: impl Fn() -> bool) {
+        for _ in 0..SPINS {
+            if !busy() {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+    }
 
     fn lock() -> MutexGuard<'static, State> {
         STATE.lock().unwrap_or_else(|e| e.into_inner())
@@ -1426,20 +1451,30 @@ mod helper {
 
     fn helper_loop() {
         loop {
+            spin_while(|| PHASE.load(Ordering::Acquire) != PHASE_POSTED);
             let job = {
                 let mut s = lock();
                 loop {
                     if let State::Posted(job) = *s {
                         *s = State::Taken;
+                        PHASE.store(PHASE_TAKEN, Ordering::Release);
                         break job;
                     }
+                    HELPER_ASLEEP.store(true, Ordering::Relaxed);
                     s = POSTED.wait(s).unwrap_or_else(|e| e.into_inner());
+                    HELPER_ASLEEP.store(false, Ordering::Relaxed);
                 }
             };
             // SAFETY: the poster waits until `Done` (see `run_shared`).
             unsafe { job.run() };
-            *lock() = State::Done;
-            DONE.notify_one();
+            let mut s = lock();
+            *s = State::Done;
+            PHASE.store(PHASE_DONE, Ordering::Release);
+            let wake = POSTER_ASLEEP.load(Ordering::Relaxed);
+            drop(s);
+            if wake {
+                DONE.notify_one();
+            }
         }
     }
 
@@ -1458,19 +1493,32 @@ mod helper {
             unsafe { job.run() };
             return;
         }
-        *lock() = State::Posted(job);
-        POSTED.notify_one();
+        let mut s = lock();
+        *s = State::Posted(job);
+        PHASE.store(PHASE_POSTED, Ordering::Release);
+        let wake = HELPER_ASLEEP.load(Ordering::Relaxed);
+        drop(s);
+        if wake {
+            POSTED.notify_one();
+        }
         // SAFETY: by the caller.
         unsafe { job.run() };
+        // The helper, if it took the job, finishes its share about when this thread does.
+        spin_while(|| PHASE.load(Ordering::Acquire) == PHASE_TAKEN);
         let mut s = lock();
         loop {
             match *s {
                 State::Posted(_) | State::Done => break,
-                State::Taken => s = DONE.wait(s).unwrap_or_else(|e| e.into_inner()),
+                State::Taken => {
+                    POSTER_ASLEEP.store(true, Ordering::Relaxed);
+                    s = DONE.wait(s).unwrap_or_else(|e| e.into_inner());
+                    POSTER_ASLEEP.store(false, Ordering::Relaxed);
+                }
                 State::Idle => unreachable!("a posted job vanished"),
             }
         }
         *s = State::Idle;
+        PHASE.store(PHASE_IDLE, Ordering::Release);
         drop(s);
         IN_USE.store(false, Ordering::Release);
     }
@@ -2032,6 +2080,54 @@ mod tests {
         );
         const { assert!(90 * 120 >= PARALLEL_MIN_PULSES) };
         compare_with_reference(a, 500, 4, 1e-12);
+    }
+
+    #[test]
+    fn helper_hand_over_runs_every_item_once_and_returns_only_when_done() {
+        use std::sync::atomic::{AtomicU32, AtomicUsize};
+        /// Work items claimed one at a time by whichever thread runs the job.
+        struct Items {
+            next: AtomicUsize,
+            done: Vec<AtomicU32>,
+            spin: u32,
+        }
+        unsafe fn run(data: *const ()) {
+            // SAFETY: `data` is the `Items` of the poster, alive until `run_shared` returns.
+            let items = unsafe { &*data.cast::<Items>() };
+            loop {
+                let i = items.next.fetch_add(1, Ordering::Relaxed);
+                let Some(d) = items.done.get(i) else { return };
+                for _ in 0..items.spin {
+                    std::hint::spin_loop();
+                }
+                d.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        helper::start();
+        let mut rng = Rng::new(77);
+        for round in 0..3000 {
+            let n = (rng.uniform(0.0, 64.0)) as usize;
+            let items = Items {
+                next: AtomicUsize::new(0),
+                done: (0..n).map(|_| AtomicU32::new(0)).collect(),
+                spin: if round % 3 == 0 { 200 } else { 0 },
+            };
+            let job = helper::Job {
+                run,
+                data: (&items as *const Items).cast(),
+            };
+            // SAFETY: `run` only claims items through atomics, so two threads may run it at once.
+            unsafe { helper::run_shared(job) };
+            // Returned: nobody runs the job any more, and every item ran exactly once.
+            assert!(
+                items.done.iter().all(|d| d.load(Ordering::Relaxed) == 1),
+                "round {round}, {n} items"
+            );
+            if round % 500 == 499 {
+                // Long enough for the helper to stop spinning and sleep.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
     }
 
     #[test]
