@@ -539,6 +539,9 @@ unsafe fn fast_pass(
     let (mut i, mut k1, mut k2) = (0, 0, 0);
     // The running sum in a register (through `fin` it would round-trip memory every group).
     let mut fin_v = fin.v;
+    // Zeros for the outputs, hidden from the optimiser: it would hoist the stores into a
+    // `memset` call per block, which costs more than the stores for small populations.
+    let zero_out = opaque(zero);
     // Four neurons from `p` (p + 4 <= m): their masks of "partial" and "spiking" lanes.
     macro_rules! quad {
         ($p:expr) => {{
@@ -571,7 +574,7 @@ unsafe fn fast_pass(
                 );
                 _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
                 _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
-                _mm256_storeu_pd(out.as_mut_ptr().add(p), zero);
+                _mm256_storeu_pd(out.as_mut_ptr().add(p), zero_out);
                 (
                     !_mm256_movemask_pd(fixed) as usize & 0xf,
                     _mm256_movemask_pd(spk) as usize,
