@@ -433,6 +433,8 @@ macro_rules! avx2_kernel {
     };
 }
 
+pub(crate) use avx2_kernel;
+
 avx2_kernel! {
     /// `y += a · u`.
     fn axpy(y: &mut [f64], a: &[f64], u: f64) {
@@ -465,18 +467,6 @@ avx2_kernel! {
     fn mul_into(y: &mut [f64], a: &[f64], b: &[f64]) {
         for ((yy, aa), bb) in y.iter_mut().zip(a).zip(b) {
             *yy = bb * aa;
-        }
-    }
-}
-
-avx2_kernel! {
-    /// One step of a one-state filter on every dimension: `x = a x + b u; y = x` (the
-    /// expression of `DiscreteFilter::step`, no fused multiply-add).
-    fn one_state_filter(y: &mut [f64], x: &mut [f64], u: &[f64], a: f64, b: f64) {
-        for ((yy, xx), uu) in y.iter_mut().zip(x.iter_mut()).zip(u) {
-            let nx = a * *xx + b * uu;
-            *xx = nx;
-            *yy = nx;
         }
     }
 }
@@ -1097,12 +1087,7 @@ impl Op {
                         return Ok(());
                     }
                 }
-                match filter.one_state() {
-                    Some((a, b)) if state.len() == y.len() && x.len() == y.len() => {
-                        one_state_filter(y, state, x, a, b)
-                    }
-                    _ => filter.step(x, y, state),
-                }
+                filter.step(x, y, state);
                 if !all_finite(y) {
                     return Err("filter output is not finite (a diverging loop?)".into());
                 }

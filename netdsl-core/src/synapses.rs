@@ -16,6 +16,7 @@
 //! synapses comes from running them as update-mode ops.
 
 use crate::linalg::expm;
+use crate::ops::avx2_kernel;
 use ndarray::{Array1, Array2};
 use std::fmt;
 
@@ -97,6 +98,18 @@ pub struct DiscreteFilter {
     one_b: f64,
 }
 
+avx2_kernel! {
+    /// One step of a one-state filter without a direct term on every dimension:
+    /// `x = a x + b u; y = x` (no fused multiply-add, so AVX2 rounds as the portable build).
+    fn one_state_step(y: &mut [f64], x: &mut [f64], u: &[f64], a: f64, b: f64) {
+        for ((yy, xx), uu) in y.iter_mut().zip(x.iter_mut()).zip(u) {
+            let nx = a * *xx + b * uu;
+            *xx = nx;
+            *yy = nx;
+        }
+    }
+}
+
 impl DiscreteFilter {
     fn new(a: Array2<f64>, b: Array1<f64>, c: Array1<f64>, d: f64) -> DiscreteFilter {
         let nx = a.nrows();
@@ -145,13 +158,6 @@ impl DiscreteFilter {
         }
     }
 
-    /// `(a, b)` of a one-state filter without a direct term (`x = a x + b u; y = x`, e.g. a
-    /// Lowpass synapse), else `None`.
-    #[inline]
-    pub fn one_state(&self) -> Option<(f64, f64)> {
-        (self.kind == FilterKind::OneX).then_some((self.one_a, self.one_b))
-    }
-
     /// Number of state variables per filtered dimension.
     pub fn state_len(&self) -> usize {
         self.a.nrows()
@@ -184,14 +190,7 @@ impl DiscreteFilter {
                     *yo = d * ui;
                 }
             }
-            FilterKind::OneX => {
-                let (a, b) = (self.one_a, self.one_b);
-                for ((yo, &ui), x) in y.iter_mut().zip(u).zip(state.iter_mut()) {
-                    let nx = a * *x + b * ui;
-                    *x = nx;
-                    *yo = nx;
-                }
-            }
+            FilterKind::OneX => one_state_step(y, state, u, self.one_a, self.one_b),
             FilterKind::NoD | FilterKind::General => {
                 let mut stack = [0.0f64; STACK_STATES];
                 let mut heap = Vec::new();
