@@ -1403,7 +1403,7 @@ mod helper {
     /// Whether steps may use the helper ([`set_parallel_pulses`](super::set_parallel_pulses)).
     pub(super) static ENABLED: AtomicBool = AtomicBool::new(true);
     static START: Once = Once::new();
-    /// `STATE` as seen without the lock, for spinning: one of the `PHASE_*` values.
+    /// `STATE`'s [`State::phase`] as seen without the lock, for spinning (written only by `set`).
     static PHASE: AtomicU8 = AtomicU8::new(PHASE_IDLE);
     const PHASE_IDLE: u8 = 0;
     const PHASE_POSTED: u8 = 1;
@@ -1417,6 +1417,48 @@ mod helper {
     /// consecutive steps' jobs come closer together than that, and waking a sleeping thread
     /// costs system calls on both sides (they were a fifth of the forum network's step).
     const SPINS: u32 = 1 << 12;
+
+    impl State {
+        /// This state's `PHASE_*` value.
+        fn phase(&self) -> u8 {
+            match self {
+                State::Idle => PHASE_IDLE,
+                State::Posted(_) => PHASE_POSTED,
+                State::Taken => PHASE_TAKEN,
+                State::Done => PHASE_DONE,
+            }
+        }
+    }
+
+    /// Sets the state and its lock-free mirror `PHASE` (the lock held: `s` is its guard).
+    fn set(s: &mut State, to: State) {
+        PHASE.store(to.phase(), Ordering::Release);
+        *s = to;
+    }
+
+    /// Sets the state, then notifies `cv` if the other side sleeps on it (`asleep`, read under
+    /// the lock, so that neither a notification is lost nor a system call made for nobody).
+    fn set_and_wake(to: State, asleep: &AtomicBool, cv: &Condvar) {
+        let mut s = lock();
+        set(&mut s, to);
+        let wake = asleep.load(Ordering::Relaxed);
+        drop(s);
+        if wake {
+            cv.notify_one();
+        }
+    }
+
+    /// Sleeps on `cv` (flagged in `asleep` meanwhile) and returns the guard again.
+    fn sleep<'a>(
+        s: MutexGuard<'a, State>,
+        asleep: &AtomicBool,
+        cv: &Condvar,
+    ) -> MutexGuard<'a, State> {
+        asleep.store(true, Ordering::Relaxed);
+        let s = cv.wait(s).unwrap_or_else(|e| e.into_inner());
+        asleep.store(false, Ordering::Relaxed);
+        s
+    }
 
     fn spin_while(busy: impl Fn() -> bool) {
         for _ in 0..SPINS {
@@ -1456,25 +1498,15 @@ mod helper {
                 let mut s = lock();
                 loop {
                     if let State::Posted(job) = *s {
-                        *s = State::Taken;
-                        PHASE.store(PHASE_TAKEN, Ordering::Release);
+                        set(&mut s, State::Taken);
                         break job;
                     }
-                    HELPER_ASLEEP.store(true, Ordering::Relaxed);
-                    s = POSTED.wait(s).unwrap_or_else(|e| e.into_inner());
-                    HELPER_ASLEEP.store(false, Ordering::Relaxed);
+                    s = sleep(s, &HELPER_ASLEEP, &POSTED);
                 }
             };
             // SAFETY: the poster waits until `Done` (see `run_shared`).
             unsafe { job.run() };
-            let mut s = lock();
-            *s = State::Done;
-            PHASE.store(PHASE_DONE, Ordering::Release);
-            let wake = POSTER_ASLEEP.load(Ordering::Relaxed);
-            drop(s);
-            if wake {
-                DONE.notify_one();
-            }
+            set_and_wake(State::Done, &POSTER_ASLEEP, &DONE);
         }
     }
 
@@ -1493,14 +1525,7 @@ mod helper {
             unsafe { job.run() };
             return;
         }
-        let mut s = lock();
-        *s = State::Posted(job);
-        PHASE.store(PHASE_POSTED, Ordering::Release);
-        let wake = HELPER_ASLEEP.load(Ordering::Relaxed);
-        drop(s);
-        if wake {
-            POSTED.notify_one();
-        }
+        set_and_wake(State::Posted(job), &HELPER_ASLEEP, &POSTED);
         // SAFETY: by the caller.
         unsafe { job.run() };
         // The helper, if it took the job, finishes its share about when this thread does.
@@ -1509,16 +1534,11 @@ mod helper {
         loop {
             match *s {
                 State::Posted(_) | State::Done => break,
-                State::Taken => {
-                    POSTER_ASLEEP.store(true, Ordering::Relaxed);
-                    s = DONE.wait(s).unwrap_or_else(|e| e.into_inner());
-                    POSTER_ASLEEP.store(false, Ordering::Relaxed);
-                }
+                State::Taken => s = sleep(s, &POSTER_ASLEEP, &DONE),
                 State::Idle => unreachable!("a posted job vanished"),
             }
         }
-        *s = State::Idle;
-        PHASE.store(PHASE_IDLE, Ordering::Release);
+        set(&mut s, State::Idle);
         drop(s);
         IN_USE.store(false, Ordering::Release);
     }
