@@ -362,8 +362,8 @@ impl<'a> DecoderSolve<'a> {
     }
 
     /// Big: points × neurons ≥ 10⁶ (a few hundred ms, worth a thread of its own).
-    fn big(&self) -> bool {
-        self.eval_points.nrows() * self.ens.encoders.nrows() >= 1_000_000
+    fn big(points: usize, ens: &EnsembleData) -> bool {
+        points * ens.encoders.nrows() >= 1_000_000
     }
 
     fn solve(&self) -> Result<Array2<f64>, nef::SolveError> {
@@ -393,11 +393,12 @@ fn prefetch_solves(
     let mut jobs: Vec<(SolveKey, DecoderSolve<'_>)> = Vec::new();
     for c in 0..net.conns.len() {
         if let Some((spec, ens)) = decoded_pre(net, ensembles, c) {
-            let n_points = net.conns[c]
+            // (Decided before the targets are evaluated: `DecoderSolve::conn` computes them.)
+            let points = net.conns[c]
                 .eval_points
                 .as_ref()
                 .map_or(ens.eval_points.nrows(), |ep| ep.nrows());
-            if n_points * ens.encoders.nrows() >= 1_000_000 {
+            if DecoderSolve::big(points, ens) {
                 jobs.push((SolveKey::Conn(c), DecoderSolve::conn(net, spec, ens, c)));
             }
         }
@@ -410,9 +411,8 @@ fn prefetch_solves(
             continue;
         };
         if let (ItemSpec::Ensemble(spec), Some(ens)) = (&net.items[i].1, ensembles[i].as_ref()) {
-            let job = DecoderSolve::probe(spec, ens);
-            if job.big() {
-                jobs.push((SolveKey::Probe(p), job));
+            if DecoderSolve::big(ens.eval_points.nrows(), ens) {
+                jobs.push((SolveKey::Probe(p), DecoderSolve::probe(spec, ens)));
             }
         }
     }
