@@ -972,17 +972,17 @@ impl Op {
             Op::Encode { j, x, enc, bias } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, j) = unsafe { rw(store, x, j) };
-                let d = x.len();
-                if !bias.is_empty() && d == 1 {
+                let folded = !bias.is_empty();
+                match x {
                     // `bias + e x`: what the bias copy then `axpy` compute.
-                    axpy_from(j, bias, enc, x[0]);
-                } else if d == 1 {
-                    axpy(j, enc, x[0]);
-                } else {
-                    if !bias.is_empty() {
-                        j.copy_from_slice(bias);
+                    [x0] if folded => axpy_from(j, bias, enc, *x0),
+                    [x0] => axpy(j, enc, *x0),
+                    x => {
+                        if folded {
+                            j.copy_from_slice(bias);
+                        }
+                        add_matvec(j, enc, x);
                     }
-                    add_matvec(j, enc, x);
                 }
             }
             Op::Neurons {
