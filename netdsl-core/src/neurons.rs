@@ -355,6 +355,13 @@ struct LifConsts {
 #[inline]
 fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
     let rt = *r - c.dt;
+    lif_from(c, jv, o, v, r, rt);
+}
+
+/// [`lif_one`] from its first operation on: `rt` is the refractory time already reduced by
+/// `dt` (the vector path's fast pass stores it before handing a neuron to the slow path).
+#[inline]
+fn lif_from(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64, rt: f64) {
     // Non-refractory part of this step, clip(dt - r, 0, dt) (NaN passes through).
     let raw = c.dt - rt;
     let delta_t = if raw < 0.0 {
@@ -374,9 +381,8 @@ fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
     let mut vv = *v - (jv - *v) * decay;
     if vv > 1.0 {
         *o = c.spike;
-        let t_spike = c.dt + c.tau_rc * (-(vv - 1.0) / (jv - 1.0)).ln_1p();
         *v = 0.0;
-        *r = c.tau_ref + t_spike;
+        *r = spike_refractory(c, jv, vv);
     } else {
         *o = 0.0;
         if vv < c.min_voltage {
@@ -385,6 +391,15 @@ fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
         *v = vv;
         *r = rt;
     }
+}
+
+/// The refractory time a LIF neuron gets when its voltage `vv` (input `jv`) crosses 1 in this
+/// step: `tau_ref + t_spike`, with the time since the crossing
+/// `t_spike = dt + tau_rc log1p(-(vv - 1) / (jv - 1))`.
+#[inline]
+fn spike_refractory(c: &LifConsts, jv: f64, vv: f64) -> f64 {
+    let t_spike = c.dt + c.tau_rc * (-(vv - 1.0) / (jv - 1.0)).ln_1p();
+    c.tau_ref + t_spike
 }
 
 /// The per-step update of one population, with its constants precomputed for a fixed `dt`.

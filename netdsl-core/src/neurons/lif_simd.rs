@@ -19,9 +19,9 @@
 //! path off and every neuron takes the scalar library path, so results never depend on this
 //! module being used.
 
-#[cfg(target_arch = "x86_64")]
-use super::lif_one;
 use super::LifConsts;
+#[cfg(target_arch = "x86_64")]
+use super::{lif_from, spike_refractory};
 #[cfg(target_arch = "x86_64")]
 use crate::ops::PACK8;
 #[cfg(target_arch = "x86_64")]
@@ -317,86 +317,86 @@ fn high_word_in(x: __m256d, lo: i64, hi: i64) -> __m256d {
     ))
 }
 
-/// Steps four LIF neurons from their state before the step (`j`, `v`, `r`: input current,
-/// voltage, refractory time), evaluating the same expressions as the scalar step in the same
-/// order. Returns `(output, voltage, refractory, ok)`; `ok` is false when some lane needs an
-/// `expm1` or `log1p` argument outside the short branches (the caller then steps the group with
-/// the scalar code and ignores the rest).
-///
-/// `PARTIAL`: the lanes leave their refractory period inside this step (`0 < delta_t < dt`), so
-/// the decay needs `expm1`, and `log1p` is evaluated only if some lane spikes. Otherwise every
-/// lane has a full or a fully refractory step (the decay is a constant) and spikes.
+/// Steps four LIF neurons that leave their refractory period inside this step
+/// (`0 < delta_t < dt`, so the decay needs `expm1`), from their input `j`, voltage `v` and
+/// refractory time already reduced by `dt`, `rt` (as [`fast_pass`] leaves them), evaluating the
+/// same expressions as the scalar step in the same order. Returns `(spiked, ok)` and writes
+/// `v`; when a lane spikes (rare: it must cross threshold in what is left of the step) also
+/// `o` and `rt` (otherwise the output is 0 and `rt` is the new refractory time, both stored
+/// by the fast pass already). `ok` is false when some lane needs an `expm1` or `log1p`
+/// argument outside the short branches (the caller then steps the group with the scalar code
+/// and ignores the results).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-pub(super) fn step4<const PARTIAL: bool>(
+fn partial4(
     c: &LifConsts,
     j: __m256d,
-    v: __m256d,
-    r: __m256d,
-) -> (__m256d, __m256d, __m256d, bool) {
+    v: &mut __m256d,
+    rt: &mut __m256d,
+    o: &mut __m256d,
+) -> (bool, bool) {
     let s = _mm256_set1_pd;
-    let zero = _mm256_setzero_pd();
-    let dt = s(c.dt);
-    let rt = _mm256_sub_pd(r, dt);
-    // clip(dt - rt, 0, dt); NaN passes through.
-    let raw = _mm256_sub_pd(dt, rt);
-    let lt0 = _mm256_cmp_pd::<_CMP_LT_OQ>(raw, zero);
-    let gtdt = _mm256_cmp_pd::<_CMP_GT_OQ>(raw, dt);
-    let delta_t = _mm256_blendv_pd(_mm256_blendv_pd(raw, dt, gtdt), zero, lt0);
-    let full = _mm256_cmp_pd::<_CMP_EQ_OQ>(delta_t, dt);
-    let none = _mm256_cmp_pd::<_CMP_EQ_OQ>(delta_t, zero);
-    let constant = _mm256_blendv_pd(s(c.decay_none), s(c.decay_full), full);
-    let mut bad = zero;
-    let decay = if PARTIAL {
-        // -delta_t / tau_rc
-        let xe = _mm256_div_pd(_mm256_xor_pd(delta_t, s(-0.0)), s(c.tau_rc));
-        let partial = _mm256_andnot_pd(
-            _mm256_or_pd(full, none),
-            _mm256_castsi256_pd(_mm256_set1_epi64x(-1)),
-        );
-        // |xe| in the short branch (the sign bit cleared first).
-        let e_ok = high_word_in(_mm256_andnot_pd(s(-0.0), xe), 0x3c90_0000, 0x3fd6_2e42);
-        bad = _mm256_andnot_pd(e_ok, partial);
-        _mm256_blendv_pd(expm1_short(xe), constant, _mm256_or_pd(full, none))
-    } else {
-        constant
-    };
+    // delta_t = clip(dt - rt, 0, dt) is dt - rt itself here (NaN passes through and fails
+    // the range check below).
+    let delta_t = _mm256_sub_pd(s(c.dt), *rt);
+    // -delta_t / tau_rc
+    let xe = _mm256_div_pd(_mm256_xor_pd(delta_t, s(-0.0)), s(c.tau_rc));
+    // |xe| in the short branch (the sign bit cleared first).
+    let e_ok = high_word_in(_mm256_andnot_pd(s(-0.0), xe), 0x3c90_0000, 0x3fd6_2e42);
+    let mut ok = _mm256_movemask_pd(e_ok) == 0xf;
     let one = s(1.0);
-    let vv = _mm256_sub_pd(v, _mm256_mul_pd(_mm256_sub_pd(j, v), decay));
+    let vv = _mm256_sub_pd(*v, _mm256_mul_pd(_mm256_sub_pd(j, *v), expm1_short(xe)));
     let spiked = _mm256_cmp_pd::<_CMP_GT_OQ>(vv, one);
     let min_v = s(c.min_voltage);
     let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
-    if PARTIAL && _mm256_movemask_pd(spiked) == 0 {
-        let ok = _mm256_movemask_pd(bad) == 0;
-        return (zero, clipped, rt, ok);
+    if _mm256_movemask_pd(spiked) == 0 {
+        *v = clipped;
+        return (false, ok);
     }
+    let (r_spike, l_ok) = spike_refractory4(c, j, vv);
+    ok &= _mm256_movemask_pd(_mm256_andnot_pd(l_ok, spiked)) == 0;
+    *o = _mm256_and_pd(spiked, s(c.spike));
+    *v = _mm256_blendv_pd(clipped, _mm256_setzero_pd(), spiked);
+    *rt = _mm256_blendv_pd(*rt, r_spike, spiked);
+    (true, ok)
+}
+
+/// The refractory times four LIF neurons get when their voltages `vv` (inputs `j`) cross 1 in
+/// this step, as the scalar `spike_refractory`: `tau_ref + (dt + tau_rc log1p(-(vv - 1) /
+/// (j - 1)))`. Also returns the lanes whose `log1p` argument is in the short branch (the
+/// others' results are not the library's).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn spike_refractory4(c: &LifConsts, j: __m256d, vv: __m256d) -> (__m256d, __m256d) {
+    let s = _mm256_set1_pd;
+    let one = s(1.0);
     // -(vv - 1) / (j - 1)
     let xl = _mm256_div_pd(
         _mm256_xor_pd(_mm256_sub_pd(vv, one), s(-0.0)),
         _mm256_sub_pd(j, one),
     );
     let l_ok = high_word_in(xl, 0xbe20_0000, 0xbfd2_bec3);
-    bad = _mm256_or_pd(bad, _mm256_andnot_pd(l_ok, spiked));
-    let t_spike = _mm256_add_pd(dt, _mm256_mul_pd(s(c.tau_rc), log1p_short(xl)));
-    let out = _mm256_and_pd(spiked, s(c.spike));
-    let v_new = _mm256_blendv_pd(clipped, zero, spiked);
-    let r_new = _mm256_blendv_pd(rt, _mm256_add_pd(s(c.tau_ref), t_spike), spiked);
-    (out, v_new, r_new, _mm256_movemask_pd(bad) == 0)
+    let t_spike = _mm256_add_pd(s(c.dt), _mm256_mul_pd(s(c.tau_rc), log1p_short(xl)));
+    (_mm256_add_pd(s(c.tau_ref), t_spike), l_ok)
 }
 
 /// Neurons per block of the LIF step (the index lists live on the stack).
 #[cfg(target_arch = "x86_64")]
 const BLOCK: usize = 512;
 
-/// The LIF step of a whole population with AVX2, block by block: [`fast_pass`] gives every
-/// neuron the result of a full or fully refractory step without a spike and lists the others
-/// (leaving their state untouched); those are then stepped by [`slow_groups`] (AVX2 + FMA; pass
-/// `vector_ok = `[`available`]`()`) or by the scalar [`lif_one`]. Bit-identical to [`lif_one`]
-/// on every neuron.
+/// The LIF step of a whole population with AVX2, block by block: [`fast_pass`] steps every
+/// neuron as far as it can without `expm1` or `log1p` and lists the others: those that leave
+/// their refractory period inside the step, and those that spike, which need only their new
+/// refractory time; [`slow_groups`] (AVX2 + FMA; pass `vector_ok = `[`available`]`()`) or the
+/// scalar code finishes them. Bit-identical to the scalar `lif_one` on every neuron.
 ///
 /// # Safety
 /// The CPU must support AVX2 (and FMA if `vector_ok`); all slices must have the length of `j`.
@@ -437,7 +437,7 @@ pub(super) unsafe fn step_blocks(
                 std::slice::from_raw_parts(spiking.as_ptr().cast::<u16>(), k2),
             )
         };
-        // The listed neurons still hold their state from before the step.
+        // The listed neurons are half done (see `fast_pass`).
         if vector_ok {
             // SAFETY: AVX2 and FMA (caller's contract); listed indices are below the block's
             // length.
@@ -446,10 +446,15 @@ pub(super) unsafe fn step_blocks(
                 slow_groups::<false>(c, spiking, jc, oc, vc, rc, &mut fin);
             }
         } else {
-            for &i in partial.iter().chain(spiking) {
+            for &i in partial {
                 let i = i as usize;
-                lif_one(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i]);
+                let rt = rc[i];
+                lif_from(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i], rt);
                 fin.s += nan_unless_finite(vc[i]);
+            }
+            for &i in spiking {
+                let i = i as usize;
+                rc[i] = spike_refractory(c, jc[i], rc[i]);
             }
         }
     }
@@ -496,15 +501,16 @@ fn opaque(mut x: __m256d) -> __m256d {
     x
 }
 
-/// The branch-free pass over one block (at most [`BLOCK`] neurons): gives each neuron the result
-/// of a full (`delta_t = dt`) or fully refractory (`delta_t = 0`) step without a spike (the same
-/// expressions as [`lif_one`]), except those for which that is not the answer: their voltage and
-/// refractory time are left as they were (a blend, not a masked store), their output is 0, and
-/// they are listed by index (the first entries of the lists are written; the returned lengths
-/// say how many): `partial` those that leave their refractory period inside the step
-/// (the decay needs `expm1`), `spiking` those that spike after a full or fully refractory step.
-/// Eight neurons at a time: two compare masks, then the indices of their set bits from
-/// [`PACK8`], with no branch per neuron. Returns the lengths of the two lists.
+/// The branch-free pass over one block (at most [`BLOCK`] neurons), with the same expressions
+/// as the scalar `lif_one`. A neuron with a full (`delta_t = dt`) or fully refractory
+/// (`delta_t = 0`) step gets its result here, unless it spikes: then it gets its output and
+/// voltage 0, its refractory time is left for later, and its voltage before the reset is kept
+/// in its refractory slot for that; it is listed in `spiking`. A neuron that leaves its
+/// refractory period inside the step (the decay needs `expm1`) gets output 0 and its reduced
+/// refractory time `rt` (its new one unless it spikes), keeps its voltage, and is listed in
+/// `partial`. The lists hold indices into the block (the first entries are written; the
+/// returned lengths say how many). Eight neurons at a time: two compare masks, then the
+/// indices of their set bits from [`PACK8`], with no branch per neuron.
 ///
 /// # Safety
 /// The CPU must support AVX2; `j`, `out`, `v` and `r` have the same length `m <= BLOCK`; both
@@ -534,14 +540,11 @@ unsafe fn fast_pass(
     );
     let s = _mm256_set1_pd;
     let (dt, full_d, none_d, min_v) = (s(c.dt), s(c.decay_full), s(c.decay_none), s(c.min_voltage));
-    let (one, zero) = (s(1.0), _mm256_setzero_pd());
+    let (one, zero, spike) = (s(1.0), _mm256_setzero_pd(), s(c.spike));
     let all_ones = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
     let (mut i, mut k1, mut k2) = (0, 0, 0);
     // The running sum in a register (through `fin` it would round-trip memory every group).
     let mut fin_v = fin.v;
-    // Zeros for the outputs, hidden from the optimiser: it would hoist the stores into a
-    // `memset` call per block, which costs more than the stores for small populations.
-    let zero_out = opaque(zero);
     // Four neurons from `p` (p + 4 <= m): their masks of "partial" and "spiking" lanes.
     macro_rules! quad {
         ($p:expr) => {{
@@ -550,7 +553,7 @@ unsafe fn fast_pass(
             unsafe {
                 let jv = _mm256_loadu_pd(j.as_ptr().add(p));
                 let v0 = opaque(_mm256_loadu_pd(v.as_ptr().add(p)));
-                let r0 = opaque(_mm256_loadu_pd(r.as_ptr().add(p)));
+                let r0 = _mm256_loadu_pd(r.as_ptr().add(p));
                 let rt = _mm256_sub_pd(r0, dt);
                 let raw = _mm256_sub_pd(dt, rt);
                 let full = _mm256_cmp_pd::<_CMP_GE_OQ>(raw, dt);
@@ -558,25 +561,25 @@ unsafe fn fast_pass(
                 let decay = _mm256_blendv_pd(none_d, full_d, full);
                 let vv = _mm256_sub_pd(v0, _mm256_mul_pd(_mm256_sub_pd(jv, v0), decay));
                 let fixed = _mm256_or_pd(full, none);
-                let over = _mm256_cmp_pd::<_CMP_GT_OQ>(vv, one);
-                let spk = _mm256_and_pd(over, fixed);
-                // Listed: not a full or fully refractory step, or a spike.
-                let listed = _mm256_or_pd(_mm256_xor_pd(fixed, all_ones), over);
+                let partial = _mm256_xor_pd(fixed, all_ones);
+                let spk = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(vv, one), fixed);
                 let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
-                let v_new = _mm256_blendv_pd(clipped, v0, listed);
-                let r_new = _mm256_blendv_pd(rt, r0, listed);
+                // Spiking: 0; partial: unchanged.
+                let v_new = _mm256_blendv_pd(_mm256_andnot_pd(spk, clipped), v0, partial);
+                // Spiking: the voltage before the reset, for the slow path.
+                let r_new = _mm256_blendv_pd(rt, vv, spk);
                 // Inputs, and the new voltages of the neurons done here (the slow path checks
-                // the others').
-                let v_done = _mm256_andnot_pd(listed, v_new);
+                // the partial ones').
+                let v_done = _mm256_andnot_pd(partial, v_new);
                 fin_v = _mm256_add_pd(
                     fin_v,
                     _mm256_add_pd(_mm256_sub_pd(jv, jv), _mm256_sub_pd(v_done, v_done)),
                 );
                 _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
                 _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
-                _mm256_storeu_pd(out.as_mut_ptr().add(p), zero_out);
+                _mm256_storeu_pd(out.as_mut_ptr().add(p), _mm256_and_pd(spk, spike));
                 (
-                    !_mm256_movemask_pd(fixed) as usize & 0xf,
+                    _mm256_movemask_pd(partial) as usize,
                     _mm256_movemask_pd(spk) as usize,
                 )
             }
@@ -625,8 +628,13 @@ unsafe fn fast_pass(
         let fixed = full | none;
         let over = vv > 1.0;
         fin.s += nan_unless_finite(jv);
-        // A listed neuron keeps its state for the slow path.
-        if fixed && !over {
+        let spk = fixed & over;
+        if !fixed {
+            r[i] = rt;
+        } else if spk {
+            v[i] = 0.0;
+            r[i] = vv;
+        } else {
             let vn = if vv < c.min_voltage {
                 c.min_voltage
             } else {
@@ -636,23 +644,25 @@ unsafe fn fast_pass(
             r[i] = rt;
             fin.s += nan_unless_finite(vn);
         }
-        out[i] = 0.0;
+        out[i] = if spk { c.spike } else { 0.0 };
         partial[k1].write(i as u16);
         k1 += !fixed as usize;
         spiking[k2].write(i as u16);
-        k2 += (fixed & over) as usize;
+        k2 += spk as usize;
         i += 1;
     }
     (k1, k2)
 }
 
-/// Steps the neurons `slow` (indices into the block, all of one kind: see [`step4`]'s
-/// `PARTIAL`) with the vector LIF step, four at a time, from their state before the step (still
-/// in `v`, `r`) and input `j`, writing `o`, `v`, `r`: the four lanes are loaded straight from
-/// the indices and stored back from the registers (no staging arrays); the groups are
+/// Finishes the neurons `slow` (indices into the block) that [`fast_pass`] listed, four at a
+/// time: with `PARTIAL`, those that leave their refractory period inside the step
+/// ([`partial4`]: loaded from `j`, `v` and their reduced refractory time in `r`; stores `v`, and
+/// `o` and `r` if one of the four spikes); otherwise those that spike ([`spike_refractory4`]:
+/// loaded from `j` and their voltage before the reset, kept in `r`; stores `r`). The lanes are
+/// loaded straight from the indices and stored back from the registers; the groups are
 /// independent, so the processor overlaps their long `expm1`/`log1p` chains. A short last group
 /// repeats its first neuron (same input, same result, stored again). A group whose arguments
-/// leave the vector functions' range (rare) is stepped by the scalar code instead.
+/// leave the vector functions' range (rare) is finished by the scalar code instead.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; every index in `slow` must be below the slices' lengths.
@@ -682,20 +692,36 @@ unsafe fn slow_groups<const PARTIAL: bool>(
                 *p.add(idx[0]),
             )
         };
-        let (ov, vv, rv, ok) = step4::<PARTIAL>(c, gather(pj), gather(pv), gather(pr));
-        if ok {
-            // (Padding lanes repeat a real neuron: their values are checked already.)
-            acc = _mm256_add_pd(acc, _mm256_sub_pd(vv, vv));
-            // SAFETY: as above (a padding lane rewrites its real lane's value).
-            unsafe {
-                scatter(po, &idx, ov);
-                scatter(pv, &idx, vv);
-                scatter(pr, &idx, rv);
+        if PARTIAL {
+            let (mut vv, mut rv, mut ov) = (gather(pv), gather(pr), _mm256_setzero_pd());
+            let (spiked, ok) = partial4(c, gather(pj), &mut vv, &mut rv, &mut ov);
+            if ok {
+                // (Padding lanes repeat a real neuron: their values are checked already.)
+                acc = _mm256_add_pd(acc, _mm256_sub_pd(vv, vv));
+                // SAFETY: as above (a padding lane rewrites its real lane's value).
+                unsafe {
+                    scatter(pv, &idx, vv);
+                    if spiked {
+                        scatter(po, &idx, ov);
+                        scatter(pr, &idx, rv);
+                    }
+                }
+            } else {
+                for &i in &idx[..n] {
+                    let rt = r[i];
+                    lif_from(c, j[i], &mut o[i], &mut v[i], &mut r[i], rt);
+                    fin.s += nan_unless_finite(v[i]);
+                }
             }
         } else {
-            for &i in &idx[..n] {
-                lif_one(c, j[i], &mut o[i], &mut v[i], &mut r[i]);
-                fin.s += nan_unless_finite(v[i]);
+            let (rv, l_ok) = spike_refractory4(c, gather(pj), gather(pr));
+            if _mm256_movemask_pd(l_ok) == 0xf {
+                // SAFETY: as above.
+                unsafe { scatter(pr, &idx, rv) };
+            } else {
+                for &i in &idx[..n] {
+                    r[i] = spike_refractory(c, j[i], r[i]);
+                }
             }
         }
     }
