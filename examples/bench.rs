@@ -185,6 +185,8 @@ fn target(name: &str) -> &'static str {
         "comm_channel" | "pes_learning" | "seed_memristor" => "≥100×",
         "chain10" => "≥50×",
         "large_weights" => "≥3× (build ≥3×, mem ≤⅓)",
+        "forum_mpes" => "no Nengo twin (mPES is netdsl's)",
+        "large_weights_f32" => "no Nengo twin (large_weights with `storage = f32`)",
         _ => "",
     }
 }
@@ -389,11 +391,7 @@ fn suite(
                     .and_then(|p| ours.peak_mb.map(|o| o / p)),
                 2
             ),
-            if has_baseline {
-                target(name)
-            } else {
-                "no Nengo twin (mPES is netdsl's)"
-            },
+            target(name),
         );
     }
 }

@@ -62,8 +62,8 @@
 //! ends, and options: `function = |x| [..]`, `transform = 2.0 | [1.0, -1.0] | [[..], [..]]`,
 //! `synapse = None | 0 | 0.01 | Lowpass(τ) | Alpha(τ) | LinearFilter([num], [den])` (default
 //! `Lowpass(0.005)`; `None` is no filter and no delay, `0` a pure one-step delay),
-//! `solver = LstsqL2 { reg: 0.1, weights: false }`. Connections into `.neurons` are scaled by the
-//! post gains, as in Nengo.
+//! `solver = LstsqL2 { reg: 0.1, weights: false }`, `storage = f32` (see *Speed*). Connections
+//! into `.neurons` are scaled by the post gains, as in Nengo.
 //!
 //! A named connection can learn; its error goes into `name.learning`:
 //!
@@ -171,6 +171,37 @@
 //! one.run(0.05)?;
 //! two.run(0.05)?;
 //! assert_eq!(one.data("out"), two.data("out"));
+//! # Ok(()) }
+//! ```
+//!
+//! A big fixed weight matrix (`weights: true` between big populations, or a matrix between
+//! neuron populations) can be kept in single precision with `storage = f32`: half the memory,
+//! and half the bytes a step reads per spike. Each weight is rounded to `f32` once; the sums are
+//! still `f64`, in the same order, so the result is the `f64` computation with the rounded
+//! weights (not Nengo's numbers to the last bit any more). Learned or probed weights, and single
+//! rows, stay `f64` (a compile error says so):
+//!
+//! ```
+//! use netdsl::prelude::*;
+//!
+//! network! {
+//!     pub Wide {
+//!         node stim: 0 -> 1 = |t| [(6.0 * t).sin()];
+//!         ensemble a: 500 neurons, 1 dims;
+//!         ensemble b: 500 neurons, 1 dims;
+//!         stim -> a;
+//!         conn full: a -> b, solver = LstsqL2 { weights: true }, storage = f32;
+//!         probe out: b, synapse = 0.01;
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use netdsl::core::network::WeightStorage;
+//! let mut sim = Wide::new().build(0.001)?;
+//! let w = &sim.connection(1).expect("the `full` connection").weights;
+//! assert_eq!(w.storage(), WeightStorage::F32);
+//! assert_eq!(w.bytes(), 500 * 500 * 4);
+//! sim.run(0.05)?;
 //! # Ok(()) }
 //! ```
 //!

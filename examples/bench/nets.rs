@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use netdsl::core::network::{
     ConnectionSpec, Endpoint, EnsembleSpec, Function, LearningRule, LstsqL2, Network, NodeOutput,
-    ProbeOf, ProbeSpec, Transform,
+    ProbeOf, ProbeSpec, Transform, WeightStorage,
 };
 use netdsl::core::plan::ProbeAttr;
 use netdsl::core::rng::Rng;
@@ -24,6 +24,7 @@ pub const NETS: &[NetEntry] = &[
     ("pes_learning", true, pes_learning),
     ("seed_memristor", true, seed_memristor),
     ("forum_mpes", false, forum_mpes),
+    ("large_weights_f32", false, large_weights_f32),
 ];
 
 fn sine(net: &mut Network) -> usize {
@@ -82,7 +83,20 @@ pub fn chain10() -> Network {
 
 /// `inp → a → b` with 2000 neurons each and a full 2000 × 2000 weight matrix (`LstsqL2(weights=True)`).
 pub fn large_weights() -> Network {
-    let mut net = Network::new("large_weights");
+    large_weights_stored(WeightStorage::F64)
+}
+
+/// [`large_weights`] with the weight matrix stored as `f32` (netdsl's option; no Nengo twin).
+pub fn large_weights_f32() -> Network {
+    large_weights_stored(WeightStorage::F32)
+}
+
+fn large_weights_stored(storage: WeightStorage) -> Network {
+    let name = match storage {
+        WeightStorage::F64 => "large_weights",
+        WeightStorage::F32 => "large_weights_f32",
+    };
+    let mut net = Network::new(name);
     let inp = sine(&mut net);
     let a = net.add_ensemble("a", EnsembleSpec::new(2000, 1));
     let b = net.add_ensemble("b", EnsembleSpec::new(2000, 1));
@@ -92,6 +106,7 @@ pub fn large_weights() -> Network {
         reg: 0.1,
         weights: true,
     };
+    c.weight_storage = storage;
     net.connect(c);
     probe(&mut net, "b", b);
     net

@@ -237,6 +237,20 @@ impl LearningRule {
     }
 }
 
+/// How a connection's weight matrix is stored while the network steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WeightStorage {
+    /// Double precision: the weights exactly as the build computed them (Nengo's default).
+    #[default]
+    F64,
+    /// Single precision: each weight rounded to `f32` once, at build; half the memory, and half
+    /// the bytes a step reads for each spiking column. Sums are still accumulated in `f64`, in
+    /// the same order, so the result is the `f64` computation with the rounded weights. For a
+    /// matrix (more than one row) that no learning rule or probe uses, e.g. a
+    /// `weights = true` connection between big populations.
+    F32,
+}
+
 /// Every option of a connection, with Nengo's defaults.
 #[derive(Debug)]
 pub struct ConnectionSpec {
@@ -264,6 +278,8 @@ pub struct ConnectionSpec {
     pub label: Option<String>,
     /// Seed.
     pub seed: Option<u64>,
+    /// How the weight matrix is stored (default `f64`).
+    pub weight_storage: WeightStorage,
 }
 
 impl ConnectionSpec {
@@ -282,6 +298,7 @@ impl ConnectionSpec {
             learning: None,
             label: None,
             seed: None,
+            weight_storage: WeightStorage::F64,
         }
     }
 }

@@ -36,6 +36,39 @@ pub enum WeightsKind {
     Diagonal,
 }
 
+/// The values of a weight matrix, in the precision its connection asked for
+/// ([`crate::network::WeightStorage`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum WeightValues {
+    /// Double precision.
+    F64(Arc<Vec<f64>>),
+    /// Single precision (read as `f64`).
+    F32(Arc<Vec<f32>>),
+}
+
+impl WeightValues {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            WeightValues::F64(w) => w.len(),
+            WeightValues::F32(w) => w.len(),
+        }
+    }
+
+    /// True when there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value `k` in storage order, as `f64`.
+    pub fn get(&self, k: usize) -> f64 {
+        match self {
+            WeightValues::F64(w) => w[k],
+            WeightValues::F32(w) => f64::from(w[k]),
+        }
+    }
+}
+
 /// One executable op.
 pub enum Op {
     /// `t = step · dt`.
@@ -137,12 +170,13 @@ pub enum Op {
         nz: Vec<usize>,
     },
     /// `out = W x` with `W` column-major (`rows` values per column) outside the store: a
-    /// matrix no other op reads, never changed. Same sums as [`WeightsKind::Dense`].
+    /// matrix no other op reads, never changed. Same sums as [`WeightsKind::Dense`] (with an
+    /// `f32` matrix: those of the `f64` values of its entries).
     WeightsCols {
         /// Input.
         x: Range<usize>,
         /// The matrix, column-major.
-        w: Arc<Vec<f64>>,
+        w: WeightValues,
         /// Output.
         out: Range<usize>,
         /// Rows (output size).
@@ -850,7 +884,15 @@ pub fn transpose_in_place(m: &mut [f64], rows: usize, cols: usize) {
 /// `i`, accumulated element by element from 0 — for every `y[r]` the same sequence of roundings as
 /// the row-major dot product, so the result is bit-identical to [`matvec`]. Four columns are
 /// added per pass over `y` (still one rounding per term, in order) to cut loads and stores of `y`.
-fn matvec_cols(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+/// An `f32` matrix is read as the `f64` values of its entries (exact conversions).
+#[inline(always)]
+fn matvec_cols<T: Copy + Into<f64>>(
+    w: &[T],
+    rows: usize,
+    x: &[f64],
+    y: &mut [f64],
+    nz: &mut Vec<usize>,
+) {
     let nz = nonzero(x, nz);
     let y = &mut y[..rows];
     y.fill(0.0);
@@ -859,15 +901,29 @@ fn matvec_cols(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<us
     for q in &mut quads {
         let (c0, c1, c2, c3) = (col(q[0]), col(q[1]), col(q[2]), col(q[3]));
         let (x0, x1, x2, x3) = (x[q[0]], x[q[1]], x[q[2]], x[q[3]]);
-        for ((((yy, a), b), c), d) in y.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
-            *yy = (((*yy + a * x0) + b * x1) + c * x2) + d * x3;
+        for ((((yy, &a), &b), &c), &d) in y.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+            *yy = (((*yy + a.into() * x0) + b.into() * x1) + c.into() * x2) + d.into() * x3;
         }
     }
     for &i in quads.remainder() {
         let xi = x[i];
-        for (yy, a) in y.iter_mut().zip(col(i)) {
-            *yy += a * xi;
+        for (yy, &a) in y.iter_mut().zip(col(i)) {
+            *yy += a.into() * xi;
         }
+    }
+}
+
+avx2_kernel! {
+    /// [`matvec_cols`] for an `f64` matrix.
+    fn matvec_cols_f64(w: &[f64], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+        matvec_cols(w, rows, x, y, nz)
+    }
+}
+
+avx2_kernel! {
+    /// [`matvec_cols`] for an `f32` matrix.
+    fn matvec_cols_f32(w: &[f32], rows: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+        matvec_cols(w, rows, x, y, nz)
     }
 }
 
@@ -1050,7 +1106,7 @@ impl Op {
                 let [x, w, y] = unsafe { store.parts([&*x, &*w, &*out]) };
                 match *kind {
                     WeightsKind::Dense { rows, cols } => matvec(w, rows, cols, x, y, nz),
-                    WeightsKind::DenseColMajor { rows, .. } => matvec_cols(w, rows, x, y, nz),
+                    WeightsKind::DenseColMajor { rows, .. } => matvec_cols_f64(w, rows, x, y, nz),
                     WeightsKind::Scalar => match (x, y) {
                         ([xx], [yy]) => *yy = w[0] * *xx,
                         (x, y) => scale_into(y, x, w[0]),
@@ -1067,7 +1123,10 @@ impl Op {
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
                 let (x, y) = unsafe { rw(store, x, out) };
-                matvec_cols(w, *rows, x, y, nz);
+                match w {
+                    WeightValues::F64(w) => matvec_cols_f64(w, *rows, x, y, nz),
+                    WeightValues::F32(w) => matvec_cols_f32(w, *rows, x, y, nz),
+                }
             }
             Op::Filter {
                 x,
@@ -1317,9 +1376,17 @@ mod tests {
                 .collect();
             let (mut a, mut b) = (vec![9.0; rows], vec![9.0; rows]);
             matvec(&w, rows, cols, &x, &mut a, &mut nz);
-            matvec_cols(&cm, rows, &x, &mut b, &mut nz);
+            matvec_cols_f64(&cm, rows, &x, &mut b, &mut nz);
             let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&a), bits(&b), "pattern {pattern:b}");
+            // An f32 matrix: the same sums as the f64 one holding its (rounded) values.
+            let cm32: Vec<f32> = cm.iter().map(|&v| v as f32).collect();
+            let w_rounded: Vec<f64> = w.iter().map(|&v| f64::from(v as f32)).collect();
+            assert_ne!(w_rounded, w, "the test matrix is not exact in f32");
+            let (mut c, mut d) = (vec![9.0; rows], vec![9.0; rows]);
+            matvec(&w_rounded, rows, cols, &x, &mut c, &mut nz);
+            matvec_cols_f32(&cm32, rows, &x, &mut d, &mut nz);
+            assert_eq!(bits(&c), bits(&d), "f32, pattern {pattern:b}");
         }
     }
 }

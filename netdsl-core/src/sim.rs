@@ -14,9 +14,10 @@ use crate::memristor::{Device, MemristorArray};
 use crate::nef;
 use crate::network::{
     ConnectionSpec, Endpoint, ItemSpec, LearningRule, Network, NodeOutput, ProbeOf, Transform,
+    WeightStorage,
 };
 use crate::neurons::NeuronType;
-use crate::ops::{Ctx, Op, StorePtr, WeightsKind};
+use crate::ops::{Ctx, Op, StorePtr, WeightValues, WeightsKind};
 use crate::plan::{
     self, Conn, End, Item, ItemKind, NeuronClass, NodeKind, OpKind, Owner, Plan, Port, ProbeAttr,
     ProbeTarget, RuleKind, Shape, Structure, TransformKind,
@@ -49,7 +50,7 @@ pub struct EnsembleData {
 /// (then it is kept column-major, once, outside the signal store).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Weights {
-    data: Arc<Vec<f64>>,
+    data: WeightValues,
     rows: usize,
     cols: usize,
     col_major: bool,
@@ -58,7 +59,7 @@ pub struct Weights {
 impl Weights {
     fn row_major(data: Vec<f64>, rows: usize, cols: usize) -> Self {
         Weights {
-            data: Arc::new(data),
+            data: WeightValues::F64(Arc::new(data)),
             rows,
             cols,
             col_major: false,
@@ -83,13 +84,29 @@ impl Weights {
     /// The value at row `r`, column `c`.
     pub fn get(&self, r: usize, c: usize) -> f64 {
         if self.col_major {
-            self.data[c * self.rows + r]
+            self.data.get(c * self.rows + r)
         } else {
-            self.data[r * self.cols + c]
+            self.data.get(r * self.cols + c)
         }
     }
 
-    /// The values in row-major order.
+    /// How the values are stored: `f64`, or `f32` when the connection asked for it.
+    pub fn storage(&self) -> WeightStorage {
+        match self.data {
+            WeightValues::F64(_) => WeightStorage::F64,
+            WeightValues::F32(_) => WeightStorage::F32,
+        }
+    }
+
+    /// Bytes the values take.
+    pub fn bytes(&self) -> usize {
+        match &self.data {
+            WeightValues::F64(w) => w.len() * 8,
+            WeightValues::F32(w) => w.len() * 4,
+        }
+    }
+
+    /// The values in row-major order (as `f64`).
     pub fn iter(&self) -> WeightsIter<'_> {
         WeightsIter {
             w: self,
@@ -101,11 +118,11 @@ impl Weights {
 
     /// The values in row-major order, copied.
     pub fn to_vec(&self) -> Vec<f64> {
-        self.iter().copied().collect()
+        self.iter().collect()
     }
 }
 
-/// Row-major iterator over [`Weights`].
+/// Row-major iterator over [`Weights`] (the values as `f64`).
 pub struct WeightsIter<'a> {
     w: &'a Weights,
     k: usize,
@@ -113,18 +130,18 @@ pub struct WeightsIter<'a> {
     c: usize,
 }
 
-impl<'a> Iterator for WeightsIter<'a> {
-    type Item = &'a f64;
+impl Iterator for WeightsIter<'_> {
+    type Item = f64;
 
-    fn next(&mut self) -> Option<&'a f64> {
+    fn next(&mut self) -> Option<f64> {
         if self.k >= self.w.data.len() {
             return None;
         }
         self.k += 1;
         if !self.w.col_major {
-            return Some(&self.w.data[self.k - 1]);
+            return Some(self.w.data.get(self.k - 1));
         }
-        let v = &self.w.data[self.c * self.w.rows + self.r];
+        let v = self.w.data.get(self.c * self.w.rows + self.r);
         self.c += 1;
         if self.c == self.w.cols {
             self.c = 0;
@@ -142,7 +159,7 @@ impl<'a> Iterator for WeightsIter<'a> {
 impl ExactSizeIterator for WeightsIter<'_> {}
 
 impl<'a> IntoIterator for &'a Weights {
-    type Item = &'a f64;
+    type Item = f64;
     type IntoIter = WeightsIter<'a>;
 
     fn into_iter(self) -> WeightsIter<'a> {
@@ -169,7 +186,7 @@ pub struct Simulator {
     /// Initial values of the store ranges that ops write (the rest never changes), for `reset`.
     initial_written: Vec<(Range<usize>, Vec<f64>)>,
     /// Signals kept outside the store (column-major private weight matrices).
-    ext_signals: Vec<(usize, Arc<Vec<f64>>)>,
+    ext_signals: Vec<(usize, WeightValues)>,
     ops: Vec<Op>,
     op_names: Vec<String>,
     /// Per op: the signals it reads and writes (for the multi-threaded schedule).
@@ -1203,12 +1220,26 @@ impl Simulator {
                     crate::ops::transpose_in_place(&mut w, rows, cols);
                 }
                 Weights {
-                    data: Arc::new(w),
+                    data: match spec.weight_storage {
+                        WeightStorage::F64 => WeightValues::F64(Arc::new(w)),
+                        WeightStorage::F32 => {
+                            WeightValues::F32(Arc::new(w.iter().map(|&v| v as f32).collect()))
+                        }
+                    },
                     rows,
                     cols,
                     col_major: true,
                 }
             } else {
+                if spec.weight_storage == WeightStorage::F32 {
+                    return Err(BuildError::Invalid {
+                        what: format!("connection `{}`", sc.label),
+                        message: "f32 weight storage is for a weight matrix (more than one row) \
+                                  that no learning rule or probe uses; this connection's weights \
+                                  are not one"
+                            .into(),
+                    });
+                }
                 let mut w = w;
                 if w_col_major {
                     // Column-major rows × cols is row-major cols × rows.
@@ -1263,7 +1294,7 @@ impl Simulator {
         let mut functions: Vec<Option<crate::network::Function>> =
             net.conns.iter_mut().map(|c| c.function.take()).collect();
         let process_seed = seed_for(net.seed.wrapping_add(1), 0);
-        let mut ext_signals: Vec<(usize, Arc<Vec<f64>>)> = Vec::new();
+        let mut ext_signals: Vec<(usize, WeightValues)> = Vec::new();
         for desc in plan.ops.iter() {
             let r = |k: usize, v: &[plan::SigRef<usize>]| layout.range(&v[k]);
             let op = match (desc.kind, desc.owner) {
@@ -1856,7 +1887,8 @@ impl Simulator {
 
     /// The current value of a signal by its plan name (e.g. `post.voltage`).
     /// (Device weights and resistances of a memristive connection live in its device array and
-    /// are read from there.)
+    /// are read from there.) `None` also for a weight matrix stored as `f32`
+    /// ([`crate::network::WeightStorage`]): read it with [`Simulator::connection`].
     pub fn signal(&self, name: &str) -> Option<&[f64]> {
         let i = self.plan.signals.iter().position(|s| s.name == name)?;
         for (c, conn) in self.structure.conns.iter().enumerate() {
@@ -1875,7 +1907,10 @@ impl Simulator {
             }
         }
         if let Some((_, w)) = self.ext_signals.iter().find(|e| e.0 == i) {
-            return Some(w);
+            return match w {
+                WeightValues::F64(w) => Some(w),
+                WeightValues::F32(_) => None,
+            };
         }
         Some(&self.store[self.layout.signal(i)])
     }

@@ -539,6 +539,29 @@ impl<'m> Checker<'m> {
             Some(Transform::Matrix(..)) => netdsl_plan::TransformKind::Matrix,
         };
         let synapse = !matches!(c.synapse, Some(Synapse::None));
+        if let Some(st) = &c.storage_f32 {
+            // The runtime keeps an f32 matrix only where its weights op is the one user of a
+            // fixed matrix with more than one row: refuse what it would refuse, here.
+            let matrix =
+                decoded || weight_solver || transform == netdsl_plan::TransformKind::Matrix;
+            let why = if rule.is_some() {
+                Some(format!("`{label}` learns: its weights change every step"))
+            } else if !matrix {
+                Some(format!(
+                    "`{label}` has a scalar or vector transform, not a weight matrix"
+                ))
+            } else if out_size.value() == Some(1) {
+                Some(format!(
+                    "`{label}` has one output, so its weights are a single row"
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                self.err(st, format!("`storage = f32` keeps a fixed weight matrix (more than one row) in single precision, but {why}; leave the weights `f64`"));
+                return None;
+            }
+        }
         Some(ConnSizes {
             pre_slice,
             pre_size,

@@ -695,6 +695,9 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
     if let Some(e) = &c.seed {
         sets.push(quote!(__c.seed = ::core::option::Option::Some((#e) as u64);));
     }
+    if c.storage_f32.is_some() {
+        sets.push(quote!(__c.weight_storage = #p::network::WeightStorage::F32;));
+    }
     let label = &c.label;
     quote!({
         let mut __c = #p::network::ConnectionSpec::new(#pre, #post);

@@ -369,6 +369,9 @@ pub struct Conn {
     pub rule: Option<Rule>,
     pub eval_points: Option<Expr>,
     pub seed: Option<Expr>,
+    /// `storage = f32`: the weight matrix in single precision (the tokens, for errors);
+    /// `None` for the default (`f64`, also when written out).
+    pub storage_f32: Option<TokenStream>,
     pub tokens: TokenStream,
 }
 
@@ -838,6 +841,7 @@ const CONN_PARAMS: &[&str] = &[
     "learning",
     "eval_points",
     "seed",
+    "storage",
 ];
 const PROBE_PARAMS: &[&str] = &["synapse", "sample_every"];
 
@@ -1616,6 +1620,16 @@ fn build_conn(b: &mut Builder, c: usize, items: &[Item]) -> Option<Conn> {
         }
         None => None,
     };
+    let storage_f32 = match p.get("storage") {
+        Some(e) => match parse_storage(b, e) {
+            Some(f32) => f32.then(|| e.to_token_stream()),
+            None => {
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
     let (pre_e, post_e) = (pre_e?, post_e?);
     if !ok {
         return None;
@@ -1636,8 +1650,28 @@ fn build_conn(b: &mut Builder, c: usize, items: &[Item]) -> Option<Conn> {
         rule,
         eval_points: p.get("eval_points").map(|e| (*e).clone()),
         seed: p.get("seed").map(|e| (*e).clone()),
+        storage_f32,
         tokens: tokens.clone(),
     })
+}
+
+/// `storage = f32` or `storage = f64`: whether the weights are single precision.
+fn parse_storage(b: &mut Builder, e: &Expr) -> Option<bool> {
+    let word = match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    };
+    match word.as_deref() {
+        Some("f32") => Some(true),
+        Some("f64") => Some(false),
+        _ => {
+            b.err(syn::Error::new_spanned(
+                e,
+                "expected `f32` or `f64`: the precision the connection's weight matrix is stored in",
+            ));
+            None
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1752,6 +1786,10 @@ fn build_probe(
                         if r != Some(RuleKind::Mpes) =>
                     {
                         bad(b, format!("connection `{key}` is not memristive (`learning = mPES`), so it has no device resistances"));
+                        return None;
+                    }
+                    (ProbeAttr::Weights, _) if conn.storage_f32.is_some() => {
+                        bad(b, format!("connection `{key}` keeps its weights as `f32` (`storage = f32`), outside the signals probes record; probe its output, or store the weights as `f64`"));
                         return None;
                     }
                     _ => {}

@@ -36,7 +36,7 @@ network! {
         a -> rate, function = |x| [x[0] * x[1]], solver = LstsqL2 { reg: 0.05, weights: false };
         a -> direct[..D], transform = [[1.0, 0.0], [0.0, 1.0]];
         a[1] -> direct[2], transform = [2.0];
-        rate -> relu, solver = LstsqL2 { weights: true };
+        rate -> relu, solver = LstsqL2 { weights: true }, storage = f32;
         conn learned: relu -> srelu, learning = PES { learning_rate: 1e-4, pre_synapse: 0.01 };
         srelu -> learned.learning, transform = -1.0;
         relu -> learned.learning;
