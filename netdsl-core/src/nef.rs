@@ -178,25 +178,45 @@ fn activities_into(
     );
     let n = encoders.nrows();
     let enc = encoders.mapv(|v| v / radius);
-    let x = matmul_nt(eval_points, &enc);
+    // One dimension: `x · e` is the single product `x e` (what the matrix product computes for
+    // an inner dimension of 1), made row by row below instead of as an m × n matrix first.
+    let one_d = enc.ncols() == 1 && *neuron_type != NeuronType::Direct;
+    let x = if one_d {
+        eval_points.to_owned()
+    } else {
+        matmul_nt(eval_points, &enc)
+    };
     if *neuron_type == NeuronType::Direct {
         *out = x;
         return;
     }
     assert_eq!(gain.len(), n, "one gain per neuron");
     assert_eq!(bias.len(), n, "one bias per neuron");
-    let (m, _) = x.dim();
+    let m = x.nrows();
     if out.dim() != (m, n) {
         let mut buf = std::mem::take(out).into_raw_vec_and_offset().0;
         buf.clear();
         buf.resize(m * n, 0.0);
         *out = Array2::from_shape_vec((m, n), buf).expect("m × n values");
     }
+    let e1: Vec<f64> = if one_d {
+        enc.column(0).to_vec()
+    } else {
+        Vec::new()
+    };
     let rows = |x: ndarray::ArrayView2<'_, f64>, mut out: ndarray::ArrayViewMut2<'_, f64>| {
         let mut current = vec![0.0; n];
         for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
-            for (((c, &xv), &g), &b) in current.iter_mut().zip(xrow).zip(gain).zip(bias) {
-                *c = g * xv + b;
+            if one_d {
+                let xv = xrow[0];
+                for (((c, &e), &g), &b) in current.iter_mut().zip(&e1).zip(gain).zip(bias) {
+                    *c = g * (xv * e) + b;
+                }
+            } else {
+                let xs = xrow.as_slice().expect("standard layout");
+                for (((c, &xv), &g), &b) in current.iter_mut().zip(xs).zip(gain).zip(bias) {
+                    *c = g * xv + b;
+                }
             }
             let o = orow.as_slice_mut().expect("standard layout");
             neuron_type.rates(&current, o);
@@ -204,7 +224,7 @@ fn activities_into(
     };
     // Rows are independent: split them across threads for big matrices (same values).
     let threads = if m * n < 200_000 { 1 } else { build_threads() };
-    let chunk = x.nrows().div_ceil(threads).max(1);
+    let chunk = m.div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let rows = &rows;
         for (xc, oc) in x
@@ -365,6 +385,33 @@ pub fn solve_decoders(
 mod tests {
     use super::*;
     use ndarray::{array, Array1};
+
+    #[test]
+    fn one_dimensional_activities_equal_the_matrix_product_form() {
+        // The 1-D shortcut (`x e` per neuron, no m × n product first) gives the bits of
+        // `gain · (points · encodersᵀ / radius) + bias` through the matrix product.
+        let (m, n, radius) = (300, 257, 1.7);
+        let mut rng = crate::rng::Rng::new(9);
+        let ep = Array2::from_shape_fn((m, 1), |_| rng.uniform(-1.7, 1.7));
+        let enc = Array2::from_shape_fn((n, 1), |_| rng.uniform(-1.0, 1.0));
+        let gain: Vec<f64> = (0..n).map(|_| rng.uniform(1.0, 30.0)).collect();
+        let bias: Vec<f64> = (0..n).map(|_| rng.uniform(-10.0, 10.0)).collect();
+        for nt in [NeuronType::lif(), NeuronType::lif_rate()] {
+            let got = activities(&nt, &ep, &enc, &gain, &bias, radius);
+            let x = matmul_nt(&ep, &enc.mapv(|v| v / radius));
+            let mut want = Array2::<f64>::zeros((m, n));
+            let mut j = vec![0.0; n];
+            for (r, xrow) in x.rows().into_iter().enumerate() {
+                for k in 0..n {
+                    j[k] = gain[k] * xrow[k] + bias[k];
+                }
+                nt.rates(&j, want.row_mut(r).as_slice_mut().unwrap());
+            }
+            assert!(got.iter().any(|&v| v > 0.0));
+            let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{nt:?}");
+        }
+    }
 
     fn linspace(lo: f64, hi: f64, n: usize) -> Array2<f64> {
         // Same arithmetic as numpy.linspace for these arguments: lo + k * step.
