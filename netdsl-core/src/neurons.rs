@@ -468,7 +468,9 @@ impl NeuronStepper {
 
     /// [`NeuronStepper::step`], then whether every input current and every voltage after the
     /// step is finite (no NaN, no infinity). For LIF on a CPU with AVX2 the check is folded into
-    /// the update (no second pass over the values).
+    /// the update (no second pass over the values), and there a voltage update that overflows
+    /// (inputs near `f64::MAX`) is reported as not finite too, even where the spike reset then
+    /// sets the voltage to 0. The numbers are the same on every path.
     pub fn step_checked(
         &self,
         j: &[f64],
@@ -654,6 +656,42 @@ mod tests {
             j.iter_mut().for_each(|x| *x *= 0.999);
         }
         assert!(seen_finite, "the finite half was checked too");
+    }
+
+    #[test]
+    fn lif_overflowing_update_keeps_the_numbers_and_is_reported_on_the_vector_path() {
+        // Finite inputs whose voltage update overflows (J − v is infinite): the neuron spikes
+        // and resets as in the scalar reference; the AVX2 pass reports the step as not finite.
+        let st = NeuronStepper::new(&NeuronType::lif(), DT);
+        let n = 8;
+        let j = vec![f64::MAX; n];
+        let (mut v, mut r) = (vec![-f64::MAX; n], vec![0.0; n]);
+        let (mut v2, mut r2, mut o2) = (v.clone(), r.clone(), vec![0.0; n]);
+        let mut o = vec![0.0; n];
+        let finite = st.step_checked(&j, &mut o, &mut v, &mut r);
+        let c = LifConsts {
+            dt: DT,
+            spike: 1.0 / DT,
+            decay_full: (-DT / 0.02f64).exp_m1(),
+            decay_none: (-0.0f64 / 0.02).exp_m1(),
+            tau_rc: 0.02,
+            tau_ref: 0.002,
+            min_voltage: 0.0,
+        };
+        for i in 0..n {
+            lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]);
+        }
+        let bits = |x: &[f64]| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!((bits(&o), bits(&v)), (bits(&o2), bits(&v2)));
+        assert!(r
+            .iter()
+            .zip(&r2)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan()));
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert!(!finite, "the overflow is reported");
+        }
+        let _ = finite;
     }
 
     fn rel_err(a: f64, b: f64) -> f64 {

@@ -415,7 +415,7 @@ pub(super) unsafe fn step_blocks(
     // Not zeroed (2 KB a call): `fast_pass` writes every entry it reports.
     let mut partial = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
     let mut spiking = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
-    // Finiteness of the inputs and the new voltages: `x - x` is 0 for a finite `x` and NaN
+    // Finiteness of the inputs and the voltages: `x - x` is 0 for a finite `x` and NaN
     // otherwise; the sums stay 0 while everything is finite.
     let mut fin = Finite {
         v: _mm256_setzero_pd(),
@@ -472,7 +472,8 @@ fn nan_unless_finite(x: f64) -> f64 {
 /// Running finiteness sums of the LIF step (see [`step_blocks`]).
 #[cfg(target_arch = "x86_64")]
 struct Finite {
-    /// Four lanes of `(j − j) + (v − v)` sums.
+    /// Four lanes of `x − x` sums (`x`: a voltage update before its clip and reset, which is
+    /// finite exactly when the input and the old voltage are, or a slow-path neuron's new voltage).
     v: __m256d,
     /// The same for values handled one at a time.
     s: f64,
@@ -563,18 +564,19 @@ unsafe fn fast_pass(
                 let fixed = _mm256_or_pd(full, none);
                 let partial = _mm256_xor_pd(fixed, all_ones);
                 let spk = _mm256_and_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(vv, one), fixed);
-                let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
+                // `vv < min_v ? min_v : vv` (a NaN `vv` is returned as it is: `max` returns
+                // its second operand when one is NaN, or when both are zeros).
+                let clipped = _mm256_max_pd(min_v, vv);
                 // Spiking: 0; partial: unchanged.
                 let v_new = _mm256_blendv_pd(_mm256_andnot_pd(spk, clipped), v0, partial);
                 // Spiking: the voltage before the reset, for the slow path.
                 let r_new = _mm256_blendv_pd(rt, vv, spk);
                 // Inputs, and the new voltages of the neurons done here (the slow path checks
                 // the partial ones').
-                let v_done = _mm256_andnot_pd(partial, v_new);
-                fin_v = _mm256_add_pd(
-                    fin_v,
-                    _mm256_add_pd(_mm256_sub_pd(jv, jv), _mm256_sub_pd(v_done, v_done)),
-                );
+                // `vv` is not finite exactly when the input or the old voltage is not (or the
+                // update overflows): this checks both for every lane (the slow path checks the
+                // partial neurons' new voltages).
+                fin_v = _mm256_add_pd(fin_v, _mm256_sub_pd(vv, vv));
                 _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
                 _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
                 _mm256_storeu_pd(out.as_mut_ptr().add(p), _mm256_and_pd(spk, spike));
@@ -627,7 +629,8 @@ unsafe fn fast_pass(
         let vv = v0 - (jv - v0) * decay;
         let fixed = full | none;
         let over = vv > 1.0;
-        fin.s += nan_unless_finite(jv);
+        // As in the vector lanes: `vv` is finite exactly when the input and the old voltage are.
+        fin.s += nan_unless_finite(vv);
         let spk = fixed & over;
         if !fixed {
             r[i] = rt;
@@ -642,7 +645,6 @@ unsafe fn fast_pass(
             };
             v[i] = vn;
             r[i] = rt;
-            fin.s += nan_unless_finite(vn);
         }
         out[i] = if spk { c.spike } else { 0.0 };
         partial[k1].write(i as u16);
