@@ -568,6 +568,20 @@ mod tests {
 
     const DT: f64 = 0.001;
 
+    /// The constants of a LIF neuron with `tau_rc = 0.02`, `tau_ref = 0.002`, amplitude 1 and
+    /// `min_voltage`, at `DT`, computed as `NeuronStepper` computes them.
+    fn lif_consts(min_voltage: f64) -> LifConsts {
+        LifConsts {
+            dt: DT,
+            spike: 1.0 / DT,
+            decay_full: (-DT / 0.02f64).exp_m1(),
+            decay_none: (-0.0f64 / 0.02).exp_m1(),
+            tau_rc: 0.02,
+            tau_ref: 0.002,
+            min_voltage,
+        }
+    }
+
     #[test]
     fn lif_block_path_is_bit_identical_to_scalar_reference() {
         // 1100 neurons (two blocks and a partial one), currents from below threshold to fast
@@ -579,15 +593,7 @@ mod tests {
             amplitude: 1.0,
         };
         let st = NeuronStepper::new(&kind, DT);
-        let c = LifConsts {
-            dt: DT,
-            spike: 1.0 / DT,
-            decay_full: (-DT / 0.02f64).exp_m1(),
-            decay_none: (-0.0f64 / 0.02).exp_m1(),
-            tau_rc: 0.02,
-            tau_ref: 0.002,
-            min_voltage: -0.5,
-        };
+        let c = lif_consts(-0.5);
         let n = 1100;
         let mut rng = crate::rng::Rng::new(5);
         let mut j: Vec<f64> = (0..n).map(|_| rng.uniform(-3.0, 40.0)).collect();
@@ -669,15 +675,7 @@ mod tests {
         let (mut v2, mut r2, mut o2) = (v.clone(), r.clone(), vec![0.0; n]);
         let mut o = vec![0.0; n];
         let finite = st.step_checked(&j, &mut o, &mut v, &mut r);
-        let c = LifConsts {
-            dt: DT,
-            spike: 1.0 / DT,
-            decay_full: (-DT / 0.02f64).exp_m1(),
-            decay_none: (-0.0f64 / 0.02).exp_m1(),
-            tau_rc: 0.02,
-            tau_ref: 0.002,
-            min_voltage: 0.0,
-        };
+        let c = lif_consts(0.0);
         for i in 0..n {
             lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]);
         }

@@ -16,6 +16,21 @@ fn sine(net: &mut Network) -> ItemId {
     )
 }
 
+/// A network `name` with the sine node feeding 1-D ensemble `a` (`na` neurons), and 1-D
+/// ensemble `b` (`nb` neurons): `(net, a, b)`.
+fn sine_into_pair(name: &str, seed: u64, na: usize, nb: usize) -> (Network, ItemId, ItemId) {
+    let mut net = Network::new(name);
+    net.seed = seed;
+    let inp = sine(&mut net);
+    let a = net.add_ensemble("a", EnsembleSpec::new(na, 1));
+    let b = net.add_ensemble("b", EnsembleSpec::new(nb, 1));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(a),
+    ));
+    (net, a, b)
+}
+
 fn probe(net: &mut Network, name: &str, of: ItemId, attr: ProbeAttr) {
     let mut p = ProbeSpec::new(ProbeOf::Item(of), attr);
     p.synapse = Some(Synapse::Lowpass(0.01));
@@ -26,15 +41,7 @@ fn probe(net: &mut Network, name: &str, of: ItemId, attr: ProbeAttr) {
 /// `k / 4096`, exact in `f32`), stored as `storage`.
 fn neuron_matrix(storage: WeightStorage) -> Network {
     let (na, nb) = (120, 90);
-    let mut net = Network::new("matrix");
-    net.seed = 3;
-    let inp = sine(&mut net);
-    let a = net.add_ensemble("a", EnsembleSpec::new(na, 1));
-    let b = net.add_ensemble("b", EnsembleSpec::new(nb, 1));
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(inp),
-        Endpoint::Value(a),
-    ));
+    let (mut net, a, b) = sine_into_pair("matrix", 3, na, nb);
     let m = ndarray::Array2::from_shape_fn((nb, na), |(r, c)| {
         (((r * 7 + c * 13) % 29) as f64 - 12.0) / 4096.0
     });
@@ -50,15 +57,7 @@ fn neuron_matrix(storage: WeightStorage) -> Network {
 /// `inp → a → b`, 400 neurons each, the `a → b` connection as a full weight matrix
 /// (`weights = true`), stored as `storage`.
 fn full_weights(storage: WeightStorage) -> Network {
-    let mut net = Network::new("full");
-    net.seed = 5;
-    let inp = sine(&mut net);
-    let a = net.add_ensemble("a", EnsembleSpec::new(400, 1));
-    let b = net.add_ensemble("b", EnsembleSpec::new(400, 1));
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(inp),
-        Endpoint::Value(a),
-    ));
+    let (mut net, a, b) = sine_into_pair("full", 5, 400, 400);
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.solver.weights = true;
     c.weight_storage = storage;
@@ -127,14 +126,7 @@ fn full_weight_matrix_in_f32_is_the_rounded_f64_matrix_and_decodes_alike() {
 #[test]
 fn f32_storage_is_refused_where_the_weights_are_not_a_private_matrix() {
     // A decoded 1-D connection: its weights are one row of decoders.
-    let mut net = Network::new("decoded");
-    let inp = sine(&mut net);
-    let a = net.add_ensemble("a", EnsembleSpec::new(50, 1));
-    let b = net.add_ensemble("b", EnsembleSpec::new(50, 1));
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(inp),
-        Endpoint::Value(a),
-    ));
+    let (mut net, a, b) = sine_into_pair("decoded", 0, 50, 50);
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.weight_storage = WeightStorage::F32;
     net.connect(c);
@@ -148,14 +140,7 @@ fn f32_storage_is_refused_where_the_weights_are_not_a_private_matrix() {
     );
 
     // A learned matrix (PES on neurons → neurons).
-    let mut net = Network::new("learned");
-    let inp = sine(&mut net);
-    let a = net.add_ensemble("a", EnsembleSpec::new(30, 1));
-    let b = net.add_ensemble("b", EnsembleSpec::new(30, 1));
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(inp),
-        Endpoint::Value(a),
-    ));
+    let (mut net, a, b) = sine_into_pair("learned", 0, 30, 30);
     let mut c = ConnectionSpec::new(Endpoint::Neurons(a), Endpoint::Neurons(b));
     c.transform = Transform::Matrix(ndarray::Array2::zeros((30, 30)));
     c.learning = Some(LearningRule::pes());
