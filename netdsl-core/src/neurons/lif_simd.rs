@@ -571,8 +571,6 @@ unsafe fn fast_pass(
                 let v_new = _mm256_blendv_pd(_mm256_andnot_pd(spk, clipped), v0, partial);
                 // Spiking: the voltage before the reset, for the slow path.
                 let r_new = _mm256_blendv_pd(rt, vv, spk);
-                // Inputs, and the new voltages of the neurons done here (the slow path checks
-                // the partial ones').
                 // `vv` is not finite exactly when the input or the old voltage is not (or the
                 // update overflows): this checks both for every lane (the slow path checks the
                 // partial neurons' new voltages).
