@@ -352,16 +352,19 @@ struct LifConsts {
 }
 
 /// One LIF neuron, exactly Nengo's `LIF.step` (the reference the block fast path must match).
+/// Returns the voltage update `v - (J - v) · decay` before its clip and spike reset: it is
+/// finite exactly when the input and the old voltage are and the update does not overflow,
+/// which is what [`NeuronStepper::step_checked`] reports for LIF on every path.
 #[inline]
-fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) {
+fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64) -> f64 {
     let rt = *r - c.dt;
-    lif_from(c, jv, o, v, r, rt);
+    lif_from(c, jv, o, v, r, rt)
 }
 
 /// [`lif_one`] from its first operation on: `rt` is the refractory time already reduced by
 /// `dt` (the vector path's fast pass stores it before handing a neuron to the slow path).
 #[inline]
-fn lif_from(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64, rt: f64) {
+fn lif_from(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64, rt: f64) -> f64 {
     // Non-refractory part of this step, clip(dt - r, 0, dt) (NaN passes through).
     let raw = c.dt - rt;
     let delta_t = if raw < 0.0 {
@@ -378,19 +381,29 @@ fn lif_from(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64, rt: f
     } else {
         (-delta_t / c.tau_rc).exp_m1()
     };
-    let mut vv = *v - (jv - *v) * decay;
+    let vv = *v - (jv - *v) * decay;
     if vv > 1.0 {
         *o = c.spike;
         *v = 0.0;
         *r = spike_refractory(c, jv, vv);
     } else {
         *o = 0.0;
-        if vv < c.min_voltage {
-            vv = c.min_voltage;
-        }
-        *v = vv;
+        *v = if vv < c.min_voltage {
+            c.min_voltage
+        } else {
+            vv
+        };
         *r = rt;
     }
+    vv
+}
+
+/// `x − x`: 0 for a finite `x`, NaN for a NaN or an infinity (summed over many values, the sum
+/// stays 0 exactly while all of them are finite).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+fn nan_unless_finite(x: f64) -> f64 {
+    x - x
 }
 
 /// The refractory time a LIF neuron gets when its voltage `vv` (input `jv`) crosses 1 in this
@@ -467,10 +480,11 @@ impl NeuronStepper {
     }
 
     /// [`NeuronStepper::step`], then whether every input current and every voltage after the
-    /// step is finite (no NaN, no infinity). For LIF on a CPU with AVX2 the check is folded into
-    /// the update (no second pass over the values), and there a voltage update that overflows
-    /// (inputs near `f64::MAX`) is reported as not finite too, even where the spike reset then
-    /// sets the voltage to 0. The numbers are the same on every path.
+    /// step is finite (no NaN, no infinity). For LIF the check is folded into the update (no
+    /// second pass over the values): it asks that every voltage update `v - (J - v) · decay`
+    /// (before the clip and the spike reset) be finite, which holds exactly when the input and
+    /// the old voltage are finite and the update does not overflow (inputs near `f64::MAX`);
+    /// the same answer on the vector and the scalar paths.
     pub fn step_checked(
         &self,
         j: &[f64],
@@ -531,9 +545,12 @@ impl NeuronStepper {
                         )
                     });
                 }
+                let mut fin = 0.0;
                 for i in 0..n {
-                    lif_one(&c, j[i], &mut out[i], &mut voltage[i], &mut refractory[i]);
+                    let vv = lif_one(&c, j[i], &mut out[i], &mut voltage[i], &mut refractory[i]);
+                    fin += nan_unless_finite(vv);
                 }
+                return Some(fin == 0.0);
             }
             NeuronType::SpikingRectifiedLinear { .. } => {
                 assert_eq!(
@@ -627,10 +644,12 @@ mod tests {
                 }
             }
             let finite = st.step_checked(&j, &mut o, &mut v, &mut r);
+            let mut want = true;
             for i in 0..n {
-                lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]);
+                want &= lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]).is_finite();
             }
-            let want = crate::ops::both_finite(&v2, &j);
+            // Here (no overflow) that is also every input and every new voltage finite.
+            assert_eq!(want, crate::ops::both_finite(&v2, &j), "step {step}");
             assert_eq!(finite, want, "finiteness, step {step}");
             seen_finite |= finite;
             assert_eq!(bits(&o), bits(&o2), "output, step {step}");
@@ -641,7 +660,6 @@ mod tests {
                 // SAFETY: AVX2 checked; no FMA needed with vector_ok = false; equal lengths.
                 let finite =
                     unsafe { lif_simd::step_blocks(&c, &j, &mut o3, &mut v3, &mut r3, false) };
-                let want = crate::ops::both_finite(&v2, &j);
                 assert_eq!(finite, want, "scalar slow path: finiteness, step {step}");
                 assert_eq!(
                     bits(&o3),
@@ -665,31 +683,56 @@ mod tests {
     }
 
     #[test]
-    fn lif_overflowing_update_keeps_the_numbers_and_is_reported_on_the_vector_path() {
-        // Finite inputs whose voltage update overflows (J − v is infinite): the neuron spikes
-        // and resets as in the scalar reference; the AVX2 pass reports the step as not finite.
+    fn lif_overflowing_update_keeps_the_numbers_and_is_reported_on_every_path() {
+        // Finite inputs whose voltage update overflows (J − v is infinite), in each kind of step
+        // on its own — full, fully refractory, leaving the refractory period — for 15 neurons
+        // (vector groups and a scalar tail): the neurons step as the scalar reference does,
+        // and every path reports the step as not finite, as the reference's own update says.
         let st = NeuronStepper::new(&NeuronType::lif(), DT);
-        let n = 8;
-        let j = vec![f64::MAX; n];
-        let (mut v, mut r) = (vec![-f64::MAX; n], vec![0.0; n]);
-        let (mut v2, mut r2, mut o2) = (v.clone(), r.clone(), vec![0.0; n]);
-        let mut o = vec![0.0; n];
-        let finite = st.step_checked(&j, &mut o, &mut v, &mut r);
         let c = lif_consts(0.0);
-        for i in 0..n {
-            lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]);
+        let n = 15;
+        let bits = |x: &[f64]| {
+            x.iter()
+                .map(|f| if f.is_nan() { 1 } else { f.to_bits() })
+                .collect::<Vec<_>>()
+        };
+        // Upwards (the neuron spikes and resets to 0) and downwards (clipped to min_voltage).
+        for (kind, r_before, j_in, v_before) in [
+            ("full, up", 0.0, f64::MAX, -f64::MAX),
+            ("full, down", 0.0, -f64::MAX, f64::MAX),
+            ("refractory", 0.0025, f64::MAX, -f64::MAX),
+            ("partial, up", 0.0013, f64::MAX, -f64::MAX),
+            ("partial, down", 0.0013, -f64::MAX, f64::MAX),
+        ] {
+            let (j, v0) = (vec![j_in; n], vec![v_before; n]);
+            let r0 = vec![r_before; n];
+            let (mut o2, mut v2, mut r2) = (vec![0.0; n], v0.clone(), r0.clone());
+            let mut reference_finite = true;
+            for i in 0..n {
+                let vv = lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]);
+                reference_finite &= vv.is_finite();
+            }
+            assert!(!reference_finite, "{kind}: the update overflows");
+            let check = |path: &str, finite: bool, o: &[f64], v: &[f64], r: &[f64]| {
+                assert!(!finite, "{kind}, {path}: the overflow is reported");
+                assert_eq!(
+                    (bits(o), bits(v), bits(r)),
+                    (bits(&o2), bits(&v2), bits(&r2)),
+                    "{kind}, {path}: the numbers"
+                );
+            };
+            let (mut o, mut v, mut r) = (vec![0.0; n], v0.clone(), r0.clone());
+            let finite = st.step_checked(&j, &mut o, &mut v, &mut r);
+            check("step_checked", finite, &o, &v, &r);
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let (mut o, mut v, mut r) = (vec![0.0; n], v0.clone(), r0.clone());
+                // SAFETY: AVX2 checked; no FMA needed with vector_ok = false; equal lengths.
+                let finite =
+                    unsafe { lif_simd::step_blocks(&c, &j, &mut o, &mut v, &mut r, false) };
+                check("scalar slow path", finite, &o, &v, &r);
+            }
         }
-        let bits = |x: &[f64]| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-        assert_eq!((bits(&o), bits(&v)), (bits(&o2), bits(&v2)));
-        assert!(r
-            .iter()
-            .zip(&r2)
-            .all(|(a, b)| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan()));
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            assert!(!finite, "the overflow is reported");
-        }
-        let _ = finite;
     }
 
     fn rel_err(a: f64, b: f64) -> f64 {

@@ -21,7 +21,7 @@
 
 use super::LifConsts;
 #[cfg(target_arch = "x86_64")]
-use super::{lif_from, spike_refractory};
+use super::{lif_from, nan_unless_finite, spike_refractory};
 #[cfg(target_arch = "x86_64")]
 use crate::ops::PACK8;
 #[cfg(target_arch = "x86_64")]
@@ -320,8 +320,9 @@ fn high_word_in(x: __m256d, lo: i64, hi: i64) -> __m256d {
 /// Steps four LIF neurons that leave their refractory period inside this step
 /// (`0 < delta_t < dt`, so the decay needs `expm1`), from their input `j`, voltage `v` and
 /// refractory time already reduced by `dt`, `rt` (as [`fast_pass`] leaves them), evaluating the
-/// same expressions as the scalar step in the same order. Returns `(spiked, ok)` and writes
-/// `v`; when a lane spikes (rare: it must cross threshold in what is left of the step) also
+/// same expressions as the scalar step in the same order. Returns `(spiked, ok, update)` and
+/// writes `v`, where `update` is the voltage update before its clip and reset (for the
+/// finiteness check, as the scalar `lif_one` returns it); when a lane spikes (rare: it must cross threshold in what is left of the step) also
 /// `o` and `rt` (otherwise the output is 0 and `rt` is the new refractory time, both stored
 /// by the fast pass already). `ok` is false when some lane needs an `expm1` or `log1p`
 /// argument outside the short branches (the caller then steps the group with the scalar code
@@ -338,7 +339,7 @@ fn partial4(
     v: &mut __m256d,
     rt: &mut __m256d,
     o: &mut __m256d,
-) -> (bool, bool) {
+) -> (bool, bool, __m256d) {
     let s = _mm256_set1_pd;
     // delta_t = clip(dt - rt, 0, dt) is dt - rt itself here (NaN passes through and fails
     // the range check below).
@@ -355,14 +356,14 @@ fn partial4(
     let clipped = _mm256_blendv_pd(vv, min_v, _mm256_cmp_pd::<_CMP_LT_OQ>(vv, min_v));
     if _mm256_movemask_pd(spiked) == 0 {
         *v = clipped;
-        return (false, ok);
+        return (false, ok, vv);
     }
     let (r_spike, l_ok) = spike_refractory4(c, j, vv);
     ok &= _mm256_movemask_pd(_mm256_andnot_pd(l_ok, spiked)) == 0;
     *o = _mm256_and_pd(spiked, s(c.spike));
     *v = _mm256_blendv_pd(clipped, _mm256_setzero_pd(), spiked);
     *rt = _mm256_blendv_pd(*rt, r_spike, spiked);
-    (true, ok)
+    (true, ok, vv)
 }
 
 /// The refractory times four LIF neurons get when their voltages `vv` (inputs `j`) cross 1 in
@@ -415,8 +416,8 @@ pub(super) unsafe fn step_blocks(
     // Not zeroed (2 KB a call): `fast_pass` writes every entry it reports.
     let mut partial = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
     let mut spiking = [MaybeUninit::<u16>::uninit(); BLOCK + 8];
-    // Finiteness of the inputs and the voltages: `x - x` is 0 for a finite `x` and NaN
-    // otherwise; the sums stay 0 while everything is finite.
+    // Finiteness of the voltage updates: `x - x` is 0 for a finite `x` and NaN otherwise; the
+    // sums stay 0 while everything is finite.
     let mut fin = Finite {
         v: _mm256_setzero_pd(),
         s: 0.0,
@@ -449,8 +450,8 @@ pub(super) unsafe fn step_blocks(
             for &i in partial {
                 let i = i as usize;
                 let rt = rc[i];
-                lif_from(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i], rt);
-                fin.s += nan_unless_finite(vc[i]);
+                fin.s +=
+                    nan_unless_finite(lif_from(c, jc[i], &mut oc[i], &mut vc[i], &mut rc[i], rt));
             }
             for &i in spiking {
                 let i = i as usize;
@@ -461,19 +462,11 @@ pub(super) unsafe fn step_blocks(
     fin.all()
 }
 
-/// `x − x`: 0 for a finite `x`, NaN for a NaN or an infinity.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-#[allow(clippy::eq_op)]
-fn nan_unless_finite(x: f64) -> f64 {
-    x - x
-}
-
 /// Running finiteness sums of the LIF step (see [`step_blocks`]).
 #[cfg(target_arch = "x86_64")]
 struct Finite {
-    /// Four lanes of `x − x` sums (`x`: a voltage update before its clip and reset, which is
-    /// finite exactly when the input and the old voltage are, or a slow-path neuron's new voltage).
+    /// Four lanes of `x − x` sums over the voltage updates (before their clip and reset, as the
+    /// scalar `lif_one` returns them).
     v: __m256d,
     /// The same for values handled one at a time.
     s: f64,
@@ -571,10 +564,10 @@ unsafe fn fast_pass(
                 let v_new = _mm256_blendv_pd(_mm256_andnot_pd(spk, clipped), v0, partial);
                 // Spiking: the voltage before the reset, for the slow path.
                 let r_new = _mm256_blendv_pd(rt, vv, spk);
-                // `vv` is not finite exactly when the input or the old voltage is not (or the
-                // update overflows): this checks both for every lane (the slow path checks the
-                // partial neurons' new voltages).
-                fin_v = _mm256_add_pd(fin_v, _mm256_sub_pd(vv, vv));
+                // The update is finite exactly when the input and the old voltage are (and it
+                // does not overflow): the check of `step_checked`. A partial neuron's update
+                // (another decay) is checked by the slow path.
+                fin_v = _mm256_add_pd(fin_v, _mm256_andnot_pd(partial, _mm256_sub_pd(vv, vv)));
                 _mm256_storeu_pd(v.as_mut_ptr().add(p), v_new);
                 _mm256_storeu_pd(r.as_mut_ptr().add(p), r_new);
                 _mm256_storeu_pd(out.as_mut_ptr().add(p), _mm256_and_pd(spk, spike));
@@ -627,8 +620,10 @@ unsafe fn fast_pass(
         let vv = v0 - (jv - v0) * decay;
         let fixed = full | none;
         let over = vv > 1.0;
-        // As in the vector lanes: `vv` is finite exactly when the input and the old voltage are.
-        fin.s += nan_unless_finite(vv);
+        // As in the vector lanes (a partial neuron's update is checked by the slow path).
+        if fixed {
+            fin.s += nan_unless_finite(vv);
+        }
         let spk = fixed & over;
         if !fixed {
             r[i] = rt;
@@ -694,10 +689,10 @@ unsafe fn slow_groups<const PARTIAL: bool>(
         };
         if PARTIAL {
             let (mut vv, mut rv, mut ov) = (gather(pv), gather(pr), _mm256_setzero_pd());
-            let (spiked, ok) = partial4(c, gather(pj), &mut vv, &mut rv, &mut ov);
+            let (spiked, ok, update) = partial4(c, gather(pj), &mut vv, &mut rv, &mut ov);
             if ok {
                 // (Padding lanes repeat a real neuron: their values are checked already.)
-                acc = _mm256_add_pd(acc, _mm256_sub_pd(vv, vv));
+                acc = _mm256_add_pd(acc, _mm256_sub_pd(update, update));
                 // SAFETY: as above (a padding lane rewrites its real lane's value).
                 unsafe {
                     scatter(pv, &idx, vv);
@@ -709,8 +704,8 @@ unsafe fn slow_groups<const PARTIAL: bool>(
             } else {
                 for &i in &idx[..n] {
                     let rt = r[i];
-                    lif_from(c, j[i], &mut o[i], &mut v[i], &mut r[i], rt);
-                    fin.s += nan_unless_finite(v[i]);
+                    fin.s +=
+                        nan_unless_finite(lif_from(c, j[i], &mut o[i], &mut v[i], &mut r[i], rt));
                 }
             }
         } else {
