@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::memristor::{Device, MemristorArray};
-use crate::network::{StageFn, TimeFn, TimeInputFn, VecFn};
+use crate::network::{StageFn, TimeFn, TimeInputFn, VecFn, WeightStorage};
 use crate::neurons::NeuronStepper;
 use crate::processes::Process;
 use crate::synapses::DiscreteFilter;
@@ -37,7 +37,7 @@ pub enum WeightsKind {
 }
 
 /// The values of a weight matrix, in the precision its connection asked for
-/// ([`crate::network::WeightStorage`]).
+/// ([`WeightStorage`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum WeightValues {
     /// Double precision.
@@ -47,6 +47,32 @@ pub enum WeightValues {
 }
 
 impl WeightValues {
+    /// `values` stored as `storage` asks (each rounded to `f32` once for `F32`).
+    pub fn stored(values: Vec<f64>, storage: WeightStorage) -> Self {
+        match storage {
+            WeightStorage::F64 => WeightValues::F64(Arc::new(values)),
+            WeightStorage::F32 => {
+                WeightValues::F32(Arc::new(values.iter().map(|&v| v as f32).collect()))
+            }
+        }
+    }
+
+    /// The precision the values are stored in.
+    pub fn storage(&self) -> WeightStorage {
+        match self {
+            WeightValues::F64(_) => WeightStorage::F64,
+            WeightValues::F32(_) => WeightStorage::F32,
+        }
+    }
+
+    /// Bytes the values take.
+    pub fn bytes(&self) -> usize {
+        match self {
+            WeightValues::F64(w) => std::mem::size_of_val(w.as_slice()),
+            WeightValues::F32(w) => std::mem::size_of_val(w.as_slice()),
+        }
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {

@@ -92,18 +92,12 @@ impl Weights {
 
     /// How the values are stored: `f64`, or `f32` when the connection asked for it.
     pub fn storage(&self) -> WeightStorage {
-        match self.data {
-            WeightValues::F64(_) => WeightStorage::F64,
-            WeightValues::F32(_) => WeightStorage::F32,
-        }
+        self.data.storage()
     }
 
     /// Bytes the values take.
     pub fn bytes(&self) -> usize {
-        match &self.data {
-            WeightValues::F64(w) => w.len() * 8,
-            WeightValues::F32(w) => w.len() * 4,
-        }
+        self.data.bytes()
     }
 
     /// The values in row-major order (as `f64`).
@@ -1102,6 +1096,35 @@ impl Simulator {
                 == 1
         };
 
+        // A connection's weight matrix that only its weights op reads (not learned, not probed)
+        // is kept once, column-major, outside the store, shared by that op and `ConnData` (a
+        // spike then reads one contiguous column); it never changes, so the store and `reset`
+        // need no copy of it. Only such a matrix may be stored as f32.
+        let weights_op = |c: usize| {
+            find(OpKind::Weights, Owner::Conn(c))
+                .or_else(|| find(OpKind::MemristorFilter, Owner::Conn(c)))
+                .expect("every connection has a weights op")
+        };
+        let kept_apart = |c: usize| {
+            let wop = weights_op(c);
+            let wsig = wop.reads[1].signal;
+            wop.kind == OpKind::Weights
+                && matches!(plan.signals[wsig].shape, Shape::Mat(r, _) if r > 1)
+                && private_sig(wsig)
+        };
+        // (Refused before any decoder solve is spent on it.)
+        for (c, spec) in net.conns.iter().enumerate() {
+            if spec.weight_storage == WeightStorage::F32 && !kept_apart(c) {
+                return Err(BuildError::Invalid {
+                    what: format!("connection `{}`", structure.conns[c].label),
+                    message: "f32 weight storage is for a weight matrix (more than one row) that \
+                              no learning rule or probe uses; this connection's weights are not \
+                              one"
+                    .into(),
+                });
+            }
+        }
+
         // Big decoder solves (each a few hundred ms) are independent of each other: solved
         // side by side before the connections and probes that use them are built.
         let mut solved = prefetch_solves(&net, &structure, &plan, &ensembles);
@@ -1112,9 +1135,7 @@ impl Simulator {
         let mut memristor_of = vec![usize::MAX; net.conns.len()];
         for (c, spec) in net.conns.iter().enumerate() {
             let sc = &structure.conns[c];
-            let wop = find(OpKind::Weights, Owner::Conn(c))
-                .or_else(|| find(OpKind::MemristorFilter, Owner::Conn(c)));
-            let wop = wop.expect("every connection has a weights op");
+            let wop = weights_op(c);
             let wsig = wop.reads[1].signal;
             let shape = plan.signals[wsig].shape;
             let mut decoders = None;
@@ -1208,38 +1229,18 @@ impl Simulator {
                 Shape::Mat(r, c) => (r, c),
                 Shape::Vec(n) => (n, 1),
             };
-            // A matrix that only its weights op reads (not learned, not probed) is kept once,
-            // column-major, shared by that op and `ConnData` (a spike then reads one contiguous
-            // column); it never changes, so the store and `reset` need no copy of it.
-            let weights = if wop.kind == OpKind::Weights
-                && matches!(shape, Shape::Mat(r, _) if r > 1)
-                && private_sig(wsig)
-            {
+            let weights = if kept_apart(c) {
                 let mut w = w;
                 if !w_col_major {
                     crate::ops::transpose_in_place(&mut w, rows, cols);
                 }
                 Weights {
-                    data: match spec.weight_storage {
-                        WeightStorage::F64 => WeightValues::F64(Arc::new(w)),
-                        WeightStorage::F32 => {
-                            WeightValues::F32(Arc::new(w.iter().map(|&v| v as f32).collect()))
-                        }
-                    },
+                    data: WeightValues::stored(w, spec.weight_storage),
                     rows,
                     cols,
                     col_major: true,
                 }
             } else {
-                if spec.weight_storage == WeightStorage::F32 {
-                    return Err(BuildError::Invalid {
-                        what: format!("connection `{}`", sc.label),
-                        message: "f32 weight storage is for a weight matrix (more than one row) \
-                                  that no learning rule or probe uses; this connection's weights \
-                                  are not one"
-                            .into(),
-                    });
-                }
                 let mut w = w;
                 if w_col_major {
                     // Column-major rows × cols is row-major cols × rows.
@@ -2027,22 +2028,15 @@ mod tests {
         c.post_slice = Some(1..2);
         net.connect(c);
         let sim = Simulator::new(net, 0.001).expect("build");
-        let copies: Vec<usize> = sim
-            .ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Bias { j, .. } => Some(j.len()),
-                _ => None,
-            })
-            .collect();
-        let folded: Vec<usize> = sim
-            .ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Encode { bias, .. } => Some(bias.len()),
-                _ => None,
-            })
-            .collect();
+        // Values each bias op copies, and biases each encoder op holds.
+        let (mut copies, mut folded) = (Vec::new(), Vec::new());
+        for op in &sim.ops {
+            match op {
+                Op::Bias { j, .. } => copies.push(j.len()),
+                Op::Encode { bias, .. } => folded.push(bias.len()),
+                _ => {}
+            }
+        }
         assert_eq!(copies, [0, 0], "both bias ops copy nothing");
         assert_eq!(folded, [50, 40], "both encoders set J from the biases");
     }

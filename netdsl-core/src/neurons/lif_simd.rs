@@ -759,13 +759,22 @@ mod tests {
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
     }
 
+    /// Whether the vector path runs here (the CPU has the features and the self-check passed);
+    /// says so when the test is skipped.
+    fn vector_path_here() -> bool {
+        let here = cpu_ok() && available();
+        if !here {
+            eprintln!("vector LIF path unavailable here; skipped");
+        }
+        here
+    }
+
     /// A million random arguments over each short branch (uniform and log-uniform magnitudes):
     /// every result equals the C library's bit for bit. Skipped where the self-check says the
     /// library rounds differently (then the vector path is never used).
     #[test]
     fn vector_expm1_log1p_are_bit_identical_to_libm() {
-        if !cpu_ok() || !available() {
-            eprintln!("vector LIF path unavailable here; skipped");
+        if !vector_path_here() {
             return;
         }
         let mut rng = Rng::new(12345);
@@ -793,7 +802,7 @@ mod tests {
                 };
                 lx[l] = lx[l].min(-1.9e-9);
             }
-            // SAFETY: cpu_ok() above.
+            // SAFETY: vector_path_here() above.
             let e = run(|x| unsafe { expm1_short(x) }, ex);
             let lg = run(|x| unsafe { log1p_short(x) }, lx);
             for l in 0..4 {
@@ -809,8 +818,7 @@ mod tests {
     /// equals the library bit for bit, and the rare uncovered ones are few.
     #[test]
     fn vector_log1p_positive_is_bit_identical_to_libm() {
-        if !cpu_ok() || !available() {
-            eprintln!("vector LIF path unavailable here; skipped");
+        if !vector_path_here() {
             return;
         }
         let mut rng = Rng::new(777);
@@ -825,7 +833,7 @@ mod tests {
                     _ => (2f64).powi((u * 20.0) as i32 - 4) * rng.uniform(0.999, 1.001),
                 };
             }
-            // SAFETY: cpu_ok() above.
+            // SAFETY: vector_path_here() above.
             let (r, bad) = unsafe { log1p_positive(_mm256_loadu_pd(x.as_ptr())) };
             let mut ro = [0.0; 4];
             // SAFETY: four f64.
@@ -849,7 +857,7 @@ mod tests {
     /// threshold, and on non-finite ones.
     #[test]
     fn vector_lif_rates_are_bit_identical() {
-        if !cpu_ok() || !available() {
+        if !vector_path_here() {
             return;
         }
         let mut rng = Rng::new(9);
@@ -867,7 +875,7 @@ mod tests {
         j[8] = 1.0;
         let (tau_rc, tau_ref, amp) = (0.02, 0.002, 1.0);
         let mut got = vec![0.0; j.len()];
-        // SAFETY: cpu_ok() and available() above.
+        // SAFETY: vector_path_here() above.
         unsafe { lif_rates(tau_rc, tau_ref, amp, &j, &mut got) };
         for (k, (&jv, &g)) in j.iter().zip(&got).enumerate() {
             let jm1 = jv - 1.0;
