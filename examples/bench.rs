@@ -267,8 +267,9 @@ fn main() {
 #[derive(Clone, Debug)]
 struct Summary {
     name: String,
+    /// Fastest 2000-step run's steps/s: one thread, and N threads (when run).
     ours: f64,
-    multi: Option<(f64, f64)>,
+    multi: Option<f64>,
     nengo: Option<f64>,
     build: Option<f64>,
 }
@@ -297,12 +298,12 @@ fn print_summary(names: &[&str], summary: &[Summary], runs: usize) {
         println!(
             "| {name} | {} | {} | {} | {} | {} | {} | {} |",
             range(rows.iter().map(|r| r.ours).collect()),
-            range(rows.iter().filter_map(|r| r.multi.map(|m| m.0)).collect()),
+            range(rows.iter().filter_map(|r| r.multi).collect()),
             range(nengo.clone()),
             each(rows.iter().map(|r| r.nengo.map(|n| r.ours / n)).collect()),
             each(
                 rows.iter()
-                    .map(|r| r.nengo.zip(r.multi).map(|(n, m)| m.0 / n))
+                    .map(|r| r.nengo.zip(r.multi).map(|(n, m)| m / n))
                     .collect()
             ),
             each(rows.iter().map(|r| r.build).collect()),
@@ -357,7 +358,7 @@ fn suite(
         summary.push(Summary {
             name: name.to_string(),
             ours: ours.best,
-            multi: multi_best.map(|m| (m, used)),
+            multi: multi_best,
             nengo: have.then_some(t.best),
             build: ratio(t.build_s, ours.build_s),
         });

@@ -182,12 +182,12 @@ fn activities_into(
     // an inner dimension of 1), made row by row below instead of as an m × n matrix first.
     let one_d = enc.ncols() == 1 && *neuron_type != NeuronType::Direct;
     let x = if one_d {
-        eval_points.to_owned()
+        std::borrow::Cow::Borrowed(eval_points)
     } else {
-        matmul_nt(eval_points, &enc)
+        std::borrow::Cow::Owned(matmul_nt(eval_points, &enc))
     };
     if *neuron_type == NeuronType::Direct {
-        *out = x;
+        *out = x.into_owned();
         return;
     }
     assert_eq!(gain.len(), n, "one gain per neuron");
@@ -199,17 +199,18 @@ fn activities_into(
         buf.resize(m * n, 0.0);
         *out = Array2::from_shape_vec((m, n), buf).expect("m × n values");
     }
-    let e1: Vec<f64> = if one_d {
-        enc.column(0).to_vec()
+    // (n × 1 in standard layout: the column is the whole buffer.)
+    let e1: &[f64] = if one_d {
+        enc.as_slice().expect("standard layout")
     } else {
-        Vec::new()
+        &[]
     };
     let rows = |x: ndarray::ArrayView2<'_, f64>, mut out: ndarray::ArrayViewMut2<'_, f64>| {
         let mut current = vec![0.0; n];
         for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
             if one_d {
                 let xv = xrow[0];
-                for (((c, &e), &g), &b) in current.iter_mut().zip(&e1).zip(gain).zip(bias) {
+                for (((c, &e), &g), &b) in current.iter_mut().zip(e1).zip(gain).zip(bias) {
                     *c = g * (xv * e) + b;
                 }
             } else {

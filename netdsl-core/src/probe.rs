@@ -51,8 +51,9 @@ impl ProbeData {
         (self.period > 0.0 && self.period <= 1.0) || self.records_sparse(n)
     }
 
+    /// [`ProbeData::records`] for a probe that samples less often than every step (out of
+    /// line: see there).
     #[inline(never)]
-    #[cold]
     fn records_sparse(&self, n: u64) -> bool {
         (n as f64) % self.period < 1.0
     }
