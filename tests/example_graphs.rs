@@ -84,7 +84,10 @@ fn check_drawing(name: &str, sim: &Simulator) {
 #[test]
 fn every_example_network_is_drawn_right() {
     use forum_memristor::{BuiltinMemristorNet, MemristorNet, Memristors};
-    let stages = MemristorNet::new(Memristors::new(100, 100, 0), Memristors::new(100, 100, 1));
+    let stages = MemristorNet::new(
+        Memristors::plus(100, 100, 1e3),
+        Memristors::minus(100, 100, 1e3),
+    );
     check_drawing("forum (stages)", &stages.build(0.001).expect("builds"));
     check_drawing(
         "forum (built-in)",

@@ -50,9 +50,12 @@ fn plan_weight_solver() {
 #[test]
 fn compiled_plans_match_the_runtime_and_order_the_stages() {
     use forum_memristor::{BuiltinMemristorNet, MemristorNet, Memristors};
-    let sim = MemristorNet::new(Memristors::new(100, 100, 0), Memristors::new(100, 100, 1))
-        .build(0.001)
-        .expect("the compile-time plan equals the runtime plan");
+    let sim = MemristorNet::new(
+        Memristors::plus(100, 100, 1e3),
+        Memristors::minus(100, 100, 1e3),
+    )
+    .build(0.001)
+    .expect("the compile-time plan equals the runtime plan");
     let text = sim.plan().to_string();
     let pos = |s: &str| {
         text.find(s)
