@@ -1,14 +1,21 @@
-//! The forum thread's memristive network, line for line, in two variants:
+//! The forum thread's memristive network, line for line, in two variants that both learn to
+//! make decoded `post` follow decoded `pre` (a staircase) from all-zero weights:
 //!
-//! 1. hand-written memristor stages: one `Memristors` value per polarity, whose `filter` stage
-//!    weights the pre spikes and whose `pulse` stage lowers resistances when the error says so —
-//!    both stages borrow the same value, in the order the plan fixes;
+//! 1. hand-written memristor stages: one `Memristors` value per polarity (R⁺ and R⁻ devices),
+//!    whose `filter` stage is the synapse (`gain·g·a`) and whose `pulse` stage is the papers'
+//!    mPES (one SET pulse per device and step, by the sign of the local error, along the
+//!    Nb:SrTiO3 power law) — both stages borrow the same value, in the order the plan fixes;
 //! 2. the built-in memristive connection: `pre.neurons -> post.neurons` with Nb:SrTiO3 device
-//!    pairs trained by mPES.
+//!    pairs trained by mPES (`examples/forum/builtin.rs`, shared with `tests/forum_example.rs`).
 //!
-//! Run: `cargo run --release --example forum_memristor [-- --out DIR --seconds T]`. Writes every
-//! probe as `.npy` and CSV, `plot.svg`, `network.dot` (+ `network.svg` when Graphviz is there)
-//! and `plan.txt` per variant, and prints a summary.
+//! Both use γ = 1e3 ([`GAIN`]: γ·N_pre kept at the Frontiers paper's 1e4 × 10). Each prints the
+//! mean |pre − post| over the first and the last second, and over the last second the std of
+//! post − pre and its largest 5–50 Hz component (a sustained oscillation shows there).
+//!
+//! Run: `cargo run --release --example forum_memristor [-- --out DIR --seconds T --seed S
+//! --gain G]` (`--gain` replaces γ in both variants, for comparisons). Writes every probe as
+//! `.npy` and CSV, `plot.svg`, `network.dot` (+ `network.svg` when Graphviz is there) and
+//! `plan.txt` per variant, and prints a summary.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -109,12 +116,12 @@ impl Memristors {
     }
 
     /// Normalised conductance of a device at resistance `r`.
-    fn conductance(r: f64) -> f64 {
+    pub fn conductance(r: f64) -> f64 {
         (1.0 / r - 1.0 / Self::R1) / (1.0 / Self::R0 - 1.0 / Self::R1)
     }
 
     /// One SET pulse: clip into `[R0, R1]`, recover the pulse count n from R, step to n + 1.
-    fn pulse_device(r: f64) -> f64 {
+    pub fn pulse_device(r: f64) -> f64 {
         let r = r.clamp(Self::R0, Self::R1);
         let n = ((r - Self::R0) / Self::R1).powf(1.0 / Self::C);
         Self::R0 + Self::R1 * (n + 1.0).powf(Self::C)

@@ -17,7 +17,9 @@
 #[path = "../examples/forum_memristor.rs"]
 mod forum_memristor;
 
-use forum_memristor::{build_builtin, build_stages, first_and_last_second, GAIN, SECONDS};
+use forum_memristor::{
+    build_builtin, build_stages, first_and_last_second, Memristors, GAIN, SECONDS,
+};
 
 /// Last-second mean |pre − post|.
 const MAE_BOUND: f64 = 0.06;
@@ -85,4 +87,35 @@ fn the_hand_written_stages_end_on_the_staircase_too() {
     assert!(last.std < STD_BOUND, "{last:?}");
     assert!(last.peak_amp < PEAK_BOUND, "{last:?}");
     assert!(first.mae > 1.5 * last.mae, "{first:?} {last:?}");
+}
+
+/// The hand-written devices follow the spec's numbers (`memristor-mpes.md` §4, checks 2–4): one
+/// SET pulse at a time from 1e8 Ω, the normalised conductance, and the pair's weight.
+#[test]
+fn the_hand_written_devices_follow_the_power_law() {
+    let mut r = 1e8;
+    let mut after = Vec::new();
+    for k in 1..=1000 {
+        r = Memristors::pulse_device(r);
+        if [1, 2, 10, 100, 1000].contains(&k) {
+            after.push(r);
+        }
+    }
+    let want: [f64; 5] = [
+        99951478.89301668,
+        99903141.97068724,
+        99522923.4398156,
+        95890641.713071,
+        80737863.403064,
+    ];
+    for (got, want) in after.iter().zip(want) {
+        assert!(((got - want) / want).abs() < 1e-12, "{got} vs {want}");
+    }
+    let g0 = Memristors::conductance(1e8);
+    assert!((g0 / 1.130435765596318e-06 - 1.0).abs() < 1e-12, "{g0}");
+    let w1 = 1e3 * (Memristors::conductance(Memristors::pulse_device(1e8)) - g0);
+    assert!((w1 / 9.708940720636e-07 - 1.0).abs() < 1e-9, "{w1}");
+    // A device above R1 is clipped to R1 before its pulse (check 5).
+    let clipped = Memristors::pulse_device(3e8);
+    assert!((clipped / 207863236.7773 - 1.0).abs() < 1e-10, "{clipped}");
 }
