@@ -27,9 +27,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, 
 const CHECK: Duration = Duration::from_millis(10);
 /// Most redraws per second.
 const REDRAW_HZ: u8 = 10;
-/// The bar's text: `label [#######.......]  42%  12600/30000 steps  1s  10k steps/s  ETA 2s`.
+/// The bar's text: `label [#######.......]  42%  12600/30000 steps  1s  10k steps/s  ETA 2s`, the bar
+/// taking the width the terminal has left.
 const TEMPLATE: &str =
-    "{prefix}[{bar:30}] {percent:>3}%  {pos}/{len} steps  {elapsed}  {rate} steps/s  ETA {eta}";
+    "{prefix}[{wide_bar}] {percent:>3}%  {pos}/{len} steps  {elapsed}  {rate} steps/s  ETA {eta}";
 
 /// A progress bar over `total` steps.
 #[derive(Debug)]
