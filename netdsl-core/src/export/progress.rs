@@ -1,9 +1,11 @@
 //! A progress bar for long runs, on stderr, only when a person is watching.
 //!
-//! It draws only when stderr is a terminal, `CI` is not set and `NETDSL_PROGRESS` is not `0`;
-//! otherwise it does nothing at all (no output, no clock reads). [`Progress::tick`] is cheap: it
-//! compares the step with a threshold and reads the clock only every so many steps (adapted so
-//! that happens about every 10 ms), and redraws at most every 100 ms.
+//! The bar is [`indicatif`]'s, drawn to stderr at most 10 times a second. It draws only when
+//! stderr is a terminal (indicatif hides a stderr bar otherwise), `CI` is not set and
+//! `NETDSL_PROGRESS` is not `0`; otherwise it does nothing at all (no output, no clock reads).
+//! [`Progress::tick`] stays cheap on the stepping loop: it compares the step with a threshold and
+//! hands the position to indicatif only every so many steps (adapted so that happens about every
+//! 10 ms), because indicatif reads the clock and touches atomics on every update.
 //!
 //! ```
 //! use netdsl_core::export::progress::Progress;
@@ -16,60 +18,62 @@
 //! ```
 
 use std::ffi::OsStr;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-/// Least time between two redraws.
-const REDRAW: Duration = Duration::from_millis(100);
-/// Aim for a clock read about this often.
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle};
+
+/// Aim for an update of the bar about this often.
 const CHECK: Duration = Duration::from_millis(10);
-/// Width of the bar in characters.
-const BAR: usize = 30;
+/// Most redraws per second.
+const REDRAW_HZ: u8 = 10;
+/// The bar's text: `label [#######.......]  42%  12600/30000 steps  1s  10k steps/s  ETA 2s`, the bar
+/// taking the width the terminal has left.
+const TEMPLATE: &str =
+    "{prefix}[{wide_bar}] {percent:>3}%  {pos}/{len} steps  {elapsed}  {rate} steps/s  ETA {eta}";
 
 /// A progress bar over `total` steps.
 #[derive(Debug)]
 pub struct Progress {
     total: usize,
-    label: String,
-    enabled: bool,
-    start: Instant,
-    last_draw: Option<Instant>,
-    /// The next step at which `tick` reads the clock.
+    /// `None` when disabled: nothing is drawn and `tick` never gets past its comparison.
+    bar: Option<ProgressBar>,
+    /// The next step at which `tick` updates the bar.
     next_check: usize,
-    /// Steps between clock reads.
+    /// Steps between updates.
     every: usize,
     last_checked: (usize, Instant),
-    drawn: bool,
     finished: bool,
-    /// Where lines go: stderr, or a buffer in tests.
-    sink: Sink,
-}
-
-#[derive(Debug)]
-enum Sink {
-    Stderr,
-    #[cfg(test)]
-    Buffer(Vec<u8>),
-}
-
-impl Sink {
-    fn emit(&mut self, text: &str) {
-        match self {
-            Sink::Stderr => {
-                let mut err = std::io::stderr().lock();
-                let _ = err.write_all(text.as_bytes());
-                let _ = err.flush();
-            }
-            #[cfg(test)]
-            Sink::Buffer(b) => b.extend_from_slice(text.as_bytes()),
-        }
-    }
 }
 
 /// Whether a bar should be drawn, given whether stderr is a terminal and the values of `CI` and
 /// `NETDSL_PROGRESS`.
 pub fn should_draw(stderr_is_terminal: bool, ci: Option<&OsStr>, setting: Option<&OsStr>) -> bool {
     stderr_is_terminal && ci.is_none() && setting.is_none_or(|v| v != "0")
+}
+
+/// A rate as `950`, `12.5k` or `3.2M`.
+fn human_rate(r: f64) -> String {
+    if !r.is_finite() || r <= 0.0 {
+        "?".into()
+    } else if r >= 1e6 {
+        format!("{:.1}M", r / 1e6)
+    } else if r >= 1e4 {
+        format!("{:.0}k", r / 1e3)
+    } else if r >= 1e3 {
+        format!("{:.1}k", r / 1e3)
+    } else {
+        format!("{r:.0}")
+    }
+}
+
+fn style() -> ProgressStyle {
+    ProgressStyle::with_template(TEMPLATE)
+        .expect("the template is valid")
+        .progress_chars("#.")
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&human_rate(s.per_sec()));
+        })
 }
 
 impl Progress {
@@ -84,27 +88,34 @@ impl Progress {
         Self::with_enabled(total_steps, label, on)
     }
 
-    /// A bar that draws (on stderr) exactly when `enabled` is true.
+    /// A bar that draws (on stderr, if it is a terminal) exactly when `enabled` is true.
     pub fn with_enabled(total_steps: usize, label: impl Into<String>, enabled: bool) -> Self {
-        let now = Instant::now();
+        let target = || ProgressDrawTarget::stderr_with_hz(REDRAW_HZ);
+        Self::with_target(total_steps, label.into(), enabled.then(target))
+    }
+
+    fn with_target(total: usize, label: String, target: Option<ProgressDrawTarget>) -> Self {
+        let bar = target.map(|t| {
+            let prefix = if label.is_empty() { label } else { label + " " };
+            ProgressBar::with_draw_target(Some(total as u64), t)
+                .with_style(style())
+                .with_prefix(prefix)
+                // Dropped unfinished (a run that failed): leave the bar where it stopped.
+                .with_finish(ProgressFinish::Abandon)
+        });
         Progress {
-            total: total_steps,
-            label: label.into(),
-            enabled,
-            start: now,
-            last_draw: None,
-            next_check: if enabled { 1 } else { usize::MAX },
+            total,
+            next_check: if bar.is_some() { 1 } else { usize::MAX },
+            finished: bar.is_none(),
+            bar,
             every: 1,
-            last_checked: (0, now),
-            drawn: false,
-            finished: !enabled,
-            sink: Sink::Stderr,
+            last_checked: (0, Instant::now()),
         }
     }
 
     /// Whether this bar draws anything.
     pub fn is_enabled(&self) -> bool {
-        self.enabled
+        self.bar.is_some()
     }
 
     /// Reports that `step` steps of the total are done. Cheap when nothing needs redrawing.
@@ -118,7 +129,7 @@ impl Progress {
     #[cold]
     fn check(&mut self, step: usize) {
         let now = Instant::now();
-        // Adapt the clock-read interval to the measured step rate.
+        // Adapt the update interval to the measured step rate.
         let (prev_step, prev_time) = self.last_checked;
         let dt = now.duration_since(prev_time);
         if step > prev_step && !dt.is_zero() {
@@ -129,21 +140,10 @@ impl Progress {
         }
         self.last_checked = (step, now);
         self.next_check = step.saturating_add(self.every);
-        if self
-            .last_draw
-            .is_none_or(|t| now.duration_since(t) >= REDRAW)
-        {
-            self.last_draw = Some(now);
-            self.draw(step, now.duration_since(self.start), false);
+        if let Some(bar) = &self.bar {
+            // indicatif redraws at most REDRAW_HZ times a second.
+            bar.set_position(step as u64);
         }
-    }
-
-    fn draw(&mut self, step: usize, elapsed: Duration, last: bool) {
-        let line = render_line(&self.label, step, self.total, elapsed);
-        // \r back to column 0, \x1b[K clears what a longer previous line left.
-        let end = if last { "\n" } else { "" };
-        self.sink.emit(&format!("\r{line}\x1b[K{end}"));
-        self.drawn = true;
     }
 
     /// Draws the final state (all steps, total time) and ends the line. Calling it again, or on a
@@ -159,87 +159,17 @@ impl Progress {
         }
         self.finished = true;
         self.next_check = usize::MAX;
-        let elapsed = self.start.elapsed();
-        self.draw(step, elapsed, true);
-    }
-}
-
-impl Drop for Progress {
-    /// Ends a drawn line so later output starts on a fresh one.
-    fn drop(&mut self) {
-        if self.enabled && self.drawn && !self.finished {
-            self.sink.emit("\n");
+        if let Some(bar) = &self.bar {
+            bar.set_position(step as u64);
+            bar.abandon();
         }
     }
-}
 
-/// A duration as `12.3 s`, `4 m 05 s` or `1 h 02 m`.
-fn human_time(secs: f64) -> String {
-    if !secs.is_finite() {
-        return "?".into();
+    /// Where the bar stands (tests).
+    #[cfg(test)]
+    fn position(&self) -> Option<u64> {
+        self.bar.as_ref().map(ProgressBar::position)
     }
-    if secs < 60.0 {
-        format!("{secs:.1} s")
-    } else if secs < 3600.0 {
-        let s = secs.round() as u64;
-        format!("{} m {:02} s", s / 60, s % 60)
-    } else {
-        let m = (secs / 60.0).round() as u64;
-        format!("{} h {:02} m", m / 60, m % 60)
-    }
-}
-
-/// A rate as `950`, `12.5k` or `3.2M`.
-fn human_rate(r: f64) -> String {
-    if !r.is_finite() {
-        "?".into()
-    } else if r >= 1e6 {
-        format!("{:.1}M", r / 1e6)
-    } else if r >= 1e4 {
-        format!("{:.0}k", r / 1e3)
-    } else if r >= 1e3 {
-        format!("{:.1}k", r / 1e3)
-    } else {
-        format!("{r:.0}")
-    }
-}
-
-/// The bar's text for `step` of `total` after `elapsed`:
-/// `label [#######.......]  42%  12600/30000 steps  1.2 s  10k steps/s  ETA 1.7 s`.
-pub fn render_line(label: &str, step: usize, total: usize, elapsed: Duration) -> String {
-    let step = step.min(total.max(step));
-    let frac = if total == 0 {
-        1.0
-    } else {
-        (step as f64 / total as f64).min(1.0)
-    };
-    let filled = ((frac * BAR as f64).floor() as usize).min(BAR);
-    let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 {
-        step as f64 / secs
-    } else {
-        f64::NAN
-    };
-    let eta = if step >= total {
-        "done".to_string()
-    } else if rate > 0.0 {
-        format!("ETA {}", human_time((total - step) as f64 / rate))
-    } else {
-        "ETA ?".to_string()
-    };
-    let label = if label.is_empty() {
-        String::new()
-    } else {
-        format!("{label} ")
-    };
-    format!(
-        "{label}[{}{}] {:3.0}%  {step}/{total} steps  {}  {} steps/s  {eta}",
-        "#".repeat(filled),
-        ".".repeat(BAR - filled),
-        (frac * 100.0).floor(),
-        human_time(secs),
-        human_rate(rate),
-    )
 }
 
 #[cfg(test)]
@@ -261,22 +191,13 @@ mod tests {
     }
 
     #[test]
-    fn line_text() {
-        let l = render_line("net", 12_600, 30_000, Duration::from_millis(1200));
-        assert_eq!(
-            l,
-            "net [############..................]  42%  12600/30000 steps  1.2 s  10k steps/s  ETA 1.7 s"
-        );
-        let done = render_line("", 500, 500, Duration::from_secs(125));
-        assert_eq!(
-            done,
-            "[##############################] 100%  500/500 steps  2 m 05 s  4 steps/s  done"
-        );
-        let start = render_line("x", 0, 10, Duration::ZERO);
-        assert!(start.ends_with("? steps/s  ETA ?"), "{start}");
-        assert!(render_line("x", 0, 0, Duration::ZERO).contains("100%"));
-        assert_eq!(human_time(7322.0), "2 h 02 m");
+    fn rate_text_and_template() {
+        assert_eq!(human_rate(950.0), "950");
+        assert_eq!(human_rate(12_500.0), "12k");
         assert_eq!(human_rate(3.2e6), "3.2M");
+        assert_eq!(human_rate(0.0), "?");
+        // The template parses and the custom key is known.
+        let _ = style();
     }
 
     #[test]
@@ -288,7 +209,7 @@ mod tests {
         }
         assert_eq!(p.next_check, usize::MAX);
         p.finish();
-        assert!(!p.drawn);
+        assert_eq!(p.position(), None);
     }
 
     #[test]
@@ -298,12 +219,18 @@ mod tests {
         if std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
             assert!(!p.is_enabled());
         }
+        // Even when asked to draw, indicatif hides a stderr bar that is not a terminal.
+        if !std::io::stderr().is_terminal() {
+            let p = Progress::with_enabled(10, "t", true);
+            assert!(p.bar.as_ref().is_some_and(ProgressBar::is_hidden));
+        }
     }
 
     #[test]
-    fn enabled_bar_reads_the_clock_rarely() {
-        let mut p = Progress::with_enabled(2_000_000, "fast", true);
-        p.sink = Sink::Buffer(Vec::new());
+    fn enabled_bar_updates_rarely() {
+        let target = Some(ProgressDrawTarget::hidden());
+        let mut p = Progress::with_target(2_000_000, "fast".into(), target);
+        assert!(p.is_enabled());
         let mut checks = 0;
         let mut last = p.next_check;
         for s in 1..=2_000_000 {
@@ -313,17 +240,17 @@ mod tests {
                 last = p.next_check;
             }
         }
-        assert!(checks < 20_000, "{checks} clock reads for 2e6 cheap steps");
-        assert!(p.drawn);
+        assert!(checks < 20_000, "{checks} updates for 2e6 cheap steps");
+        assert!(p.position().is_some_and(|pos| pos > 1_000_000));
         p.finish();
         assert!(p.finished);
+        assert_eq!(p.position(), Some(2_000_000));
         p.finish(); // idempotent
-        let Sink::Buffer(b) = &p.sink else { panic!() };
-        let text = String::from_utf8(b.clone()).unwrap();
-        assert!(
-            text.starts_with("\rfast [") && text.ends_with(" done\x1b[K\n"),
-            "{text:?}"
-        );
-        assert_eq!(text.matches('\n').count(), 1);
+        assert!(p.bar.as_ref().is_some_and(ProgressBar::is_finished));
+        // A failed run leaves the bar where it stopped.
+        let mut q = Progress::with_target(100, String::new(), Some(ProgressDrawTarget::hidden()));
+        q.tick(40);
+        q.finish_at(41);
+        assert_eq!(q.position(), Some(41));
     }
 }

@@ -1,4 +1,5 @@
-//! SVG figures of probe data: line plots and spike rasters, no fonts or crates needed.
+//! SVG figures of probe data: line plots and spike rasters, drawn with `plotters`' SVG backend
+//! (no fonts needed: text is written as SVG `<text>` and the viewer picks the font).
 //!
 //! A [`Figure`] holds one or more [`Axes`] stacked vertically that share the x (time) axis. Each
 //! axes draws either [`LineSeries`] (with a legend and distinct colours) or [`Raster`]s (one row per
@@ -21,12 +22,18 @@
 //! assert!(svg.starts_with("<svg"));
 //! ```
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::Path;
 
 use ndarray::ArrayView2;
+
+#[path = "svg_draw.rs"]
+mod draw;
+#[path = "svg_scale.rs"]
+mod scale;
+
+pub use scale::{downsample_indices, nice_ticks, Ticks};
 
 /// Matplotlib's "tab10" colours, used in order within each axes.
 pub const PALETTE: [&str; 10] = [
@@ -43,7 +50,8 @@ pub struct LineSeries {
     pub x: Vec<f64>,
     /// The y values; non-finite values break the line.
     pub y: Vec<f64>,
-    /// An SVG colour; `None` takes the next colour of [`PALETTE`].
+    /// `#rrggbb`, `#rgb` or a basic colour name (`black`, `gray`, `red`, …); `None` (or an
+    /// unknown name) takes the next colour of [`PALETTE`].
     pub color: Option<String>,
 }
 
@@ -76,7 +84,7 @@ impl LineSeries {
             .collect()
     }
 
-    /// This line with a fixed SVG colour (`"#333"`, `"black"`).
+    /// This line with a fixed colour (`"#333"`, `"black"`).
     pub fn color(mut self, color: impl Into<String>) -> Self {
         self.color = Some(color.into());
         self
@@ -93,7 +101,8 @@ pub struct Raster {
     /// The time span the raster covers (so a silent end still widens the axis); `None` uses
     /// the spikes' own span.
     pub span: Option<(f64, f64)>,
-    /// An SVG colour; `None` takes the next colour of [`PALETTE`].
+    /// `#rrggbb`, `#rgb` or a basic colour name (`black`, `gray`, `red`, …); `None` (or an
+    /// unknown name) takes the next colour of [`PALETTE`].
     pub color: Option<String>,
 }
 
@@ -135,7 +144,7 @@ impl Raster {
         }
     }
 
-    /// This raster with a fixed SVG colour.
+    /// This raster with a fixed colour.
     pub fn color(mut self, color: impl Into<String>) -> Self {
         self.color = Some(color.into());
         self
@@ -313,166 +322,9 @@ impl Figure {
 
     /// The figure as a standalone SVG document.
     pub fn render(&self) -> String {
-        render_figure(self)
+        draw::render_figure(self)
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// ticks
-
-/// Ticks from 1-2-5 steps: every multiple of the step within `[lo, hi]`, as exact decimal text.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Ticks {
-    /// The step between ticks.
-    pub step: f64,
-    /// (value, label) of each tick, ascending.
-    pub ticks: Vec<(f64, String)>,
-}
-
-/// About `target` ticks over `[lo, hi]` with a step of 1, 2 or 5 times a power of ten
-/// (at least `min_step`, e.g. 1 for neuron indices).
-pub fn nice_ticks(lo: f64, hi: f64, target: usize, min_step: f64) -> Ticks {
-    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-    let range = hi - lo;
-    if !(range.is_finite()) || range <= 0.0 {
-        return Ticks {
-            step: 0.0,
-            ticks: if lo.is_finite() {
-                vec![(lo, format_plain(lo))]
-            } else {
-                Vec::new()
-            },
-        };
-    }
-    // Candidate 1-2-5 steps around range/target; keep the one whose tick count is closest to
-    // `target` (the smaller step on a tie).
-    let raw = (range / target.max(1) as f64).max(min_step);
-    let e0 = raw.log10().floor() as i32;
-    let mut best: Option<(usize, i64, i32, i64, i64)> = None; // (miss, nf, e, first, last)
-    for e in [e0 - 1, e0, e0 + 1] {
-        for nf in [1i64, 2, 5] {
-            let step = nf as f64 * 10f64.powi(e);
-            if step < min_step * (1.0 - 1e-9) {
-                continue;
-            }
-            let first = (lo / step - 1e-9).ceil() as i64;
-            let last = (hi / step + 1e-9).floor() as i64;
-            let count = (last - first + 1).max(0) as usize;
-            let miss = count.abs_diff(target.max(1)) * 2 + usize::from(count < 2);
-            if best.is_none_or(|b| miss < b.0) {
-                best = Some((miss, nf, e, first, last));
-            }
-        }
-    }
-    let (_, nf, e, first, last) = best.expect("at least one candidate step");
-    let step = nf as f64 * 10f64.powi(e);
-    let big = lo.abs().max(hi.abs());
-    let scientific = big >= 1e6 || e <= -5;
-    let ticks = (first..=last)
-        .map(|i| {
-            let m = i * nf; // value = m × 10^e exactly
-            (i as f64 * step, format_decimal(m, e, scientific))
-        })
-        .collect();
-    Ticks { step, ticks }
-}
-
-/// `m × 10^e` as text: plain decimals (`0.25`, `1500`, `-0.001`) or scientific (`2.5e-6`).
-fn format_decimal(m: i64, e: i32, scientific: bool) -> String {
-    if m == 0 {
-        return "0".into();
-    }
-    let neg = m < 0;
-    let mut digits = m.unsigned_abs().to_string();
-    let mut e = e;
-    let sign = if neg { "-" } else { "" };
-    if scientific {
-        while digits.len() > 1 && digits.ends_with('0') {
-            digits.pop();
-            e += 1;
-        }
-        let exp = e + digits.len() as i32 - 1;
-        let (head, tail) = digits.split_at(1);
-        if tail.is_empty() {
-            format!("{sign}{head}e{exp}")
-        } else {
-            format!("{sign}{head}.{tail}e{exp}")
-        }
-    } else if e >= 0 {
-        format!("{sign}{digits}{}", "0".repeat(e as usize))
-    } else {
-        let places = (-e) as usize;
-        if digits.len() <= places {
-            digits = "0".repeat(places - digits.len() + 1) + &digits;
-        }
-        let (int, frac) = digits.split_at(digits.len() - places);
-        format!("{sign}{int}.{frac}")
-    }
-}
-
-fn format_plain(v: f64) -> String {
-    let s = format!("{v}");
-    if s.len() > 10 {
-        format!("{v:.4e}")
-    } else {
-        s
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// downsampling
-
-/// The indices of `(x, y)` points to draw so that a line through them looks like the full one at
-/// `columns` pixel columns over `[x0, x1]`: per column the first, lowest, highest and last point,
-/// in order. Non-finite points are kept (they break the line). Short series are kept whole.
-pub fn downsample_indices(x: &[f64], y: &[f64], x0: f64, x1: f64, columns: usize) -> Vec<usize> {
-    let n = x.len().min(y.len());
-    if n <= 4 * columns.max(1) || x1 <= x0 {
-        return (0..n).collect();
-    }
-    let scale = columns as f64 / (x1 - x0);
-    let col_of = |v: f64| -> i64 { ((v - x0) * scale).floor() as i64 };
-    let mut out = Vec::with_capacity(4 * columns + 8);
-    let mut i = 0;
-    while i < n {
-        if !x[i].is_finite() || !y[i].is_finite() {
-            out.push(i);
-            i += 1;
-            continue;
-        }
-        let c = col_of(x[i]);
-        let start = i;
-        let (mut lo, mut hi) = (i, i);
-        let mut j = i + 1;
-        while j < n && x[j].is_finite() && y[j].is_finite() && col_of(x[j]) == c {
-            if y[j] < y[lo] {
-                lo = j;
-            }
-            if y[j] > y[hi] {
-                hi = j;
-            }
-            j += 1;
-        }
-        let end = j - 1;
-        let mut keep = [start, lo, hi, end];
-        keep.sort_unstable();
-        for (k, &idx) in keep.iter().enumerate() {
-            if k == 0 || idx != keep[k - 1] {
-                out.push(idx);
-            }
-        }
-        i = j;
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------------------------
-// rendering
-
-const FONT: &str = "font-family=\"sans-serif\"";
-const TICK_FONT: f64 = 11.0;
-const LABEL_FONT: f64 = 12.0;
-const TITLE_FONT: f64 = 15.0;
 
 /// Text escaped for SVG content and attribute values.
 pub fn xml_escape(s: &str) -> String {
@@ -491,542 +343,66 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// Estimated width of `s` in pixels at `size` (sans-serif averages about 0.6 em per character).
-fn text_width(s: &str, size: f64) -> f64 {
-    s.chars().count() as f64 * size * 0.6
-}
-
-fn finite_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    let mut r: Option<(f64, f64)> = None;
-    for v in values.filter(|v| v.is_finite()) {
-        r = Some(match r {
-            None => (v, v),
-            Some((a, b)) => (a.min(v), b.max(v)),
-        });
-    }
-    r
-}
-
-fn widen(lo: f64, hi: f64) -> (f64, f64) {
-    if hi > lo {
-        (lo, hi)
-    } else {
-        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        (lo - pad, hi + pad)
-    }
-}
-
-/// The y range and ticks of one panel; for rasters, also the row count.
-struct PanelScale {
-    ylo: f64,
-    yhi: f64,
-    ticks: Ticks,
-    rows: usize,
-}
-
-fn panel_scale(ax: &Axes) -> PanelScale {
-    match &ax.plot {
-        Plot::Lines(series) => {
-            let (lo, hi) = match ax.ylim {
-                Some((a, b)) => widen(a.min(b), a.max(b)),
-                None => {
-                    let r = finite_range(series.iter().flat_map(|s| {
-                        let n = s.x.len().min(s.y.len());
-                        s.y[..n].iter().copied()
-                    }));
-                    match r {
-                        Some((a, b)) => {
-                            let (a, b) = widen(a, b);
-                            let m = 0.05 * (b - a);
-                            (a - m, b + m)
-                        }
-                        None => (0.0, 1.0),
-                    }
-                }
-            };
-            PanelScale {
-                ylo: lo,
-                yhi: hi,
-                ticks: nice_ticks(lo, hi, 5, 0.0),
-                rows: 0,
-            }
-        }
-        Plot::Raster(rasters) => {
-            let rows: usize = rasters.iter().map(|r| r.times.len()).sum();
-            let rows_f = rows.max(1) as f64;
-            let mut ticks = nice_ticks(0.0, rows_f - 1.0, 5, 1.0);
-            if rows <= 1 {
-                ticks = Ticks {
-                    step: 1.0,
-                    ticks: vec![(0.0, "0".into())],
-                };
-            }
-            PanelScale {
-                ylo: -0.5,
-                yhi: rows_f - 0.5,
-                ticks,
-                rows,
-            }
-        }
-    }
-}
-
-fn fmt1(v: f64) -> String {
-    // One decimal is a tenth of a pixel; drop "-0.0" and trailing ".0".
-    let r = (v * 10.0).round() / 10.0;
-    let r = if r == 0.0 { 0.0 } else { r };
-    let s = format!("{r:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
-
-fn render_figure(fig: &Figure) -> String {
-    let empty = [Axes::lines()];
-    let axes: &[Axes] = if fig.axes.is_empty() {
-        &empty
-    } else {
-        &fig.axes
-    };
-    let width = fig.width.max(200) as f64;
-    let panel_h = fig.panel_height.max(40) as f64;
-
-    // Shared x range.
-    let (x0, x1) = match fig.xlim {
-        Some((a, b)) => widen(a.min(b), a.max(b)),
-        None => {
-            let r = finite_range(axes.iter().flat_map(|ax| -> Vec<f64> {
-                match &ax.plot {
-                    Plot::Lines(s) => s
-                        .iter()
-                        .flat_map(|s| {
-                            let n = s.x.len().min(s.y.len());
-                            s.x[..n].iter().copied()
-                        })
-                        .collect(),
-                    Plot::Raster(r) => r
-                        .iter()
-                        .flat_map(|r| {
-                            let span = r.span.map(|(a, b)| vec![a, b]).unwrap_or_default();
-                            r.times.iter().flatten().copied().chain(span)
-                        })
-                        .collect(),
-                }
-            }));
-            let (a, b) = r.map(|(a, b)| widen(a, b)).unwrap_or((0.0, 1.0));
-            // A time range starting at dt starts the axis at 0.
-            if a > 0.0 && a <= 0.01 * (b - a) {
-                (0.0, b)
-            } else {
-                (a, b)
-            }
-        }
-    };
-    let xticks = nice_ticks(x0, x1, ((width - 160.0) / 90.0).max(2.0) as usize, 0.0);
-
-    let scales: Vec<PanelScale> = axes.iter().map(panel_scale).collect();
-
-    // Margins.
-    let ytick_w = scales
-        .iter()
-        .flat_map(|s| s.ticks.ticks.iter().map(|t| text_width(&t.1, TICK_FONT)))
-        .fold(0.0, f64::max);
-    let has_ylabel = axes.iter().any(|a| !a.ylabel.is_empty());
-    let left = 12.0 + if has_ylabel { LABEL_FONT + 8.0 } else { 0.0 } + ytick_w + 8.0;
-    let legend_w = axes
-        .iter()
-        .flat_map(|ax| -> Vec<f64> {
-            match &ax.plot {
-                Plot::Lines(s) => s.iter().map(|s| text_width(&s.label, TICK_FONT)).collect(),
-                Plot::Raster(r) => r.iter().map(|r| text_width(&r.label, TICK_FONT)).collect(),
-            }
-        })
-        .fold(0.0, f64::max);
-    let right = if legend_w > 0.0 {
-        16.0 + 20.0 + 6.0 + legend_w + 10.0
-    } else {
-        20.0
-    };
-    let plot_w = (width - left - right).max(40.0);
-    let top = if fig.title.is_empty() {
-        12.0
-    } else {
-        12.0 + TITLE_FONT + 12.0
-    };
-    let gap = 16.0;
-    let panel_title_h = |ax: &Axes| {
-        if ax.title.is_empty() {
-            0.0
-        } else {
-            LABEL_FONT + 8.0
-        }
-    };
-    let bottom = 8.0
-        + TICK_FONT
-        + 6.0
-        + if fig.xlabel.is_empty() {
-            0.0
-        } else {
-            LABEL_FONT + 10.0
-        }
-        + 6.0;
-    let height = top
-        + axes.iter().map(|a| panel_title_h(a) + panel_h).sum::<f64>()
-        + gap * (axes.len() - 1) as f64
-        + bottom;
-
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" {FONT}>",
-        fmt1(width),
-        fmt1(height),
-        fmt1(width),
-        fmt1(height)
-    );
-    let _ = writeln!(out, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
-    if !fig.title.is_empty() {
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{TITLE_FONT}\" font-weight=\"bold\" text-anchor=\"middle\">{}</text>",
-            fmt1(left + plot_w / 2.0),
-            fmt1(12.0 + TITLE_FONT),
-            xml_escape(&fig.title)
-        );
-    }
-
-    let px = |x: f64| left + (x - x0) / (x1 - x0) * plot_w;
-    let mut y_top = top;
-    for (k, (ax, sc)) in axes.iter().zip(&scales).enumerate() {
-        let last = k + 1 == axes.len();
-        if !ax.title.is_empty() {
-            let _ = writeln!(
-                out,
-                "<text x=\"{}\" y=\"{}\" font-size=\"{LABEL_FONT}\" text-anchor=\"middle\">{}</text>",
-                fmt1(left + plot_w / 2.0),
-                fmt1(y_top + LABEL_FONT),
-                xml_escape(&ax.title)
-            );
-            y_top += panel_title_h(ax);
-        }
-        let (pt, pb) = (y_top, y_top + panel_h);
-        let py = |y: f64| pb - (y - sc.ylo) / (sc.yhi - sc.ylo) * panel_h;
-
-        // Frame, gridlines and ticks.
-        let _ = writeln!(out, "<g class=\"axes\" id=\"axes{k}\">");
-        let mut grid = String::new();
-        for (v, _) in &xticks.ticks {
-            let x = fmt1(px(*v));
-            let _ = write!(grid, "M{x} {}V{}", fmt1(pt), fmt1(pb));
-        }
-        let raster = matches!(ax.plot, Plot::Raster(_));
-        for (v, _) in &sc.ticks.ticks {
-            let y = if raster {
-                pt + (v + 0.5) / sc.rows.max(1) as f64 * panel_h
-            } else {
-                py(*v)
-            };
-            let _ = write!(grid, "M{} {}H{}", fmt1(left), fmt1(y), fmt1(left + plot_w));
-        }
-        let _ = writeln!(
-            out,
-            "<path d=\"{grid}\" stroke=\"#e5e5e5\" stroke-width=\"1\" fill=\"none\"/>"
-        );
-        let mut tick_marks = String::new();
-        let mut labels = String::new();
-        for (v, text) in &sc.ticks.ticks {
-            let y = if raster {
-                pt + (v + 0.5) / sc.rows.max(1) as f64 * panel_h
-            } else {
-                py(*v)
-            };
-            let _ = write!(tick_marks, "M{} {}h-5", fmt1(left), fmt1(y));
-            let _ = writeln!(
-                labels,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-                fmt1(left - 8.0),
-                fmt1(y + TICK_FONT * 0.35),
-                xml_escape(text)
-            );
-        }
-        for (v, text) in &xticks.ticks {
-            let x = px(*v);
-            let _ = write!(tick_marks, "M{} {}v5", fmt1(x), fmt1(pb));
-            if last {
-                let _ = writeln!(
-                    labels,
-                    "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                    fmt1(x),
-                    fmt1(pb + 8.0 + TICK_FONT),
-                    xml_escape(text)
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "<path d=\"{tick_marks}\" stroke=\"#333\" stroke-width=\"1\" fill=\"none\"/>"
-        );
-        let _ = write!(
-            out,
-            "<g font-size=\"{TICK_FONT}\" fill=\"#333\">\n{labels}</g>\n"
-        );
-        if !ax.ylabel.is_empty() {
-            let cx = 12.0 + LABEL_FONT * 0.8;
-            let cy = (pt + pb) / 2.0;
-            let _ = writeln!(
-                out,
-                "<text x=\"{}\" y=\"{}\" font-size=\"{LABEL_FONT}\" text-anchor=\"middle\" transform=\"rotate(-90 {} {})\">{}</text>",
-                fmt1(cx),
-                fmt1(cy),
-                fmt1(cx),
-                fmt1(cy),
-                xml_escape(&ax.ylabel)
-            );
-        }
-
-        // Data, clipped to the plot area.
-        let _ = writeln!(
-            out,
-            "<clipPath id=\"netdsl-clip{k}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/></clipPath>",
-            fmt1(left),
-            fmt1(pt),
-            fmt1(plot_w),
-            fmt1(panel_h)
-        );
-        let _ = writeln!(out, "<g clip-path=\"url(#netdsl-clip{k})\">");
-        let mut legend: Vec<(String, String, bool)> = Vec::new();
-        match &ax.plot {
-            Plot::Lines(series) => {
-                for (i, s) in series.iter().enumerate() {
-                    let color = s
-                        .color
-                        .clone()
-                        .unwrap_or_else(|| PALETTE[i % PALETTE.len()].into());
-                    let n = s.x.len().min(s.y.len());
-                    let idx =
-                        downsample_indices(&s.x[..n], &s.y[..n], x0, x1, plot_w.ceil() as usize);
-                    let mut d = String::new();
-                    let mut pen_down = false;
-                    for &j in &idx {
-                        let (x, y) = (s.x[j], s.y[j]);
-                        if !x.is_finite() || !y.is_finite() {
-                            pen_down = false;
-                            continue;
-                        }
-                        let cmd = if pen_down { "L" } else { "M" };
-                        let _ = write!(d, "{cmd}{} {}", fmt1(px(x)), fmt1(py(y)));
-                        pen_down = true;
-                    }
-                    let _ = writeln!(
-                        out,
-                        "<path d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" stroke-linejoin=\"round\"/>",
-                        xml_escape(&color)
-                    );
-                    if !s.label.is_empty() {
-                        legend.push((s.label.clone(), color, false));
-                    }
-                }
-            }
-            Plot::Raster(rasters) => {
-                let row_h = panel_h / sc.rows.max(1) as f64;
-                let tick_h = (row_h * 0.8).max(1.0);
-                let mut row = 0usize;
-                for (i, r) in rasters.iter().enumerate() {
-                    let color = r
-                        .color
-                        .clone()
-                        .unwrap_or_else(|| PALETTE[i % PALETTE.len()].into());
-                    let mut d = String::new();
-                    for times in &r.times {
-                        let yc = pt + (row as f64 + 0.5) * row_h;
-                        let y = fmt1(yc - tick_h / 2.0);
-                        let mut sorted: Vec<f64> =
-                            times.iter().copied().filter(|t| t.is_finite()).collect();
-                        sorted.sort_by(f64::total_cmp);
-                        let mut last_x = f64::NEG_INFINITY;
-                        for t in sorted {
-                            // One tick per half pixel is all the eye can see.
-                            let x = (px(t) * 2.0).round() / 2.0;
-                            if x != last_x {
-                                let _ = write!(d, "M{} {y}v{}", fmt1(x), fmt1(tick_h));
-                                last_x = x;
-                            }
-                        }
-                        row += 1;
-                    }
-                    let _ = writeln!(
-                        out,
-                        "<path d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1\"/>",
-                        xml_escape(&color)
-                    );
-                    if i > 0 {
-                        let y = fmt1(pt + (row - r.times.len()) as f64 * row_h);
-                        let _ = writeln!(
-                            out,
-                            "<path d=\"M{} {y}H{}\" stroke=\"#999\" stroke-width=\"0.5\"/>",
-                            fmt1(left),
-                            fmt1(left + plot_w)
-                        );
-                    }
-                    if !r.label.is_empty() {
-                        legend.push((r.label.clone(), color, true));
-                    }
-                }
-            }
-        }
-        out.push_str("</g>\n");
-        let _ = writeln!(
-            out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\" stroke-width=\"1\"/>",
-            fmt1(left),
-            fmt1(pt),
-            fmt1(plot_w),
-            fmt1(panel_h)
-        );
-
-        // Legend, outside the plot on the right, top-aligned.
-        if !legend.is_empty() {
-            let lx = left + plot_w + 16.0;
-            let _ = writeln!(out, "<g class=\"legend\" font-size=\"{TICK_FONT}\">");
-            for (i, (label, color, tick)) in legend.iter().enumerate() {
-                let y = pt + 8.0 + i as f64 * (TICK_FONT + 6.0);
-                if y + 4.0 > pb {
-                    break;
-                }
-                let mark = if *tick {
-                    format!(
-                        "M{} {}v10M{} {}v10M{} {}v10",
-                        fmt1(lx + 4.0),
-                        fmt1(y - 5.0),
-                        fmt1(lx + 10.0),
-                        fmt1(y - 5.0),
-                        fmt1(lx + 16.0),
-                        fmt1(y - 5.0)
-                    )
-                } else {
-                    format!("M{} {}h20", fmt1(lx), fmt1(y))
-                };
-                let _ = writeln!(
-                    out,
-                    "<path d=\"{mark}\" stroke=\"{}\" stroke-width=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
-                    xml_escape(color),
-                    if *tick { "1.5" } else { "2" },
-                    fmt1(lx + 26.0),
-                    fmt1(y + TICK_FONT * 0.35),
-                    xml_escape(label)
-                );
-            }
-            out.push_str("</g>\n");
-        }
-        out.push_str("</g>\n");
-        y_top = pb + gap;
-    }
-    if !fig.xlabel.is_empty() {
-        let pb = y_top - gap;
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{LABEL_FONT}\" text-anchor=\"middle\">{}</text>",
-            fmt1(left + plot_w / 2.0),
-            fmt1(pb + 8.0 + TICK_FONT + 8.0 + LABEL_FONT),
-            xml_escape(&fig.xlabel)
-        );
-    }
-    out.push_str("</svg>\n");
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ndarray::Array2;
     use std::process::Command;
 
-    fn labels(t: &Ticks) -> Vec<&str> {
-        t.ticks.iter().map(|t| t.1.as_str()).collect()
+    /// The `<tag …/>` elements of `svg` that contain `needle`.
+    fn elements<'a>(svg: &'a str, tag: &str, needle: &str) -> Vec<&'a str> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .map(|e| &e[..e.find("/>").unwrap_or(e.len())])
+            .filter(|e| e.contains(needle))
+            .collect()
+    }
+
+    /// Whether `svg` has a `<text>` element reading `s`.
+    fn has_text(svg: &str, s: &str) -> bool {
+        svg.contains(&format!(">{s}</text>"))
+    }
+
+    /// The points of a `<polyline>`.
+    fn points(e: &str) -> Vec<(i32, i32)> {
+        let p = e.split("points=\"").nth(1).unwrap();
+        p[..p.find('"').unwrap()]
+            .split_whitespace()
+            .map(|xy| {
+                let (x, y) = xy.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect()
     }
 
     #[test]
-    fn ticks_use_1_2_5_steps() {
-        assert_eq!(
-            labels(&nice_ticks(0.0, 1.0, 5, 0.0)),
-            ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(0.0, 30.0, 6, 0.0)),
-            ["0", "5", "10", "15", "20", "25", "30"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(-1.1, 1.1, 5, 0.0)),
-            ["-1.0", "-0.5", "0", "0.5", "1.0"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(0.001, 0.0099, 4, 0.0)),
-            ["0.002", "0.004", "0.006", "0.008"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(0.0, 2.5e-5, 5, 0.0)),
-            ["0", "5e-6", "1e-5", "1.5e-5", "2e-5", "2.5e-5"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(0.0, 3e7, 3, 0.0)),
-            ["0", "1e7", "2e7", "3e7"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(0.0, 4.0, 10, 1.0)),
-            ["0", "1", "2", "3", "4"]
-        );
-        assert_eq!(
-            labels(&nice_ticks(0.0, 1200.0, 5, 0.0)),
-            ["0", "200", "400", "600", "800", "1000", "1200"]
-        );
-        assert_eq!(nice_ticks(1.0, 1.0, 5, 0.0).ticks.len(), 1);
-        for (lo, hi) in [(0.13, 0.97), (-3.7, 12.2), (1e-3, 30.0), (99.0, 101.0)] {
-            let t = nice_ticks(lo, hi, 5, 0.0);
-            let m = t.step / 10f64.powf(t.step.log10().floor());
-            assert!(
-                [1.0, 2.0, 5.0].iter().any(|v| (m - v).abs() < 1e-9),
-                "{}",
-                t.step
-            );
-            assert!(
-                t.ticks.len() >= 3 && t.ticks.len() <= 11,
-                "{lo} {hi}: {:?}",
-                t.ticks
-            );
-            assert!(t
-                .ticks
-                .iter()
-                .all(|(v, _)| *v >= lo - 1e-12 && *v <= hi + 1e-12));
-        }
-    }
-
-    #[test]
-    fn downsampling_keeps_extremes_and_is_small() {
+    fn long_lines_are_decimated_and_keep_their_peaks() {
         let n = 30_000; // 30 s at dt = 1e-3
         let t: Vec<f64> = (1..=n).map(|i| i as f64 * 1e-3).collect();
         let mut y: Vec<f64> = t.iter().map(|t| (2.0 * t).sin()).collect();
         y[12_345] = 5.0; // a one-step spike
         y[20_000] = -4.0;
-        let idx = downsample_indices(&t, &y, t[0], t[n - 1], 700);
-        assert!(idx.len() <= 4 * 700 + 4, "{}", idx.len());
-        assert!(idx.contains(&12_345) && idx.contains(&20_000));
-        assert!(idx.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!((idx[0], *idx.last().unwrap()), (0, n - 1));
+        let cos: Vec<f64> = t.iter().map(|t| t.cos()).collect();
         let svg = Figure::new("long run")
             .xlabel("time [s]")
-            .line(LineSeries::new("x", t.clone(), y.clone()))
-            .line(LineSeries::new(
-                "cos",
-                t.clone(),
-                t.iter().map(|t| t.cos()).collect::<Vec<_>>(),
-            ))
+            .line(LineSeries::new("x", t.clone(), y))
+            .line(LineSeries::new("cos", t.clone(), cos))
             .render();
-        assert!(svg.len() < 120_000, "{} bytes", svg.len());
-        // The spike reaches the top of the data range: some point of the path sits at the highest y.
-        assert!(svg.contains("class=\"legend\""));
-        // short series untouched
-        assert_eq!(
-            downsample_indices(&t[..10], &y[..10], 0.0, 1.0, 700),
-            (0..10).collect::<Vec<_>>()
+        assert!(svg.len() < 60_000, "{} bytes", svg.len());
+        // One data line and one legend line per series.
+        let x = elements(&svg, "polyline", "stroke=\"#1F77B4\"");
+        let c = elements(&svg, "polyline", "stroke=\"#FF7F0E\"");
+        assert_eq!((x.len(), c.len()), (2, 2));
+        let (data, cos) = (points(x[0]), points(c[0]));
+        assert!(data.len() <= 4 * 800 && data.len() > 100, "{}", data.len());
+        // The one-step spikes reach beyond the cosine's range on both sides (y grows downwards).
+        let span = |p: &[(i32, i32)]| (p.iter().map(|q| q.1).min(), p.iter().map(|q| q.1).max());
+        let ((dtop, dbot), (ctop, cbot)) = (span(&data), span(&cos));
+        assert!(
+            dtop < ctop && dbot > cbot,
+            "{dtop:?} {ctop:?} {dbot:?} {cbot:?}"
         );
+        assert!(has_text(&svg, "x") && has_text(&svg, "cos") && has_text(&svg, "time [s]"));
     }
 
     #[test]
@@ -1043,38 +419,62 @@ mod tests {
         );
         assert_eq!(r.span, Some((0.1, 0.5)));
         let svg = Figure::new("").subplot(Axes::raster(r)).render();
-        // three spikes, three ticks
-        let data = svg.split("clip-path=").nth(1).unwrap();
-        let path = data.split("<path d=\"").nth(1).unwrap();
-        assert_eq!(path[..path.find('"').unwrap()].matches('M').count(), 3);
+        // three spikes, three ticks (the legend's marks are 2 pixels wide)
+        let ticks = elements(&svg, "rect", "fill=\"#1F77B4\"");
+        let one_px: Vec<_> = ticks.iter().filter(|e| e.contains("width=\"1\"")).collect();
+        assert_eq!((one_px.len(), ticks.len()), (3, 6), "{ticks:?}");
+        // neuron 0's two spikes share a row, neuron 2's sits two rows lower
+        let y = |e: &str| {
+            e.split("y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(y(one_px[0]), y(one_px[1]));
+        assert_ne!(y(one_px[0]), y(one_px[2]));
+        assert!(has_text(&svg, "neuron") && has_text(&svg, "pre"));
     }
 
     #[test]
     fn escapes_and_is_deterministic() {
-        let f = Figure::new("a < b & \"c\"")
+        let f = Figure::new("a < b & \"c\"\u{1}")
             .xlabel("t's")
-            .line(LineSeries::new("<x>", vec![0.0, 1.0], vec![0.0, 1.0]));
+            .line(LineSeries::new("<x>", vec![0.0, 1.0], vec![0.0, 1.0]).color("black"));
         let svg = f.render();
-        assert!(svg.contains("a &lt; b &amp; &quot;c&quot;"));
+        assert!(has_text(&svg, "a &lt; b &amp; &quot;c&quot;"));
         assert!(svg.contains("&lt;x&gt;"));
         assert!(svg.contains("t&apos;s"));
         assert!(!svg.contains("<x>"));
+        assert_eq!(elements(&svg, "polyline", "stroke=\"#000000\"").len(), 2);
         assert_eq!(svg, f.clone().render());
         // empty and degenerate figures still render
         let e = Figure::new("empty").render();
-        assert!(e.ends_with("</svg>\n"));
+        assert!(e.starts_with("<svg") && e.ends_with("</svg>\n"));
         let c = Figure::new("")
             .line(LineSeries::new("c", vec![1.0; 3], vec![2.0; 3]))
             .render();
         assert!(!c.contains("NaN") && !c.contains("inf"));
+        // a NaN breaks the line in two
         let nan = Figure::new("")
             .line(LineSeries::new(
                 "n",
-                vec![0.0, 1.0, 2.0, 3.0],
-                vec![0.0, f64::NAN, 1.0, 2.0],
+                vec![0.0, 1.0, 2.0, 3.0, 4.0],
+                vec![0.0, 0.5, f64::NAN, 1.0, 2.0],
             ))
             .render();
-        assert!(nan.contains("M") && !nan.contains("NaN"));
+        assert!(!nan.contains("NaN"));
+        assert_eq!(elements(&nan, "polyline", "#1F77B4").len(), 3);
+    }
+
+    #[test]
+    fn xml_escape_drops_control_characters() {
+        assert_eq!(
+            xml_escape("a<'b'>\u{7}&\n"),
+            "a&lt;&apos;b&apos;&gt;&amp;\n"
+        );
     }
 
     fn example_figures() -> Vec<(&'static str, Figure)> {
@@ -1141,7 +541,8 @@ mod tests {
         let dir = std::env::var("NETDSL_SVG_OUT").ok();
         for (name, fig) in example_figures() {
             let svg = fig.render();
-            assert!(svg.len() < 150_000, "{name}: {} bytes", svg.len());
+            // Lines are decimated; a raster costs one element per spike-pixel (~90 bytes).
+            assert!(svg.len() < 300_000, "{name}: {} bytes", svg.len());
             let path = match &dir {
                 Some(d) => std::path::PathBuf::from(d).join(format!("{name}.svg")),
                 None => std::env::temp_dir()
