@@ -5,22 +5,15 @@
 //! Users normally reach this crate through the `netdsl` facade and its `network!` macro.
 #![warn(missing_docs)]
 
-pub mod dists;
 pub mod error;
-pub mod export;
-pub mod learning;
-pub mod linalg;
-pub mod memristor;
+pub(crate) mod threads;
+pub mod io;
+pub mod models;
 pub mod nef;
 pub mod network;
-pub mod neurons;
-pub mod ops;
-pub mod probe;
-pub mod processes;
-pub mod rng;
-pub mod signals;
+pub(crate) mod build;
 pub mod sim;
-pub mod synapses;
-mod workers;
+pub(crate) mod step;
 
+pub use ndarray;
 pub use netdsl_plan as plan;

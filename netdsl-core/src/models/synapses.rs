@@ -15,8 +15,8 @@
 //! The step here has no built-in delay; the simulator's one-step delay for connection and probe
 //! synapses comes from running them as update-mode ops.
 
-use crate::linalg::expm;
-use crate::ops::avx2_kernel;
+use crate::nef::linalg::expm;
+use crate::step::kernels::avx2_kernel;
 use ndarray::{Array1, Array2};
 use std::fmt;
 

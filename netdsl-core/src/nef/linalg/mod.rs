@@ -10,6 +10,8 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use std::fmt;
 
+use crate::threads::build::{build_threads, map_parts, run_parts};
+
 /// Errors from the factorisations in this module.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinalgError {
@@ -107,37 +109,6 @@ fn advise_huge_pages(buf: &[f64]) {
     let _ = buf;
 }
 
-thread_local! {
-    /// A limit on [`build_threads`] for work started from this thread ([`with_build_threads`]).
-    static THREADS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
-}
-
-/// Threads to use for the big build products (the machine's parallelism, at most 8, or the limit
-/// set by [`with_build_threads`] on this thread).
-pub fn build_threads() -> usize {
-    THREADS.with(|t| t.get()).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8)
-    })
-}
-
-/// Runs `f` with [`build_threads`] returning `threads` on this thread (for work that runs beside
-/// other work, e.g. two decoder solves at once). The results do not depend on the thread count:
-/// threads split rows and tiles, never a sum.
-pub fn with_build_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
-    /// Puts the previous limit back, also when `f` panics.
-    struct Restore(Option<usize>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            THREADS.with(|t| t.set(self.0));
-        }
-    }
-    let _restore = Restore(THREADS.with(|t| t.replace(Some(threads.max(1)))));
-    f()
-}
-
 /// `c = alpha · a · b + beta · c`, with the rows of `a` and `c` split across `threads` threads
 /// when the product is big enough to pay for them (each thread runs ndarray's GEMM on its rows).
 fn gemm_rows(
@@ -160,21 +131,19 @@ fn gemm_rows(
         return;
     }
     let chunk = rows.div_ceil(t);
-    std::thread::scope(|scope| {
-        let mut c_rest = c.view_mut();
-        let mut a_rest = a.view();
-        while a_rest.nrows() > 0 {
-            let k = chunk.min(a_rest.nrows());
-            let (a_top, a_bot) = a_rest.split_at(Axis(0), k);
-            let (c_top, c_bot) = c_rest.split_at(Axis(0), k);
-            a_rest = a_bot;
-            c_rest = c_bot;
-            let b = b.view();
-            scope.spawn(move || {
-                let mut c_top = c_top;
-                general_mat_mul(alpha, &a_top, &b, beta, &mut c_top);
-            });
-        }
+    let mut parts = Vec::with_capacity(t);
+    let mut c_rest = c.view_mut();
+    let mut a_rest = a.view();
+    while a_rest.nrows() > 0 {
+        let k = chunk.min(a_rest.nrows());
+        let (a_top, a_bot) = a_rest.split_at(Axis(0), k);
+        let (c_top, c_bot) = c_rest.split_at(Axis(0), k);
+        a_rest = a_bot;
+        c_rest = c_bot;
+        parts.push((a_top, c_top));
+    }
+    run_parts(parts, |(a_top, mut c_top)| {
+        general_mat_mul(alpha, &a_top, b, beta, &mut c_top);
     });
 }
 
@@ -251,12 +220,7 @@ pub fn cholesky_into(a: Array2<f64>) -> Result<Array2<f64>, LinalgError> {
             solve_rows(below);
         } else {
             let chunk = below_rows.div_ceil(t) * n;
-            std::thread::scope(|scope| {
-                let solve_rows = &solve_rows;
-                for part in below.chunks_mut(chunk) {
-                    scope.spawn(move || solve_rows(part));
-                }
-            });
+            run_parts(below.chunks_mut(chunk).collect(), solve_rows);
         }
         k += b;
     }
@@ -365,14 +329,7 @@ pub fn gram_tn(a: &Array2<f64>) -> Array2<f64> {
     if threads == 1 {
         put(work(0));
     } else {
-        let parts: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|t| scope.spawn(move || work(t))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("gram worker"))
-                .collect()
-        });
-        for p in parts {
+        for p in map_parts((0..threads).collect(), work) {
             put(p);
         }
     }
@@ -420,7 +377,7 @@ pub fn gram_tn_acc_lower(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
             general_mat_mul(1.0, &lhs.t(), &rhs, 1.0, &mut out);
         }
     };
-    run_job_lists(per_thread, run);
+    run_parts(per_thread, run);
 }
 
 /// `g += aᵀ a` on and below the diagonal of `g` (n × n for an m × n `a`, like
@@ -504,7 +461,7 @@ pub fn gram_tn_acc_lower_sparse(a: ArrayView2<'_, f64>, g: &mut Array2<f64>) {
             }
         }
     };
-    run_job_lists(per_thread, run);
+    run_parts(per_thread, run);
 }
 
 /// Solves the symmetric positive-definite system `a X = b` by Cholesky.
@@ -783,23 +740,6 @@ fn solve_pq(u: &Array2<f64>, v: &Array2<f64>) -> Array2<f64> {
     lu_solve(&q, &p).expect("Padé denominator is nonsingular for the orders chosen")
 }
 
-/// Runs each thread's list of jobs: inline when there is one list, else one scoped thread per
-/// list.
-fn run_job_lists<J: Send>(per_thread: Vec<J>, run: impl Fn(J) + Sync) {
-    if per_thread.len() <= 1 {
-        for jobs in per_thread {
-            run(jobs);
-        }
-    } else {
-        std::thread::scope(|scope| {
-            let run = &run;
-            for jobs in per_thread {
-                scope.spawn(move || run(jobs));
-            }
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -839,7 +779,7 @@ mod tests {
 
     #[test]
     fn linalg_cholesky_large_random_spd() {
-        let mut rng = crate::rng::Rng::new(1);
+        let mut rng = crate::nef::rng::Rng::new(1);
         let (m, n) = (300, 250);
         let a = Array2::from_shape_fn((m, n), |_| rng.normal());
         let mut g = matmul_tn(&a, &a);

@@ -28,8 +28,9 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use crate::memristor::{Device, MemristorArray};
-use crate::ops::{Ctx, CtxParts, Op, StateEntry, StorePtr};
+use crate::models::memristor::{Device, MemristorArray};
+use crate::threads::pulse::PulseHelper;
+use crate::step::ops::{Ctx, CtxParts, Op, StateEntry, StorePtr};
 
 /// What an op touches outside the store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -339,6 +340,8 @@ struct Shared {
     n_states: AtomicUsize,
     memristors: AtomicPtr<MemristorArray<Device>>,
     n_memristors: AtomicUsize,
+    /// The simulator's pulse helper, or null.
+    pulse: AtomicPtr<PulseHelper>,
     exit: AtomicBool,
     /// Workers that have started (set up everything they allocate).
     started: AtomicUsize,
@@ -393,6 +396,7 @@ unsafe fn run_shared_op(sh: &Shared, i: usize) {
                 sh.memristors.load(Ordering::Relaxed),
                 sh.n_memristors.load(Ordering::Relaxed),
             ),
+            sh.pulse.load(Ordering::Relaxed).cast_const(),
         )
     };
     // SAFETY: ranges checked at build; ops of one level touch disjoint signals. A panic
@@ -536,6 +540,7 @@ impl Pool {
             n_states: AtomicUsize::new(0),
             memristors: AtomicPtr::new(std::ptr::null_mut()),
             n_memristors: AtomicUsize::new(0),
+            pulse: AtomicPtr::new(std::ptr::null_mut()),
             exit: AtomicBool::new(false),
             started: AtomicUsize::new(0),
             parked: (0..workers).map(|_| AtomicBool::new(false)).collect(),
@@ -594,6 +599,7 @@ impl Pool {
         sh.n_states.store(ctx.states.1, Ordering::Relaxed);
         sh.memristors.store(ctx.memristors.0, Ordering::Relaxed);
         sh.n_memristors.store(ctx.memristors.1, Ordering::Relaxed);
+        sh.pulse.store(ctx.pulse.cast_mut(), Ordering::Relaxed);
         for (l, level) in sh.schedule.levels.iter().enumerate() {
             let mut first_err: Option<(usize, Failure)> = None;
             if level.shared.is_empty() || self.handles.is_empty() {

@@ -11,7 +11,7 @@
 //! inverse of the regularised incomplete beta function (Nengo's default `"sct-approx"` method
 //! interpolates a table of that same function), then turned by a uniformly random rotation.
 
-use crate::rng::Rng;
+use crate::nef::rng::Rng;
 use ndarray::Array2;
 use std::f64::consts::PI;
 

@@ -23,7 +23,7 @@ use super::LifConsts;
 #[cfg(target_arch = "x86_64")]
 use super::{lif_from, nan_unless_finite, spike_refractory};
 #[cfg(target_arch = "x86_64")]
-use crate::ops::PACK8;
+use crate::step::kernels::PACK8;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 #[cfg(target_arch = "x86_64")]
@@ -746,7 +746,7 @@ unsafe fn scatter(p: *mut f64, idx: &[usize; 4], x: __m256d) {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::nef::rng::Rng;
 
     fn run<F: Fn(__m256d) -> __m256d>(f: F, x: [f64; 4]) -> [f64; 4] {
         let mut o = [0.0; 4];

@@ -39,11 +39,6 @@ impl Layout {
         self.total
     }
 
-    /// True when the store is empty.
-    pub fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-
     /// The range of a whole signal.
     pub fn signal(&self, index: usize) -> Range<usize> {
         self.offsets[index]..self.offsets[index] + self.lens[index]

@@ -4,13 +4,14 @@
 //! rate activities, and the L2-regularised least-squares decoders (`LstsqL2` with a Cholesky
 //! solve).
 
-use crate::dists::VecDist;
-use crate::linalg::{
-    build_threads, cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower_sparse,
+use crate::nef::dists::VecDist;
+use crate::threads::build::{build_threads, run_parts};
+use crate::nef::linalg::{
+    cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower_sparse,
     matmul_nt, matmul_tn, LinalgError,
 };
-use crate::neurons::NeuronType;
-use crate::rng::Rng;
+use crate::models::neurons::NeuronType;
+use crate::nef::rng::Rng;
 use ndarray::Array2;
 use std::fmt;
 
@@ -226,19 +227,11 @@ fn activities_into(
     // Rows are independent: split them across threads for big matrices (same values).
     let threads = if m * n < 200_000 { 1 } else { build_threads() };
     let chunk = m.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let rows = &rows;
-        for (xc, oc) in x
-            .axis_chunks_iter(ndarray::Axis(0), chunk)
-            .zip(out.axis_chunks_iter_mut(ndarray::Axis(0), chunk))
-        {
-            if threads == 1 {
-                rows(xc, oc);
-            } else {
-                scope.spawn(move || rows(xc, oc));
-            }
-        }
-    });
+    let parts: Vec<_> = x
+        .axis_chunks_iter(ndarray::Axis(0), chunk)
+        .zip(out.axis_chunks_iter_mut(ndarray::Axis(0), chunk))
+        .collect();
+    run_parts(parts, |(xc, oc)| rows(xc, oc));
 }
 
 /// L2-regularised least squares, exactly as Nengo's `LstsqL2(reg)` with its `Cholesky` solver:
@@ -344,7 +337,7 @@ pub fn solve_decoders(
     const CHUNK: usize = 512;
     // The n × n Gram matrix (32 MB for 2000 neurons) is filled in place; huge pages spare the
     // thousands of page faults its first touch would cost.
-    let mut g = crate::linalg::zeros_huge(n, n);
+    let mut g = crate::nef::linalg::zeros_huge(n, n);
     let mut aty = Array2::<f64>::zeros((n, targets.ncols()));
     let mut amax = f64::NEG_INFINITY;
     let mut nonzero = false;
@@ -392,7 +385,7 @@ mod tests {
         // The 1-D shortcut (`x e` per neuron, no m × n product first) gives the bits of
         // `gain · (points · encodersᵀ / radius) + bias` through the matrix product.
         let (m, n, radius) = (300, 257, 1.7);
-        let mut rng = crate::rng::Rng::new(9);
+        let mut rng = crate::nef::rng::Rng::new(9);
         let ep = Array2::from_shape_fn((m, 1), |_| rng.uniform(-1.7, 1.7));
         let enc = Array2::from_shape_fn((n, 1), |_| rng.uniform(-1.0, 1.0));
         let gain: Vec<f64> = (0..n).map(|_| rng.uniform(1.0, 30.0)).collect();
@@ -637,8 +630,8 @@ mod tests {
         targets: impl Fn(&Array2<f64>) -> Array2<f64>,
     ) {
         let mut rng = Rng::new(seed);
-        let mr = crate::dists::Dist::default_max_rates().sample(n, &mut rng);
-        let ic = crate::dists::Dist::default_intercepts().sample(n, &mut rng);
+        let mr = crate::nef::dists::Dist::default_max_rates().sample(n, &mut rng);
+        let ic = crate::nef::dists::Dist::default_intercepts().sample(n, &mut rng);
         let enc = VecDist::default_encoders().sample(n, d, &mut rng);
         let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
         let ep = gen_eval_points(&VecDist::default_eval_points(), m, d, radius, &mut rng);
@@ -724,8 +717,8 @@ mod tests {
         // End-to-end sanity: 50 LIF neurons, default distributions, decode f(x) = x.
         let mut rng = Rng::new(0);
         let n = 50;
-        let mr = crate::dists::Dist::default_max_rates().sample(n, &mut rng);
-        let ic = crate::dists::Dist::default_intercepts().sample(n, &mut rng);
+        let mr = crate::nef::dists::Dist::default_max_rates().sample(n, &mut rng);
+        let ic = crate::nef::dists::Dist::default_intercepts().sample(n, &mut rng);
         let enc = VecDist::default_encoders().sample(n, 1, &mut rng);
         let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
         let m = default_n_eval_points(n, 1);

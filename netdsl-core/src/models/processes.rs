@@ -6,7 +6,7 @@
 
 use std::f64::consts::PI;
 
-use crate::rng::Rng;
+use crate::nef::rng::Rng;
 
 /// Nengo's default time step, used by processes until [`Process::set_dt`] is called.
 pub const DEFAULT_DT: f64 = 0.001;

@@ -5,7 +5,7 @@
 //! that constants (such as the membrane decay factor of a full, non-refractory step) are computed
 //! once. It gives bit-identical results to evaluating Nengo's expressions neuron by neuron.
 
-use crate::dists::Dist;
+use crate::nef::dists::Dist;
 use std::fmt;
 
 mod lif_simd;
@@ -494,7 +494,7 @@ impl NeuronStepper {
     ) -> bool {
         match self.step_impl(j, out, voltage, refractory) {
             Some(finite) => finite,
-            None => crate::ops::both_finite(voltage, j),
+            None => crate::step::kernels::both_finite(voltage, j),
         }
     }
 
@@ -612,7 +612,7 @@ mod tests {
         let st = NeuronStepper::new(&kind, DT);
         let c = lif_consts(-0.5);
         let n = 1100;
-        let mut rng = crate::rng::Rng::new(5);
+        let mut rng = crate::nef::rng::Rng::new(5);
         let mut j: Vec<f64> = (0..n).map(|_| rng.uniform(-3.0, 40.0)).collect();
         j[3] = f64::NAN;
         j[700] = f64::INFINITY;
@@ -649,7 +649,7 @@ mod tests {
                 want &= lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]).is_finite();
             }
             // Here (no overflow) that is also every input and every new voltage finite.
-            assert_eq!(want, crate::ops::both_finite(&v2, &j), "step {step}");
+            assert_eq!(want, crate::step::kernels::both_finite(&v2, &j), "step {step}");
             assert_eq!(finite, want, "finiteness, step {step}");
             seen_finite |= finite;
             assert_eq!(bits(&o), bits(&o2), "output, step {step}");
