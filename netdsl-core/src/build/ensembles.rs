@@ -8,7 +8,7 @@ use super::structure::invalid;
 use crate::error::BuildError;
 use crate::models::neurons::NeuronType;
 use crate::nef::rng::Rng;
-use crate::nef::solvers as nef;
+use crate::nef::eval_points::default_n_eval_points;
 use crate::network::{EnsembleSpec, ItemSpec, Network};
 
 /// The NEF parameters of every ensemble of `net` (`None` for the nodes), in item order.
@@ -38,7 +38,7 @@ pub(super) fn build_ensemble(
     let (n, d) = (e.n_neurons, e.dimensions);
     let n_eval = e
         .n_eval_points
-        .unwrap_or_else(|| nef::default_n_eval_points(n, d));
+        .unwrap_or_else(|| default_n_eval_points(n, d));
     let eval_points = match &e.eval_points {
         crate::nef::dists::VecDist::Fixed(a) => a.clone(),
         dist => dist.sample(n_eval, d, &mut rng),

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use ndarray::array;
-//! use netdsl_core::export::csv::CsvTable;
+//! use netdsl_core::io::csv::CsvTable;
 //! let t = [0.001, 0.002];
 //! let post = array![[0.5, 1.0], [0.25, -1.0]]; // (steps × dims), as a probe gives it
 //! let mut out = Vec::new();

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use ndarray::array;
-//! use netdsl_core::export::npy::{from_npy_bytes, to_npy_bytes};
+//! use netdsl_core::io::npy::{from_npy_bytes, to_npy_bytes};
 //! let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
 //! let bytes = to_npy_bytes(&a);
 //! assert_eq!(bytes.len(), 128 + 6 * 8); // header padded to 128 bytes, then the data

@@ -6,7 +6,7 @@
 //! that happens about every 10 ms), and redraws at most every 100 ms.
 //!
 //! ```
-//! use netdsl_core::export::progress::Progress;
+//! use netdsl_core::io::progress::Progress;
 //! let mut p = Progress::new(30_000, "MemristorNet");
 //! for step in 1..=30_000 {
 //!     // ... step the simulator ...

@@ -8,7 +8,7 @@
 //! spikes stay) in a file whose size depends on the figure's width, not on the run's length.
 //!
 //! ```
-//! use netdsl_core::export::svg::{Axes, Figure, LineSeries, Raster};
+//! use netdsl_core::io::svg::{Axes, Figure, LineSeries, Raster};
 //! let t: Vec<f64> = (1..=1000).map(|i| i as f64 * 1e-3).collect();
 //! let y: Vec<f64> = t.iter().map(|t| (6.0 * t).sin()).collect();
 //! let spikes = vec![vec![0.1, 0.5], vec![0.3]];

@@ -4,14 +4,12 @@
 //! rate activities, and the L2-regularised least-squares decoders (`LstsqL2` with a Cholesky
 //! solve).
 
-use crate::nef::dists::VecDist;
 use crate::threads::build::{build_threads, run_parts};
 use crate::nef::linalg::{
     cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower_sparse,
     matmul_nt, matmul_tn, LinalgError,
 };
 use crate::models::neurons::NeuronType;
-use crate::nef::rng::Rng;
 use ndarray::Array2;
 use std::fmt;
 
@@ -62,74 +60,6 @@ impl From<LinalgError> for SolveError {
     fn from(e: LinalgError) -> Self {
         SolveError::Linalg(e)
     }
-}
-
-/// Errors from [`normalize_encoders`].
-#[derive(Clone, Debug, PartialEq)]
-pub enum EncoderError {
-    /// This encoder row has zero (or non-finite) length, so it cannot be normalised.
-    ZeroLength(usize),
-}
-
-impl fmt::Display for EncoderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EncoderError::ZeroLength(i) => write!(
-                f,
-                "encoder {i} has zero or non-finite length and cannot be normalised; give it a \
-                 non-zero length or turn encoder normalisation off"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for EncoderError {}
-
-/// Nengo's default number of evaluation points: `max(clip(500 d, 750, 2500), 2 n_neurons)`.
-pub fn default_n_eval_points(n_neurons: usize, d: usize) -> usize {
-    (500 * d).clamp(750, 2500).max(2 * n_neurons)
-}
-
-/// Samples `n` evaluation points of dimension `d` from `dist` and scales them by `radius`
-/// (Nengo's `gen_eval_points` with a distribution).
-pub fn gen_eval_points(
-    dist: &VecDist,
-    n: usize,
-    d: usize,
-    radius: f64,
-    rng: &mut Rng,
-) -> Array2<f64> {
-    let mut ep = dist.sample(n, d, rng);
-    ep.mapv_inplace(|v| v * radius);
-    ep
-}
-
-/// Divides each encoder row by its Euclidean length (Nengo's `normalize_encoders=True`).
-pub fn normalize_encoders(encoders: &Array2<f64>) -> Result<Array2<f64>, EncoderError> {
-    let mut out = encoders.clone();
-    for (i, mut row) in out.rows_mut().into_iter().enumerate() {
-        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm == 0.0 || !norm.is_finite() {
-            return Err(EncoderError::ZeroLength(i));
-        }
-        row.mapv_inplace(|v| v / norm);
-    }
-    Ok(out)
-}
-
-/// `encoders * (gain / radius)` per row: the matrix that maps an ensemble's input to neuron
-/// currents (Nengo's `scaled_encoders`, n_neurons × d).
-///
-/// # Panics
-/// If `gain` does not have one entry per encoder row.
-pub fn scaled_encoders(encoders: &Array2<f64>, gain: &[f64], radius: f64) -> Array2<f64> {
-    assert_eq!(encoders.nrows(), gain.len(), "one gain per encoder row");
-    let mut out = encoders.clone();
-    for (mut row, &g) in out.rows_mut().into_iter().zip(gain) {
-        let s = g / radius;
-        row.mapv_inplace(|v| v * s);
-    }
-    out
 }
 
 /// Rate activities of every neuron at every evaluation point (m × n): the points are projected on
@@ -378,6 +308,10 @@ pub fn solve_decoders(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nef::dists::VecDist;
+    use crate::nef::encoders::{normalize_encoders, scaled_encoders, EncoderError};
+    use crate::nef::eval_points::{default_n_eval_points, gen_eval_points};
+    use crate::nef::rng::Rng;
     use ndarray::{array, Array1};
 
     #[test]

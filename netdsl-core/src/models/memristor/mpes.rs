@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::array::{MemristorArray, RowScratch};
+use super::array::{MemristorArray, RowScratch, PARALLEL_MIN_PULSES};
 use super::device::{DeviceModel, PowerLaw, PowerLawParams};
 use super::pow::{pow_core_ok, powf_cold, pulse_batch, Batch};
 use super::MPES_ERROR_THRESHOLD;
@@ -127,12 +127,6 @@ impl<M: DeviceModel> MemristorArray<M> {
         pulses
     }
 }
-
-/// Potential pulses (`rows × active columns`) from which a step is shared with the helper
-/// thread (and a simulator with an array of at least this many synapses starts one): below that the hand-over
-/// (a flag seen by a spinning helper, or a futex wake-up when it sleeps) costs about as much as
-/// it saves.
-pub(super) const PARALLEL_MIN_PULSES: usize = 4096;
 
 /// Rows are claimed by the threads in chunks of about this many potential pulses (≈ 10 µs).
 pub(super) const PULSES_PER_CHUNK: usize = 1024;

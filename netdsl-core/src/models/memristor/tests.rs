@@ -1,6 +1,6 @@
 use std::sync::atomic::Ordering;
 
-use super::mpes::PARALLEL_MIN_PULSES;
+use super::array::PARALLEL_MIN_PULSES;
 use super::pow::{has_avx2, pow_core, pulse_batch, Batch};
 use super::*;
 use crate::nef::rng::Rng;
