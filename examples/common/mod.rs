@@ -7,8 +7,8 @@
 use std::cmp::Ordering;
 
 use netdsl::core::nef::dists::VecDist;
-use netdsl::core::network::Transform;
 use netdsl::core::nef::rng::Rng;
+use netdsl::core::network::Transform;
 
 /// A `rows × cols` matrix transform with every entry `value`.
 ///

@@ -5,15 +5,15 @@
 //! Users normally reach this crate through the `netdsl` facade and its `network!` macro.
 #![warn(missing_docs)]
 
+pub(crate) mod build;
 pub mod error;
-pub(crate) mod threads;
 pub mod io;
 pub mod models;
 pub mod nef;
 pub mod network;
-pub(crate) mod build;
 pub mod sim;
 pub(crate) mod step;
+pub(crate) mod threads;
 
 pub use ndarray;
 pub use netdsl_plan as plan;

@@ -9,12 +9,12 @@ use std::ops::Range;
 
 use ndarray::Array2;
 
-use crate::nef::dists::{Dist, VecDist};
 use crate::models::learning::LearningRule;
 use crate::models::neurons::NeuronType;
-use crate::plan::{self, ProbeAttr};
 use crate::models::processes::Process;
 use crate::models::synapses::Synapse;
+use crate::nef::dists::{Dist, VecDist};
+use crate::plan::{self, ProbeAttr};
 
 /// Index of an ensemble or node in its network.
 pub type ItemId = usize;

@@ -3,13 +3,13 @@
 //! filter stage checked by hand, PES on the same connection as a control, and determinism.
 
 use ndarray::Array2;
-use netdsl_core::models::memristor::{Device, DeviceModel, PowerLaw, Variability};
 use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::memristor::{Device, DeviceModel, PowerLaw, Variability};
+use netdsl_core::models::processes::Sines;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
-use netdsl_core::models::processes::Sines;
 use netdsl_core::sim::Simulator;
-use netdsl_core::models::synapses::Synapse;
 
 const DT: f64 = 0.001;
 

@@ -9,15 +9,15 @@ use std::borrow::Cow;
 
 use ndarray::array;
 use netdsl_core::models::learning::LearningRule;
-use netdsl_core::network::{
-    ConnectionSpec, Endpoint, EnsembleSpec, Function, Network, NodeOutput, ProbeOf,
-    ProbeSpec, Transform,
-};
 use netdsl_core::models::neurons::NeuronType;
-use netdsl_core::plan::{OpKind, ProbeAttr};
 use netdsl_core::models::processes::{Sines, WhiteSignal};
-use netdsl_core::sim::Simulator;
 use netdsl_core::models::synapses::Synapse;
+use netdsl_core::network::{
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, Network, NodeOutput, ProbeOf, ProbeSpec,
+    Transform,
+};
+use netdsl_core::plan::{OpKind, ProbeAttr};
+use netdsl_core::sim::Simulator;
 
 mod counting_alloc;
 

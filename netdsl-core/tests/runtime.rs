@@ -2,10 +2,10 @@
 //! statistically with Nengo), the cycle rule, errors that keep probes, reset, determinism, export.
 
 use netdsl_core::error::BuildError;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
 use netdsl_core::sim::Simulator;
-use netdsl_core::models::synapses::Synapse;
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {

@@ -2,10 +2,10 @@
 //! single-threaded one, reports errors as it does, and is not used where it cannot pay.
 
 use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
 use netdsl_core::sim::{SimOptions, Simulator};
-use netdsl_core::models::synapses::Synapse;
 
 fn probe(net: &mut Network, name: &str, of: ProbeOf, attr: ProbeAttr, syn: Option<Synapse>) {
     let mut p = ProbeSpec::new(of, attr);
@@ -457,8 +457,14 @@ fn memristive() -> Network {
     let post = net.add_ensemble("post", EnsembleSpec::new(100, 1));
     let err = net.add_ensemble("err", EnsembleSpec::new(100, 1));
     let big = net.add_ensemble("big", EnsembleSpec::new(1000, 1));
-    net.connect(ConnectionSpec::new(Endpoint::Value(inp), Endpoint::Value(pre)));
-    net.connect(ConnectionSpec::new(Endpoint::Value(pre), Endpoint::Value(big)));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(pre),
+    ));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(pre),
+        Endpoint::Value(big),
+    ));
     let mut m = ConnectionSpec::new(Endpoint::Neurons(pre), Endpoint::Neurons(post));
     m.transform = Transform::Matrix(ndarray::Array2::zeros((100, 120)));
     m.learning = Some(LearningRule::Mpes {
@@ -471,7 +477,10 @@ fn memristive() -> Network {
     });
     m.label = Some("m".into());
     let m = net.connect(m);
-    net.connect(ConnectionSpec::new(Endpoint::Value(post), Endpoint::Value(err)));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(post),
+        Endpoint::Value(err),
+    ));
     let mut sq = ConnectionSpec::new(Endpoint::Value(big), Endpoint::Value(err));
     sq.function = Some(Function {
         size_out: 1,
@@ -480,7 +489,10 @@ fn memristive() -> Network {
     });
     sq.transform = Transform::Scalar(-1.0);
     net.connect(sq);
-    net.connect(ConnectionSpec::new(Endpoint::Value(err), Endpoint::Learning(m)));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(err),
+        Endpoint::Learning(m),
+    ));
     let lp = Some(Synapse::Lowpass(0.01));
     probe(&mut net, "post", ProbeOf::Item(post), ProbeAttr::Value, lp);
     probe(&mut net, "w", ProbeOf::Conn(m), ProbeAttr::Weights, None);

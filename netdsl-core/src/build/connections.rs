@@ -3,7 +3,9 @@
 //! store.
 
 use super::data::{ConnData, EnsembleData, Weights};
-use super::decoders::{decoded_pre, fold_transform, transform_dense, DecoderSolve, SolveKey, Solved};
+use super::decoders::{
+    decoded_pre, fold_transform, transform_dense, DecoderSolve, SolveKey, Solved,
+};
 use super::PlanIndex;
 use crate::error::BuildError;
 use crate::models::learning::LearningRule;

@@ -170,7 +170,6 @@ pub(super) fn prefetch_solves(
     results.into_iter().flatten().collect()
 }
 
-
 /// Apply a function (or identity) to each evaluation point's (sliced) coordinates.
 fn targets(
     ep: &Array2<f64>,

@@ -7,8 +7,8 @@ use super::data::EnsembleData;
 use super::structure::invalid;
 use crate::error::BuildError;
 use crate::models::neurons::NeuronType;
-use crate::nef::rng::Rng;
 use crate::nef::eval_points::default_n_eval_points;
+use crate::nef::rng::Rng;
 use crate::network::{EnsembleSpec, ItemSpec, Network};
 
 /// The NEF parameters of every ensemble of `net` (`None` for the nodes), in item order.

@@ -129,7 +129,10 @@ fn check_dt(dt: f64) -> Result<(), BuildError> {
     if dt > 0.0 && dt.is_finite() {
         Ok(())
     } else {
-        Err(invalid("simulator", format!("dt must be positive, got {dt}")))
+        Err(invalid(
+            "simulator",
+            format!("dt must be positive, got {dt}"),
+        ))
     }
 }
 
@@ -272,7 +275,9 @@ fn initial_values(
             ..
         } = spec
         {
-            let s = q.signal(&format!("{name}.out")).expect("constant node signal");
+            let s = q
+                .signal(&format!("{name}.out"))
+                .expect("constant node signal");
             store[layout.signal(s)].copy_from_slice(v);
         }
         if let Some(ens) = &ensembles[i] {

@@ -262,8 +262,7 @@ pub(super) fn bind_ops(
                 })
             }
             (OpKind::Pes, Owner::Conn(c)) => {
-                let Some(LearningRule::Pes { learning_rate, .. }) = &net.conns[c].learning
-                else {
+                let Some(LearningRule::Pes { learning_rate, .. }) = &net.conns[c].learning else {
                     unreachable!()
                 };
                 let acts = r(0, &desc.reads);

@@ -82,12 +82,11 @@ pub(super) fn reset_snapshot(
             _ => merged.push(r),
         }
     }
-    let initial_written = merged
+    merged
         .into_iter()
         .map(|r| {
             let v = store[r.clone()].to_vec();
             (r, v)
         })
-        .collect();
-    initial_written
+        .collect()
 }

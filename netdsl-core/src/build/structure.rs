@@ -9,8 +9,8 @@ use crate::models::learning::LearningRule;
 use crate::models::neurons::NeuronType;
 use crate::network::{ConnectionSpec, Endpoint, ItemSpec, Network, NodeOutput, ProbeOf, Transform};
 use crate::plan::{
-    self, Conn, End, Item, ItemKind, NeuronClass, NodeKind, Port, ProbeAttr, ProbeTarget,
-    RuleKind, Structure, TransformKind,
+    self, Conn, End, Item, ItemKind, NeuronClass, NodeKind, Port, ProbeAttr, ProbeTarget, RuleKind,
+    Structure, TransformKind,
 };
 
 fn slice_len(s: &Option<Range<usize>>, full: usize) -> usize {
@@ -50,7 +50,6 @@ fn conn_label(net: &Network, c: usize) -> String {
         )
     })
 }
-
 
 pub(crate) fn invalid(what: impl Into<String>, message: impl Into<String>) -> BuildError {
     BuildError::Invalid {

@@ -4,12 +4,12 @@
 //! rate activities, and the L2-regularised least-squares decoders (`LstsqL2` with a Cholesky
 //! solve).
 
-use crate::threads::build::{build_threads, run_parts};
-use crate::nef::linalg::{
-    cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower_sparse,
-    matmul_nt, matmul_tn, LinalgError,
-};
 use crate::models::neurons::NeuronType;
+use crate::nef::linalg::{
+    cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower_sparse, matmul_nt,
+    matmul_tn, LinalgError,
+};
+use crate::threads::build::{build_threads, run_parts};
 use ndarray::Array2;
 use std::fmt;
 

@@ -29,8 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::models::memristor::{Device, MemristorArray};
-use crate::threads::pulse::PulseHelper;
 use crate::step::ops::{Ctx, CtxParts, Op, StateEntry, StorePtr};
+use crate::threads::pulse::PulseHelper;
 
 /// What an op touches outside the store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -27,7 +27,6 @@
 //! assert!(dot.contains(r#""pre.neurons" -> "out""#));
 //! ```
 
-
 /// A network to draw: its items (ensembles, nodes, …) and its connections.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DotGraph {

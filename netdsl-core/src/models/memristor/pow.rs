@@ -166,7 +166,12 @@ pub(super) fn pulse_batch_avx2<const PLUS: bool>(b: &mut Batch, nb: usize, gain:
 /// Returns whether [`pow_core_ok`] accepted every entry; the ones it rejects are wrong, and the
 /// caller redoes them with `powf`.
 #[inline]
-pub(super) fn pulse_batch<const PLUS: bool>(b: &mut Batch, nb: usize, gain: f64, avx2: bool) -> bool {
+pub(super) fn pulse_batch<const PLUS: bool>(
+    b: &mut Batch,
+    nb: usize,
+    gain: f64,
+    avx2: bool,
+) -> bool {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
         // SAFETY: the caller checked that the CPU has AVX2.

@@ -194,8 +194,7 @@ fn check8_at_most_one_pulse_per_device_per_step() {
                 assert!(rel(a.r_neg()[k], m.pulse(pn, before_n[k])) < 1e-13);
                 changed += 1;
             }
-            let w =
-                a.gain() * (m.conductance(pp, a.r_pos()[k]) - m.conductance(pn, a.r_neg()[k]));
+            let w = a.gain() * (m.conductance(pp, a.r_pos()[k]) - m.conductance(pn, a.r_neg()[k]));
             assert_eq!(a.weights()[k], w);
         }
         assert_eq!(changed, n);

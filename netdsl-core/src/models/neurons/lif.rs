@@ -25,7 +25,14 @@ pub(super) fn lif_one(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut 
 /// [`lif_one`] from its first operation on: `rt` is the refractory time already reduced by
 /// `dt` (the vector path's fast pass stores it before handing a neuron to the slow path).
 #[inline]
-pub(super) fn lif_from(c: &LifConsts, jv: f64, o: &mut f64, v: &mut f64, r: &mut f64, rt: f64) -> f64 {
+pub(super) fn lif_from(
+    c: &LifConsts,
+    jv: f64,
+    o: &mut f64,
+    v: &mut f64,
+    r: &mut f64,
+    rt: f64,
+) -> f64 {
     // Non-refractory part of this step, clip(dt - r, 0, dt) (NaN passes through).
     let raw = c.dt - rt;
     let delta_t = if raw < 0.0 {

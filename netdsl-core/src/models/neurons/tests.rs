@@ -67,7 +67,11 @@ fn lif_block_path_is_bit_identical_to_scalar_reference() {
             want &= lif_one(&c, j[i], &mut o2[i], &mut v2[i], &mut r2[i]).is_finite();
         }
         // Here (no overflow) that is also every input and every new voltage finite.
-        assert_eq!(want, crate::step::kernels::both_finite(&v2, &j), "step {step}");
+        assert_eq!(
+            want,
+            crate::step::kernels::both_finite(&v2, &j),
+            "step {step}"
+        );
         assert_eq!(finite, want, "finiteness, step {step}");
         seen_finite |= finite;
         assert_eq!(bits(&o), bits(&o2), "output, step {step}");
@@ -76,8 +80,7 @@ fn lif_block_path_is_bit_identical_to_scalar_reference() {
         #[cfg(target_arch = "x86_64")]
         if avx2 {
             // SAFETY: AVX2 checked; no FMA needed with vector_ok = false; equal lengths.
-            let finite =
-                unsafe { lif_simd::step_blocks(&c, &j, &mut o3, &mut v3, &mut r3, false) };
+            let finite = unsafe { lif_simd::step_blocks(&c, &j, &mut o3, &mut v3, &mut r3, false) };
             assert_eq!(finite, want, "scalar slow path: finiteness, step {step}");
             assert_eq!(
                 bits(&o3),
@@ -146,8 +149,7 @@ fn lif_overflowing_update_keeps_the_numbers_and_is_reported_on_every_path() {
         if std::arch::is_x86_feature_detected!("avx2") {
             let (mut o, mut v, mut r) = (vec![0.0; n], v0.clone(), r0.clone());
             // SAFETY: AVX2 checked; no FMA needed with vector_ok = false; equal lengths.
-            let finite =
-                unsafe { lif_simd::step_blocks(&c, &j, &mut o, &mut v, &mut r, false) };
+            let finite = unsafe { lif_simd::step_blocks(&c, &j, &mut o, &mut v, &mut r, false) };
             check("scalar slow path", finite, &o, &v, &r);
         }
     }

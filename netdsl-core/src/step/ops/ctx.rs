@@ -176,7 +176,10 @@ impl StorePtr {
     /// As for [`StorePtr::get`] for each range, and the ranges must be pairwise disjoint (empty
     /// ranges excepted), which [`Op::check_ranges`] verifies.
     #[inline(always)]
-    pub(super) unsafe fn parts<'s, const N: usize>(self, ranges: [&Range<usize>; N]) -> [&'s mut [f64]; N] {
+    pub(super) unsafe fn parts<'s, const N: usize>(
+        self,
+        ranges: [&Range<usize>; N],
+    ) -> [&'s mut [f64]; N] {
         // SAFETY: in bounds and pairwise disjoint (the caller's contract).
         ranges.map(|r| unsafe { self.get(r) })
     }

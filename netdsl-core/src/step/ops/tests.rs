@@ -1,4 +1,6 @@
-use super::weights::{dot8_portable, matvec, matvec_cols_f32, matvec_cols_f64, nonzero, transpose_into};
+use super::weights::{
+    dot8_portable, matvec, matvec_cols_f32, matvec_cols_f64, nonzero, transpose_into,
+};
 use super::*;
 
 #[test]

@@ -247,7 +247,14 @@ pub(super) fn dot8_avx2(w: &[f64], x: &[f64]) -> f64 {
 }
 
 #[inline]
-pub(super) fn matvec(w: &[f64], rows: usize, cols: usize, x: &[f64], y: &mut [f64], nz: &mut Vec<usize>) {
+pub(super) fn matvec(
+    w: &[f64],
+    rows: usize,
+    cols: usize,
+    x: &[f64],
+    y: &mut [f64],
+    nz: &mut Vec<usize>,
+) {
     // One row (a 1-D decoder): one dense sum in a fixed lane order.
     if rows == 1 && x.len() == cols {
         y[0] = dot8(&w[..cols], x);
