@@ -1,5 +1,5 @@
-//! The simulator: builds a [`Network`] (see [`crate::build`]) and steps its plan over one signal
-//! store; results and probe data are read from it.
+//! The simulator: builds a [`Network`] (structure check, NEF parameters, decoders, op binding)
+//! and steps its plan over one signal store; results and probe data are read from it.
 
 use std::any::Any;
 use std::ops::Range;

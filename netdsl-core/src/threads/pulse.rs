@@ -50,7 +50,7 @@ const PHASE_STOP: u8 = 4;
 
 /// Spins before sleeping (about 0.1 ms here, `spin_loop` being a `pause` of ~30 ns):
 /// consecutive steps' jobs come closer together than that, and waking a sleeping thread
-/// costs system calls on both sides (they were a fifth of the forum network's step).
+/// costs system calls on both sides (see docs/benchmarks.md for what they cost).
 const SPINS: u32 = 1 << 12;
 
 impl State {

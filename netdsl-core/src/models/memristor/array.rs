@@ -6,9 +6,9 @@ use super::pow::{has_avx2, Batch};
 use crate::nef::rng::Rng;
 
 /// Potential pulses (`rows × active columns`) from which a step is shared with the helper
-/// thread (and a simulator with an array of at least this many synapses starts one): below that the hand-over
-/// (a flag seen by a spinning helper, or a futex wake-up when it sleeps) costs about as much as
-/// it saves.
+/// thread (and a simulator with an array of at least this many synapses starts one): below that
+/// the hand-over (a flag seen by a spinning helper, or a futex wake-up when it sleeps) costs about
+/// as much as it saves.
 pub(super) const PARALLEL_MIN_PULSES: usize = 4096;
 
 /// Extra per-device state of a power-law array: the pulse count `n` of every device, so that a
