@@ -2,7 +2,7 @@
 //! probe data as `.npy` and CSV, SVG plots, Graphviz DOT, progress bars.
 pub mod csv;
 pub mod dot;
-pub mod files;
+mod files;
 pub mod npy;
 pub mod probe;
 pub mod progress;
