@@ -81,7 +81,7 @@ fn child(name: &str) -> Result<(), String> {
     }
     sim.run_steps(200).map_err(|e| e.to_string())?;
     // Untimed steps for 0.2 s more: the first process of a run otherwise meets a CPU that is
-    // still clocking up (its first timed runs were 1.5× slower than the same network's next).
+    // still clocking up (docs/benchmarks.md has what that cost).
     let warm = Instant::now();
     while warm.elapsed().as_secs_f64() < 0.2 {
         sim.run_steps(2000).map_err(|e| e.to_string())?;

@@ -20,7 +20,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use netdsl::core::export::svg::{Axes, LineSeries};
+use netdsl::core::io::svg::{Axes, LineSeries};
 use netdsl::prelude::*;
 
 #[path = "forum/builtin.rs"]

@@ -12,8 +12,8 @@
 //! counting spikes). Two extreme inputs give the cost of the branch-free pass alone (no neuron
 //! fires) and with every neuron firing fast.
 
-use netdsl::core::neurons::{NeuronStepper, NeuronType};
-use netdsl::core::rng::Rng;
+use netdsl::core::models::neurons::{NeuronStepper, NeuronType};
+use netdsl::core::nef::rng::Rng;
 use std::time::Instant;
 
 fn main() {

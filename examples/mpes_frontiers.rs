@@ -21,15 +21,16 @@ mod common;
 use std::time::Instant;
 
 use common::{arg, full_matrix, mean_std, metrics, pm, Metrics};
-use netdsl::core::memristor::{Device, Variability};
+use netdsl::core::models::learning::LearningRule;
+use netdsl::core::models::memristor::{Device, Variability};
+use netdsl::core::models::processes::Sines;
+use netdsl::core::models::synapses::Synapse;
 use netdsl::core::network::{
-    ConnectionSpec, Endpoint, EnsembleSpec, Function, LearningRule, Network, NodeOutput, ProbeOf,
-    ProbeSpec, Transform,
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, Network, NodeOutput, ProbeOf, ProbeSpec,
+    Transform,
 };
 use netdsl::core::plan::ProbeAttr;
-use netdsl::core::processes::Sines;
 use netdsl::core::sim::Simulator;
-use netdsl::core::synapses::Synapse;
 
 const N: usize = 10;
 const D: usize = 3;

@@ -21,16 +21,17 @@ mod common;
 use std::time::Instant;
 
 use common::{arg, full_matrix, mean_std};
-use netdsl::core::memristor::{Device, Variability};
+use netdsl::core::models::learning::LearningRule;
+use netdsl::core::models::memristor::{Device, Variability};
+use netdsl::core::models::processes::WhiteSignal;
+use netdsl::core::models::synapses::Synapse;
+use netdsl::core::nef::rng::Rng;
 use netdsl::core::network::{
-    ConnectionSpec, Endpoint, EnsembleSpec, Function, LearningRule, Network, NodeOutput, ProbeOf,
-    ProbeSpec, Transform,
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, Network, NodeOutput, ProbeOf, ProbeSpec,
+    Transform,
 };
 use netdsl::core::plan::ProbeAttr;
-use netdsl::core::processes::WhiteSignal;
-use netdsl::core::rng::Rng;
 use netdsl::core::sim::Simulator;
-use netdsl::core::synapses::Synapse;
 
 const DT: f64 = 0.001;
 const BLOCK_STEPS: u64 = 2500;

@@ -96,7 +96,7 @@
 //! **Memristive synapses**: `conn m: pre.neurons -> post.neurons, learning = mPES { gain: 1e4 };`
 //! makes the weights `γ (g⁺ − g⁻)` of differential Nb:SrTiO3 device pairs, stepped as a *filter*
 //! op (weights × pre spikes) and a *pulse* op (mPES device updates) of the plan; probe
-//! `m.weights`, `m.error`. See [`core::memristor`] for the device models.
+//! `m.weights`, `m.error`. See [`core::models::memristor`] for the device models.
 //!
 //! ## Probes
 //!
@@ -217,24 +217,61 @@
 #![warn(missing_docs)]
 
 pub use netdsl_core as core;
+pub use netdsl_core::ndarray;
 pub use netdsl_core::plan::Plan;
 pub use netdsl_macros::network;
 
 /// Everything a network file needs: `use netdsl::prelude::*;`.
 pub mod prelude {
-    pub use netdsl_core::dists::{Dist, VecDist};
-    pub use netdsl_core::network::{LearningRule, LstsqL2, Network, Transform};
-    pub use netdsl_core::neurons::NeuronType;
+    pub use netdsl_core::models::learning::LearningRule;
+    pub use netdsl_core::models::neurons::NeuronType;
+    pub use netdsl_core::models::processes::{Piecewise, Process, Sines, WhiteSignal};
+    pub use netdsl_core::models::synapses::Synapse;
+    pub use netdsl_core::nef::dists::{Dist, VecDist};
+    pub use netdsl_core::network::{LstsqL2, Network, Transform};
     pub use netdsl_core::plan::Plan;
-    pub use netdsl_core::sim::Simulator;
-    pub use netdsl_core::synapses::Synapse;
+    pub use netdsl_core::sim::{SimOptions, Simulator};
     pub use netdsl_macros::network;
 }
 
 /// Items the `network!` expansion names by absolute path. Not a public API.
+///
+/// The expansion names items by the crate's module paths as they were before the runtime was
+/// split into `models`/`nef`/`io` (`__private::synapses::Synapse`, `__private::dists::Dist`,
+/// `__private::network::LearningRule`, ...): the aliases below keep those paths resolving.
 #[doc(hidden)]
 pub mod __private {
-    pub use netdsl_core::*;
+    pub use netdsl_core::{error, io, models, nef, plan, sim};
     pub use std::any::Any;
     pub use std::borrow::Cow;
+
+    /// The builder API, plus the learning rules it used to hold.
+    pub mod network {
+        pub use netdsl_core::models::learning::LearningRule;
+        pub use netdsl_core::network::*;
+    }
+    /// Old path of `models::synapses`.
+    pub mod synapses {
+        pub use netdsl_core::models::synapses::*;
+    }
+    /// Old path of `models::neurons`.
+    pub mod neurons {
+        pub use netdsl_core::models::neurons::*;
+    }
+    /// Old path of `models::processes`.
+    pub mod processes {
+        pub use netdsl_core::models::processes::*;
+    }
+    /// Old path of `models::memristor`.
+    pub mod memristor {
+        pub use netdsl_core::models::memristor::*;
+    }
+    /// Old path of `models::learning`.
+    pub mod learning {
+        pub use netdsl_core::models::learning::*;
+    }
+    /// Old path of `nef::dists`.
+    pub mod dists {
+        pub use netdsl_core::nef::dists::*;
+    }
 }

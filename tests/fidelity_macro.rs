@@ -3,7 +3,7 @@
 //! the fixture's explicit parameters (gains, biases, encoders, eval points, initial voltages)
 //! passed as parameter expressions. Spikes must be identical, values within 1e-9.
 
-use netdsl::core::dists::{Dist, VecDist};
+use netdsl::core::nef::dists::{Dist, VecDist};
 use netdsl::prelude::*;
 use serde_json::Value;
 

@@ -5,13 +5,14 @@
 use std::any::Any;
 use std::borrow::Cow;
 
+use netdsl::core::models::learning::LearningRule;
+use netdsl::core::models::synapses::Synapse;
+use netdsl::core::nef::rng::Rng;
 use netdsl::core::network::{
-    ConnectionSpec, Endpoint, EnsembleSpec, Function, LearningRule, LstsqL2, Network, NodeOutput,
-    ProbeOf, ProbeSpec, Transform, WeightStorage,
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, LstsqL2, Network, NodeOutput, ProbeOf,
+    ProbeSpec, Transform, WeightStorage,
 };
 use netdsl::core::plan::ProbeAttr;
-use netdsl::core::rng::Rng;
-use netdsl::core::synapses::Synapse;
 
 /// A benchmark network: name, whether `tools/nengo_baseline.py` has it, builder.
 pub type NetEntry = (&'static str, bool, fn() -> Network);

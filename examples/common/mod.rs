@@ -6,9 +6,9 @@
 
 use std::cmp::Ordering;
 
-use netdsl::core::dists::VecDist;
+use netdsl::core::nef::dists::VecDist;
+use netdsl::core::nef::rng::Rng;
 use netdsl::core::network::Transform;
-use netdsl::core::rng::Rng;
 
 /// A `rows × cols` matrix transform with every entry `value`.
 ///

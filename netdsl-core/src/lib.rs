@@ -3,24 +3,26 @@
 //! memristive devices, probes and export.
 //!
 //! Users normally reach this crate through the `netdsl` facade and its `network!` macro.
+//!
+//! - [`sim`]: the [`Simulator`](sim::Simulator) (build, run, reset, queries), its
+//!   [`SimOptions`](sim::SimOptions) (threads) and the build results
+//!   ([`EnsembleData`](sim::EnsembleData), [`ConnData`](sim::ConnData), [`Weights`](sim::Weights));
+//! - [`network`]: the builder API a `network!` block expands into;
+//! - [`models`]: neuron types, synapses, learning rules, memristive devices, processes;
+//! - [`nef`]: distributions, evaluation points, encoders, decoder solvers, linear algebra, RNG;
+//! - [`io`]: probe records, `.npy`, CSV, SVG plots, DOT drawings, progress;
+//! - [`error`]: build and run errors; [`plan`]: the step plan (`netdsl-plan`).
 #![warn(missing_docs)]
 
-pub mod dists;
+pub(crate) mod build;
 pub mod error;
-pub mod export;
-pub mod learning;
-pub mod linalg;
-pub mod memristor;
+pub mod io;
+pub mod models;
 pub mod nef;
 pub mod network;
-pub mod neurons;
-pub mod ops;
-pub mod probe;
-pub mod processes;
-pub mod rng;
-pub mod signals;
 pub mod sim;
-pub mod synapses;
-mod workers;
+pub(crate) mod step;
+pub(crate) mod threads;
 
+pub use ndarray;
 pub use netdsl_plan as plan;

@@ -3,12 +3,13 @@
 //! filter stage checked by hand, PES on the same connection as a control, and determinism.
 
 use ndarray::Array2;
-use netdsl_core::memristor::{Device, DeviceModel, PowerLaw, Variability};
+use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::memristor::{Device, DeviceModel, PowerLaw, Variability};
+use netdsl_core::models::processes::Sines;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
-use netdsl_core::processes::Sines;
 use netdsl_core::sim::Simulator;
-use netdsl_core::synapses::Synapse;
 
 const DT: f64 = 0.001;
 
@@ -323,8 +324,8 @@ fn small_network_learns_and_pulses_stop_once_error_is_silenced() {
         let (pp, pn) = (&a.params_pos()[k], &a.params_neg()[k]);
         let expect = match (pp, pn) {
             (
-                netdsl_core::memristor::DeviceParams::PowerLaw(pp),
-                netdsl_core::memristor::DeviceParams::PowerLaw(pn),
+                netdsl_core::models::memristor::DeviceParams::PowerLaw(pp),
+                netdsl_core::models::memristor::DeviceParams::PowerLaw(pn),
             ) => 1e4 * (m.conductance(pp, a.r_pos()[k]) - m.conductance(pn, a.r_neg()[k])),
             _ => unreachable!(),
         };

@@ -2,8 +2,8 @@
 //! pulse stages with the helper thread (started when the array is built): a counting global
 //! allocator around `mpes_step` and `filter_into` on a 200 × 200 power-law array.
 
-use netdsl_core::memristor::{Device, MemristorArray, Variability};
-use netdsl_core::rng::Rng;
+use netdsl_core::models::memristor::{Device, MemristorArray, Variability};
+use netdsl_core::nef::rng::Rng;
 
 mod counting_alloc;
 

@@ -8,15 +8,16 @@ use std::any::Any;
 use std::borrow::Cow;
 
 use ndarray::array;
+use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::neurons::NeuronType;
+use netdsl_core::models::processes::{Sines, WhiteSignal};
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::{
-    ConnectionSpec, Endpoint, EnsembleSpec, Function, LearningRule, Network, NodeOutput, ProbeOf,
-    ProbeSpec, Transform,
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, Network, NodeOutput, ProbeOf, ProbeSpec,
+    Transform,
 };
-use netdsl_core::neurons::NeuronType;
 use netdsl_core::plan::{OpKind, ProbeAttr};
-use netdsl_core::processes::{Sines, WhiteSignal};
 use netdsl_core::sim::Simulator;
-use netdsl_core::synapses::Synapse;
 
 mod counting_alloc;
 

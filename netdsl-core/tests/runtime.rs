@@ -2,10 +2,10 @@
 //! statistically with Nengo), the cycle rule, errors that keep probes, reset, determinism, export.
 
 use netdsl_core::error::BuildError;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
 use netdsl_core::sim::Simulator;
-use netdsl_core::synapses::Synapse;
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {
@@ -239,7 +239,7 @@ fn probes_export_to_npy_and_csv_and_plots_render() {
     let dir = std::env::temp_dir().join(format!("netdsl-export-{}", std::process::id()));
     let files = sim.save_probes(&dir).expect("write");
     assert_eq!(files.len(), 2);
-    let (shape, values) = netdsl_core::export::npy::read_npy(dir.join("B.npy")).expect("npy");
+    let (shape, values) = netdsl_core::io::npy::read_npy(dir.join("B.npy")).expect("npy");
     assert_eq!(shape, vec![50, 1]);
     assert_eq!(values, sim.data("B").iter().copied().collect::<Vec<_>>());
     let csv = std::fs::read_to_string(dir.join("B.csv")).expect("csv");

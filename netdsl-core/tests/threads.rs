@@ -1,10 +1,11 @@
 //! `Simulator::set_threads`: the multi-threaded step gives bit-identical results to the
 //! single-threaded one, reports errors as it does, and is not used where it cannot pay.
 
+use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
-use netdsl_core::sim::Simulator;
-use netdsl_core::synapses::Synapse;
+use netdsl_core::sim::{SimOptions, Simulator};
 
 fn probe(net: &mut Network, name: &str, of: ProbeOf, attr: ProbeAttr, syn: Option<Synapse>) {
     let mut p = ProbeSpec::new(of, attr);
@@ -213,12 +214,14 @@ fn big_pair() -> Network {
 fn side_by_side_decoder_solves_give_the_same_network() {
     // Two build threads: the two solves side by side (forced, so that this holds on a one-CPU
     // machine too); one build thread: one after the other, each on one thread.
-    let mut side = netdsl_core::linalg::with_build_threads(2, || {
-        Simulator::new(big_pair(), 0.001).expect("build")
-    });
-    let mut serial = netdsl_core::linalg::with_build_threads(1, || {
-        Simulator::new(big_pair(), 0.001).expect("build")
-    });
+    let build = |threads| {
+        let options = SimOptions {
+            build_threads: threads,
+            ..SimOptions::default()
+        };
+        Simulator::with_options(big_pair(), 0.001, options).expect("build")
+    };
+    let (mut side, mut serial) = (build(2), build(1));
     side.run_steps(100).expect("run");
     serial.run_steps(100).expect("run");
     assert_eq!(bits(&side, "b"), bits(&serial, "b"));
@@ -296,7 +299,7 @@ fn crossbars(panic_at: Option<u64>, nan_at: Option<u64>) -> Network {
     let n = 120;
     let mut net = Network::new("crossbars");
     net.seed = 5;
-    let mut rng = netdsl_core::rng::Rng::new(3);
+    let mut rng = netdsl_core::nef::rng::Rng::new(3);
     let mut object = |net: &mut Network, name: &str, panic_at, nan_at| {
         let w = (0..n * n).map(|_| rng.uniform(-0.02, 0.05)).collect();
         net.add_state(
@@ -436,5 +439,85 @@ fn a_stage_call_error_on_a_worker_names_the_same_op_and_step() {
     assert!(e1.op.contains("fm"), "the inh filter node: {}", e1.op);
     for name in ["post", "pp", "pm"] {
         assert_eq!(bits(&one, name), bits(&two, name), "kept probe {name}");
+    }
+}
+
+/// A 120 × 100 memristive connection (large enough for the pulse helper), learning a square,
+/// next to a decoded connection with a big decoder solve (1000 neurons).
+fn memristive() -> Network {
+    let mut net = Network::new("memristive");
+    net.seed = 11;
+    let inp = net.add_node(
+        "inp",
+        0,
+        1,
+        NodeOutput::Time(Box::new(|t, o| o[0] = (6.0 * t).sin())),
+    );
+    let pre = net.add_ensemble("pre", EnsembleSpec::new(120, 1));
+    let post = net.add_ensemble("post", EnsembleSpec::new(100, 1));
+    let err = net.add_ensemble("err", EnsembleSpec::new(100, 1));
+    let big = net.add_ensemble("big", EnsembleSpec::new(1000, 1));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(pre),
+    ));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(pre),
+        Endpoint::Value(big),
+    ));
+    let mut m = ConnectionSpec::new(Endpoint::Neurons(pre), Endpoint::Neurons(post));
+    m.transform = Transform::Matrix(ndarray::Array2::zeros((100, 120)));
+    m.learning = Some(LearningRule::Mpes {
+        gain: 1e4,
+        threshold: 1e-5,
+        pre_synapse: Some(Synapse::Lowpass(0.005)),
+        model: Default::default(),
+        variability: netdsl_core::models::memristor::Variability::uniform(0.15),
+        seed: Some(3),
+    });
+    m.label = Some("m".into());
+    let m = net.connect(m);
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(post),
+        Endpoint::Value(err),
+    ));
+    let mut sq = ConnectionSpec::new(Endpoint::Value(big), Endpoint::Value(err));
+    sq.function = Some(Function {
+        size_out: 1,
+        f: Box::new(|x, o| o[0] = x[0] * x[0]),
+        text: "|x| [x[0] * x[0]]".into(),
+    });
+    sq.transform = Transform::Scalar(-1.0);
+    net.connect(sq);
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(err),
+        Endpoint::Learning(m),
+    ));
+    let lp = Some(Synapse::Lowpass(0.01));
+    probe(&mut net, "post", ProbeOf::Item(post), ProbeAttr::Value, lp);
+    probe(&mut net, "w", ProbeOf::Conn(m), ProbeAttr::Weights, None);
+    probe(&mut net, "big", ProbeOf::Item(big), ProbeAttr::Value, None);
+    net
+}
+
+#[test]
+fn every_thread_count_of_every_kind_gives_the_same_bits() {
+    let run = |options: SimOptions| {
+        let mut sim = Simulator::with_options(memristive(), 0.001, options).expect("build");
+        sim.run_steps(150).expect("run");
+        (bits(&sim, "post"), bits(&sim, "w"), bits(&sim, "big"))
+    };
+    let reference = run(SimOptions::single_threaded());
+    for step_threads in [1, 2] {
+        for pulse_threads in [1, 2] {
+            for build_threads in [1, 3] {
+                let options = SimOptions {
+                    step_threads,
+                    pulse_threads,
+                    build_threads,
+                };
+                assert!(run(options) == reference, "{options:?}");
+            }
+        }
     }
 }

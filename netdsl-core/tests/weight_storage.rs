@@ -2,10 +2,11 @@
 //! precision (half the bytes), stepping sums the same terms in the same order in `f64`, and the
 //! option is refused where it cannot apply.
 
+use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
 use netdsl_core::plan::ProbeAttr;
 use netdsl_core::sim::Simulator;
-use netdsl_core::synapses::Synapse;
 
 fn sine(net: &mut Network) -> ItemId {
     net.add_node(

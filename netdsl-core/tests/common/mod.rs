@@ -7,11 +7,12 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use ndarray::Array2;
-use netdsl_core::dists::{Dist, VecDist};
+use netdsl_core::models::learning::LearningRule;
+use netdsl_core::models::neurons::NeuronType;
+use netdsl_core::models::synapses::Synapse;
+use netdsl_core::nef::dists::{Dist, VecDist};
 use netdsl_core::network::*;
-use netdsl_core::neurons::NeuronType;
 use netdsl_core::plan::ProbeAttr;
-use netdsl_core::synapses::Synapse;
 use serde_json::Value;
 
 pub fn fixture(name: &str) -> Value {

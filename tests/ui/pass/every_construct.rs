@@ -13,7 +13,7 @@ network! {
         node clock: 0 -> D = move |t| [t * scale, 1.0];
         node gate: D -> 1 = |_t, x| [x[0] * x[1]];
         node relay: H;
-        node noise: 0 -> 1 = process netdsl::core::processes::WhiteSignal::new(1.0, 5.0).with_seed(3);
+        node noise: 0 -> 1 = process netdsl::core::models::processes::WhiteSignal::new(1.0, 5.0).with_seed(3);
         ensemble a: 30 neurons, D dims,
             neuron = LIF { tau_rc: 0.02, tau_ref: 0.002 },
             max_rates = Uniform(100, 200),

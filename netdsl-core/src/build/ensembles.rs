@@ -1,0 +1,122 @@
+//! The NEF parameters of each ensemble: evaluation points, encoders, gains and biases, initial
+//! voltages, drawn from the ensemble's seed (or the network's) as Nengo 4.1 draws them.
+
+use ndarray::Array2;
+
+use super::data::EnsembleData;
+use super::structure::invalid;
+use crate::error::BuildError;
+use crate::models::neurons::NeuronType;
+use crate::nef::eval_points::default_n_eval_points;
+use crate::nef::rng::Rng;
+use crate::network::{EnsembleSpec, ItemSpec, Network};
+
+/// The NEF parameters of every ensemble of `net` (`None` for the nodes), in item order.
+pub(super) fn build_ensembles(net: &Network) -> Result<Vec<Option<EnsembleData>>, BuildError> {
+    let mut ensembles = Vec::with_capacity(net.items.len());
+    for (i, (name, spec)) in net.items.iter().enumerate() {
+        ensembles.push(match spec {
+            ItemSpec::Ensemble(e) => Some(build_ensemble(net, i, name, e)?),
+            ItemSpec::Node { .. } => None,
+        });
+    }
+    Ok(ensembles)
+}
+
+pub(super) fn seed_for(net_seed: u64, stream: u64) -> u64 {
+    Rng::derive(net_seed, stream).next_u64()
+}
+
+pub(super) fn build_ensemble(
+    net: &Network,
+    i: usize,
+    name: &str,
+    e: &EnsembleSpec,
+) -> Result<EnsembleData, BuildError> {
+    let seed = e.seed.unwrap_or_else(|| seed_for(net.seed, i as u64));
+    let mut rng = Rng::new(seed);
+    let (n, d) = (e.n_neurons, e.dimensions);
+    let n_eval = e
+        .n_eval_points
+        .unwrap_or_else(|| default_n_eval_points(n, d));
+    let eval_points = match &e.eval_points {
+        crate::nef::dists::VecDist::Fixed(a) => a.clone(),
+        dist => dist.sample(n_eval, d, &mut rng),
+    } * e.radius;
+    if eval_points.ncols() != d {
+        return Err(invalid(
+            format!("ensemble `{name}`"),
+            "eval_points have the wrong dimension",
+        ));
+    }
+    if e.neuron_type == NeuronType::Direct {
+        return Ok(EnsembleData {
+            encoders: Array2::eye(d),
+            gain: vec![1.0; d],
+            bias: vec![0.0; d],
+            scaled_encoders: Array2::eye(d),
+            eval_points,
+            initial_voltage: vec![],
+        });
+    }
+    let mut encoders = e.encoders.sample(n, d, &mut rng);
+    if encoders.nrows() != n || encoders.ncols() != d {
+        return Err(invalid(
+            format!("ensemble `{name}`"),
+            format!("encoders must be {n}x{d}"),
+        ));
+    }
+    if e.normalize_encoders {
+        for mut row in encoders.rows_mut() {
+            let norm = row.dot(&row).sqrt();
+            if norm > 0.0 {
+                row /= norm;
+            }
+        }
+    }
+    let (gain, bias) = match (&e.gain, &e.bias) {
+        (Some(g), Some(b)) => {
+            // Nengo still draws max_rates and intercepts (for information) before using these.
+            let _ = e.max_rates.sample(n, &mut rng);
+            let _ = e.intercepts.sample(n, &mut rng);
+            if g.len() != n || b.len() != n {
+                return Err(invalid(
+                    format!("ensemble `{name}`"),
+                    format!("gain and bias need {n} values"),
+                ));
+            }
+            (g.clone(), b.clone())
+        }
+        _ => {
+            let mr = e.max_rates.sample(n, &mut rng);
+            let ic = e.intercepts.sample(n, &mut rng);
+            e.neuron_type
+                .gain_bias(&mr, &ic)
+                .map_err(|err| BuildError::Neurons {
+                    ensemble: name.to_string(),
+                    message: err.to_string(),
+                })?
+        }
+    };
+    let mut scaled_encoders = encoders.clone();
+    for (r, mut row) in scaled_encoders.rows_mut().into_iter().enumerate() {
+        row *= gain[r] / e.radius;
+    }
+    let mut vrng = Rng::new(seed.wrapping_add(1));
+    let initial_voltage = match &e.initial_voltage {
+        Some(dist) => dist.sample(n, &mut vrng),
+        None => crate::nef::dists::Dist::Uniform {
+            low: 0.0,
+            high: 1.0,
+        }
+        .sample(n, &mut vrng),
+    };
+    Ok(EnsembleData {
+        encoders,
+        gain,
+        bias,
+        scaled_encoders,
+        eval_points,
+        initial_voltage,
+    })
+}

@@ -1,7 +1,0 @@
-//! Output a person looks at: probe data as `.npy` and CSV, SVG plots, Graphviz DOT, progress bars.
-pub mod csv;
-pub mod dot;
-pub mod files;
-pub mod npy;
-pub mod progress;
-pub mod svg;

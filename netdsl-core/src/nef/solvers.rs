@@ -1,0 +1,668 @@
+//! The Neural Engineering Framework build steps that turn an ensemble's parameters into numbers,
+//! following Nengo 4.1 (`builder/ensemble.py`, `builder/connection.py`, `solvers.py`,
+//! `utils/least_squares_solvers.py`): evaluation points, encoder normalisation and scaling,
+//! rate activities, and the L2-regularised least-squares decoders (`LstsqL2` with a Cholesky
+//! solve).
+
+use crate::models::neurons::NeuronType;
+use crate::nef::linalg::{
+    cho_solve, cholesky_into, cholesky_solve, gram_tn, gram_tn_acc_lower_sparse, matmul_nt,
+    matmul_tn, LinalgError,
+};
+use crate::threads::build::{build_threads, run_parts};
+use ndarray::Array2;
+use std::fmt;
+
+/// Nengo's default regularisation of `LstsqL2` (`reg=0.1`).
+pub const DEFAULT_REG: f64 = 0.1;
+
+/// Errors from [`lstsq_l2`] and [`solve_decoders`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum SolveError {
+    /// No neuron is active at any evaluation point (Nengo's `BuildError`: "'activities' matrix is
+    /// all zero ... no evaluation points fall in the firing ranges of any neurons").
+    AllZeroActivities,
+    /// Activities and targets disagree on the number of evaluation points.
+    ShapeMismatch {
+        /// Rows of the activity matrix.
+        activities: usize,
+        /// Rows of the target matrix.
+        targets: usize,
+    },
+    /// The regularised Gram matrix could not be factorised (e.g. `reg = 0` with rank-deficient
+    /// activities, or non-finite activities).
+    Linalg(LinalgError),
+}
+
+impl fmt::Display for SolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SolveError::AllZeroActivities => write!(
+                f,
+                "the activities matrix is all zero: no evaluation points fall in the firing \
+                 ranges of any neurons"
+            ),
+            SolveError::ShapeMismatch {
+                activities,
+                targets,
+            } => write!(
+                f,
+                "activities have {activities} evaluation points but targets have {targets}"
+            ),
+            SolveError::Linalg(e) => write!(f, "decoder solve failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SolveError {}
+
+impl From<LinalgError> for SolveError {
+    fn from(e: LinalgError) -> Self {
+        SolveError::Linalg(e)
+    }
+}
+
+/// Rate activities of every neuron at every evaluation point (m × n): the points are projected on
+/// the encoders divided by `radius`, turned into currents `gain * x + bias` and passed through
+/// the neuron type's rate curve (for LIF the LIF *rate*, as Nengo's decoder solve uses).
+/// For [`NeuronType::Direct`] the projections themselves are returned.
+///
+/// # Panics
+/// If the shapes disagree (`eval_points` m×d, `encoders` n×d, `gain` and `bias` n).
+pub fn activities(
+    neuron_type: &NeuronType,
+    eval_points: &Array2<f64>,
+    encoders: &Array2<f64>,
+    gain: &[f64],
+    bias: &[f64],
+    radius: f64,
+) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((0, 0));
+    activities_into(
+        neuron_type,
+        eval_points,
+        encoders,
+        gain,
+        bias,
+        radius,
+        &mut out,
+    );
+    out
+}
+
+/// [`activities`] written into `out` (reshaped to m × n, reusing its buffer when it is big
+/// enough: the streamed decoder solve makes one chunk after another in the same matrix).
+#[allow(clippy::too_many_arguments)]
+fn activities_into(
+    neuron_type: &NeuronType,
+    eval_points: &Array2<f64>,
+    encoders: &Array2<f64>,
+    gain: &[f64],
+    bias: &[f64],
+    radius: f64,
+    out: &mut Array2<f64>,
+) {
+    assert_eq!(
+        eval_points.ncols(),
+        encoders.ncols(),
+        "eval points and encoders must have the same dimension"
+    );
+    let n = encoders.nrows();
+    let enc = encoders.mapv(|v| v / radius);
+    // One dimension: `x · e` is the single product `x e` (what the matrix product computes for
+    // an inner dimension of 1), made row by row below instead of as an m × n matrix first.
+    let one_d = enc.ncols() == 1 && *neuron_type != NeuronType::Direct;
+    let x = if one_d {
+        std::borrow::Cow::Borrowed(eval_points)
+    } else {
+        std::borrow::Cow::Owned(matmul_nt(eval_points, &enc))
+    };
+    if *neuron_type == NeuronType::Direct {
+        *out = x.into_owned();
+        return;
+    }
+    assert_eq!(gain.len(), n, "one gain per neuron");
+    assert_eq!(bias.len(), n, "one bias per neuron");
+    let m = x.nrows();
+    if out.dim() != (m, n) {
+        let mut buf = std::mem::take(out).into_raw_vec_and_offset().0;
+        buf.clear();
+        buf.resize(m * n, 0.0);
+        *out = Array2::from_shape_vec((m, n), buf).expect("m × n values");
+    }
+    // (n × 1 in standard layout: the column is the whole buffer.)
+    let e1: &[f64] = if one_d {
+        enc.as_slice().expect("standard layout")
+    } else {
+        &[]
+    };
+    let rows = |x: ndarray::ArrayView2<'_, f64>, mut out: ndarray::ArrayViewMut2<'_, f64>| {
+        let mut current = vec![0.0; n];
+        for (xrow, mut orow) in x.rows().into_iter().zip(out.rows_mut()) {
+            if one_d {
+                let xv = xrow[0];
+                for (((c, &e), &g), &b) in current.iter_mut().zip(e1).zip(gain).zip(bias) {
+                    *c = g * (xv * e) + b;
+                }
+            } else {
+                let xs = xrow.as_slice().expect("standard layout");
+                for (((c, &xv), &g), &b) in current.iter_mut().zip(xs).zip(gain).zip(bias) {
+                    *c = g * xv + b;
+                }
+            }
+            let o = orow.as_slice_mut().expect("standard layout");
+            neuron_type.rates(&current, o);
+        }
+    };
+    // Rows are independent: split them across threads for big matrices (same values).
+    let threads = if m * n < 200_000 { 1 } else { build_threads() };
+    let chunk = m.div_ceil(threads).max(1);
+    let parts: Vec<_> = x
+        .axis_chunks_iter(ndarray::Axis(0), chunk)
+        .zip(out.axis_chunks_iter_mut(ndarray::Axis(0), chunk))
+        .collect();
+    run_parts(parts, |(xc, oc)| rows(xc, oc));
+}
+
+/// L2-regularised least squares, exactly as Nengo's `LstsqL2(reg)` with its `Cholesky` solver:
+/// `sigma = reg * max(A)`; for m ≥ n solves `(AᵀA + m σ² I) D = AᵀY`, for m < n (fewer points than
+/// neurons) `D = Aᵀ (AAᵀ + m σ² I)⁻¹ Y`. `a` is m × n (points × neurons), `targets` m × k; the
+/// result is n × k.
+pub fn lstsq_l2(
+    a: &Array2<f64>,
+    targets: &Array2<f64>,
+    reg: f64,
+) -> Result<Array2<f64>, SolveError> {
+    let (m, n) = a.dim();
+    if targets.nrows() != m {
+        return Err(SolveError::ShapeMismatch {
+            activities: m,
+            targets: targets.nrows(),
+        });
+    }
+    if a.iter().all(|&v| v == 0.0) {
+        return Err(SolveError::AllZeroActivities);
+    }
+    let amax = a
+        .iter()
+        .fold(f64::NEG_INFINITY, |mx, &v| if v > mx { v } else { mx });
+    let sigma = reg * amax;
+    let lambda = m as f64 * (sigma * sigma);
+    if m < n {
+        let mut g = matmul_nt(a, a);
+        for i in 0..m {
+            g[[i, i]] += lambda;
+        }
+        let xbar = cholesky_solve(&g, targets)?;
+        Ok(matmul_tn(a, &xbar))
+    } else {
+        let mut g = gram_tn(a);
+        for i in 0..n {
+            g[[i, i]] += lambda;
+        }
+        let b = matmul_tn(a, targets);
+        let l = cholesky_into(g)?;
+        Ok(cho_solve(&l, &b)?)
+    }
+}
+
+/// Decoders (n × k) for `targets` (m × k) evaluated at `eval_points` (m × d): [`activities`] then
+/// [`lstsq_l2`] (the same numbers up to float summation order). Multiply by a transform and
+/// transpose for connection weights.
+///
+/// With at least as many points as neurons the m × n activity matrix is never held whole: it is
+/// made a chunk of points at a time and folded into `AᵀA` (lower triangle, threaded) and `AᵀY`,
+/// so the peak memory is the n × n Gram matrix (factored in place) plus one chunk.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_decoders(
+    neuron_type: &NeuronType,
+    eval_points: &Array2<f64>,
+    encoders: &Array2<f64>,
+    gain: &[f64],
+    bias: &[f64],
+    radius: f64,
+    targets: &Array2<f64>,
+    reg: f64,
+) -> Result<Array2<f64>, SolveError> {
+    let (m, n) = (eval_points.nrows(), encoders.nrows());
+    if m < n || *neuron_type == NeuronType::Direct || m * n < 1_000_000 {
+        let a = activities(neuron_type, eval_points, encoders, gain, bias, radius);
+        return lstsq_l2(&a, targets, reg);
+    }
+    if targets.nrows() != m {
+        return Err(SolveError::ShapeMismatch {
+            activities: m,
+            targets: targets.nrows(),
+        });
+    }
+    // For a 1-D ensemble, points sorted by x and neurons sorted by where they start and stop
+    // firing make each neuron's non-zero activities a run of consecutive points, so the Gram
+    // product can skip the zero blocks (same solution up to float summation order; the
+    // decoders are put back in the neurons' order at the end).
+    let d = eval_points.ncols();
+    let (order, perm): (Vec<usize>, Vec<usize>) = if d == 1 {
+        let mut order: Vec<usize> = (0..m).collect();
+        order.sort_by(|&i, &j| eval_points[[i, 0]].total_cmp(&eval_points[[j, 0]]));
+        let grid_n = 65.min(m);
+        let grid_rows: Vec<usize> = (0..grid_n)
+            .map(|k| order[k * (m - 1) / (grid_n - 1).max(1)])
+            .collect();
+        let grid = eval_points.select(ndarray::Axis(0), &grid_rows);
+        let ga = activities(neuron_type, &grid, encoders, gain, bias, radius);
+        let key = |i: usize| {
+            let col = ga.column(i);
+            let first = col.iter().position(|&v| v != 0.0).unwrap_or(grid_n);
+            let last = col.iter().rposition(|&v| v != 0.0).unwrap_or(grid_n);
+            (first, last)
+        };
+        let mut perm: Vec<usize> = (0..n).collect();
+        perm.sort_by_key(|&i| key(i));
+        (order, perm)
+    } else {
+        ((0..m).collect(), (0..n).collect())
+    };
+    let encoders = &encoders.select(ndarray::Axis(0), &perm);
+    let gain = &perm.iter().map(|&i| gain[i]).collect::<Vec<_>>()[..];
+    let bias = &perm.iter().map(|&i| bias[i]).collect::<Vec<_>>()[..];
+    const CHUNK: usize = 512;
+    // The n × n Gram matrix (32 MB for 2000 neurons) is filled in place; huge pages spare the
+    // thousands of page faults its first touch would cost.
+    let mut g = crate::nef::linalg::zeros_huge(n, n);
+    let mut aty = Array2::<f64>::zeros((n, targets.ncols()));
+    let mut amax = f64::NEG_INFINITY;
+    let mut nonzero = false;
+    let mut start = 0;
+    let mut a = Array2::<f64>::zeros((0, 0));
+    while start < m {
+        let end = (start + CHUNK).min(m);
+        let ep = eval_points.select(ndarray::Axis(0), &order[start..end]);
+        activities_into(neuron_type, &ep, encoders, gain, bias, radius, &mut a);
+        for &v in a.iter() {
+            nonzero |= v != 0.0;
+            if v > amax {
+                amax = v;
+            }
+        }
+        gram_tn_acc_lower_sparse(a.view(), &mut g);
+        let y = targets.select(ndarray::Axis(0), &order[start..end]);
+        ndarray::linalg::general_mat_mul(1.0, &a.t(), &y, 1.0, &mut aty);
+        start = end;
+    }
+    if !nonzero {
+        return Err(SolveError::AllZeroActivities);
+    }
+    let sigma = reg * amax;
+    let lambda = m as f64 * (sigma * sigma);
+    for i in 0..n {
+        g[[i, i]] += lambda;
+    }
+    let l = cholesky_into(g)?;
+    let dp = cho_solve(&l, &aty)?;
+    let mut dec = Array2::<f64>::zeros(dp.dim());
+    for (r, &i) in perm.iter().enumerate() {
+        dec.row_mut(i).assign(&dp.row(r));
+    }
+    Ok(dec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nef::dists::VecDist;
+    use crate::nef::encoders::{normalize_encoders, scaled_encoders, EncoderError};
+    use crate::nef::eval_points::{default_n_eval_points, gen_eval_points};
+    use crate::nef::rng::Rng;
+    use ndarray::{array, Array1};
+
+    #[test]
+    fn one_dimensional_activities_equal_the_matrix_product_form() {
+        // The 1-D shortcut (`x e` per neuron, no m × n product first) gives the bits of
+        // `gain · (points · encodersᵀ / radius) + bias` through the matrix product.
+        let (m, n, radius) = (300, 257, 1.7);
+        let mut rng = crate::nef::rng::Rng::new(9);
+        let ep = Array2::from_shape_fn((m, 1), |_| rng.uniform(-1.7, 1.7));
+        let enc = Array2::from_shape_fn((n, 1), |_| rng.uniform(-1.0, 1.0));
+        let gain: Vec<f64> = (0..n).map(|_| rng.uniform(1.0, 30.0)).collect();
+        let bias: Vec<f64> = (0..n).map(|_| rng.uniform(-10.0, 10.0)).collect();
+        for nt in [NeuronType::lif(), NeuronType::lif_rate()] {
+            let got = activities(&nt, &ep, &enc, &gain, &bias, radius);
+            let x = matmul_nt(&ep, &enc.mapv(|v| v / radius));
+            let mut want = Array2::<f64>::zeros((m, n));
+            let mut j = vec![0.0; n];
+            for (r, xrow) in x.rows().into_iter().enumerate() {
+                for k in 0..n {
+                    j[k] = gain[k] * xrow[k] + bias[k];
+                }
+                nt.rates(&j, want.row_mut(r).as_slice_mut().unwrap());
+            }
+            assert!(got.iter().any(|&v| v > 0.0));
+            let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{nt:?}");
+        }
+    }
+
+    fn linspace(lo: f64, hi: f64, n: usize) -> Array2<f64> {
+        // Same arithmetic as numpy.linspace for these arguments: lo + k * step.
+        let step = (hi - lo) / (n - 1) as f64;
+        let mut v: Vec<f64> = (0..n).map(|k| lo + k as f64 * step).collect();
+        v[n - 1] = hi;
+        Array2::from_shape_vec((n, 1), v).unwrap()
+    }
+
+    fn worst_rel(got: &Array2<f64>, expected: &[f64]) -> f64 {
+        assert_eq!(got.len(), expected.len());
+        let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        got.iter()
+            .zip(expected)
+            .fold(0.0, |w, (g, e)| w.max((g - e).abs() / scale))
+    }
+
+    fn scenario11() -> (Array2<f64>, Vec<f64>, Vec<f64>, Array2<f64>) {
+        let enc = array![[1.0], [-1.0], [1.0], [-1.0]];
+        (
+            enc,
+            vec![2.0, 2.0, 3.0, 3.0],
+            vec![1.5, 1.5, 1.0, 1.0],
+            linspace(-1.0, 1.0, 11),
+        )
+    }
+
+    #[test]
+    fn nef_default_n_eval_points() {
+        assert_eq!(default_n_eval_points(50, 1), 750);
+        assert_eq!(default_n_eval_points(50, 2), 1000);
+        assert_eq!(default_n_eval_points(50, 10), 2500);
+        assert_eq!(default_n_eval_points(2000, 1), 4000);
+    }
+
+    // Scenario 11. Expected: Nengo 4.1 `LIF().rates(ep @ enc.T, gain, bias)` (activities) and
+    // `LstsqL2()(A, ep**2)`, `LstsqL2(reg=0.05)(A, ep)` (decoders), printed with repr();
+    // `sim.data[c].weights` printed [-0.00029161354126728, ..., 0.0055694576433912].
+    #[test]
+    fn nef_scenario11_decoders_match_nengo() {
+        let (enc, gain, bias, ep) = scenario11();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &gain, &bias, 1.0);
+        assert_eq!(a.dim(), (11, 4));
+        let amax = a.iter().cloned().fold(0.0, f64::max);
+        assert!((amax - 128.9716588744735).abs() < 1e-12);
+        let row0 = [0.0, 114.5548234340318, 0.0, 128.9716588744735];
+        let row7 = [74.56622680586104, 0.0, 70.8079093953223, 0.0];
+        for j in 0..4 {
+            assert!((a[[0, j]] - row0[j]).abs() < 1e-12);
+            assert!((a[[7, j]] - row7[j]).abs() < 1e-12);
+        }
+        let y = ep.mapv(|v| v * v);
+        let d = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
+        let expected = [
+            -0.00029161354126727685,
+            -0.0002916135412672761,
+            0.0055694576433912004,
+            0.005569457643391201,
+        ];
+        let w = worst_rel(&d, &expected);
+        assert!(w < 1e-12, "worst relative error {w}: {d:?}");
+        // The doc's 8 significant digits.
+        assert!((d[[0, 0]] + 0.00029161).abs() < 5e-9 && (d[[2, 0]] - 0.00556946).abs() < 5e-9);
+
+        let d =
+            solve_decoders(&NeuronType::lif(), &ep, &enc, &gain, &bias, 1.0, &ep, 0.05).unwrap();
+        let expected = [
+            0.0019216126141125838,
+            -0.0019216126141125929,
+            0.005121378135562848,
+            -0.00512137813556284,
+        ];
+        let w = worst_rel(&d, &expected);
+        assert!(w < 1e-12, "worst relative error {w}: {d:?}");
+    }
+
+    /// (encoders, gain, bias, eval points, targets)
+    type Case = (Array2<f64>, Vec<f64>, Vec<f64>, Array2<f64>, Array2<f64>);
+
+    fn two_d_case() -> Case {
+        let enc = array![
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [-0.6, 0.8],
+            [0.8, -0.6],
+            [-1.0, 0.0]
+        ];
+        let gain = vec![1.5, 2.0, 2.5, 3.0, 1.0];
+        let bias = vec![1.2, 0.8, 1.1, 0.5, 2.0];
+        let ep = array![
+            [0.1, 0.2],
+            [-0.5, 1.0],
+            [1.5, -0.3],
+            [0.0, 0.0],
+            [-1.2, -1.1],
+            [0.7, 0.7],
+            [1.9, 0.1],
+            [-0.2, -1.8]
+        ];
+        let y = Array2::from_shape_fn((8, 2), |(i, k)| {
+            if k == 0 {
+                ep[[i, 0]] * ep[[i, 1]]
+            } else {
+                ep[[i, 0]] + ep[[i, 1]]
+            }
+        });
+        (enc, gain, bias, ep, y)
+    }
+
+    // Expected: Nengo 4.1, radius 2: `A2 = LIF().rates(ep @ (enc.T / 2.0), gain, bias)`,
+    // `LstsqL2()(A2, Y)` with Y = [x0*x1, x0+x1] (m=8 ≥ n=5), and the transposed branch
+    // `LstsqL2()(A2[:3], Y[:3])` (m=3 < n=5).
+    #[test]
+    fn nef_two_d_radius_and_transposed_match_nengo() {
+        let (enc, gain, bias, ep, y) = two_d_case();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &gain, &bias, 2.0);
+        let ea = [
+            30.601059400270792,
+            0.0,
+            27.86142829897305,
+            0.0,
+            61.04091855419983,
+            0.0,
+            54.888946606340184,
+            80.9608555808995,
+            0.0,
+            72.69696048427407,
+            75.4936249259171,
+            0.0,
+            0.0,
+            84.34117103163827,
+            29.249380533981533,
+            26.430421421600087,
+            0.0,
+            20.01685200516251,
+            0.0,
+            63.04000219064139,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            85.39595655652506,
+            51.71643354075376,
+            41.71490687414834,
+            30.601059400270806,
+            0.0,
+            48.47036241472263,
+            86.27039747499481,
+            0.0,
+            0.0,
+            88.52492716047232,
+            15.900665678251322,
+            15.9006656782513,
+            0.0,
+            0.0,
+            58.20009354609121,
+            66.96782858820717,
+        ];
+        assert!(worst_rel(&a, &ea) < 1e-14);
+        let d = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
+        let ed = [
+            0.0012893103617343687,
+            0.03299119130275583,
+            0.006137800031268009,
+            0.005329122888461647,
+            -0.01812656938721574,
+            0.02344570292403198,
+            -0.005174853162929888,
+            -0.007341056765489155,
+            0.010126851670490529,
+            -0.02463596822768839,
+        ];
+        let w = worst_rel(&d, &ed);
+        assert!(w < 1e-11, "worst {w}");
+        let a3 = a.slice(ndarray::s![..3, ..]).to_owned();
+        let y3 = y.slice(ndarray::s![..3, ..]).to_owned();
+        let d3 = lstsq_l2(&a3, &y3, DEFAULT_REG).unwrap();
+        let ed3 = [
+            0.00010945527567970533,
+            0.005040504744108782,
+            -0.005434554473594395,
+            0.003313403930017063,
+            -0.00329259767377069,
+            0.002252599237673676,
+            -0.005673489307720924,
+            0.008864081212550475,
+            0.0011829590182806185,
+            0.001690252074907213,
+        ];
+        let w = worst_rel(&d3, &ed3);
+        assert!(w < 1e-11, "worst {w}");
+    }
+
+    // Expected: Nengo 4.1 `RectifiedLinear().rates(ep @ (enc.T / 2.0), gain, bias)` (first
+    // 8 values, rows 0-1).
+    #[test]
+    fn nef_relu_activities_match_nengo() {
+        let (enc, gain, bias, ep, _) = two_d_case();
+        let a = activities(
+            &NeuronType::rectified_linear(),
+            &ep,
+            &enc,
+            &gain,
+            &bias,
+            2.0,
+        );
+        let e = [1.275, 1.0, 1.225, 0.44, 1.95, 0.825, 1.8, 2.475, 0.0, 2.25];
+        for (g, x) in a.iter().zip(&e) {
+            assert!((g - x).abs() < 1e-14, "{g} vs {x}");
+        }
+        let direct = activities(&NeuronType::Direct, &ep, &enc, &[], &[], 2.0);
+        assert!((direct[[0, 0]] - 0.05).abs() < 1e-16);
+    }
+
+    /// Solves `targets(eval points)` for `n` default-parameter LIF neurons over `m` points in `d`
+    /// dimensions both ways and checks the streamed solve equals activities + lstsq_l2 up to
+    /// summation order.
+    fn assert_streamed_equals_whole(
+        seed: u64,
+        (n, m, d): (usize, usize, usize),
+        radius: f64,
+        targets: impl Fn(&Array2<f64>) -> Array2<f64>,
+    ) {
+        let mut rng = Rng::new(seed);
+        let mr = crate::nef::dists::Dist::default_max_rates().sample(n, &mut rng);
+        let ic = crate::nef::dists::Dist::default_intercepts().sample(n, &mut rng);
+        let enc = VecDist::default_encoders().sample(n, d, &mut rng);
+        let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
+        let ep = gen_eval_points(&VecDist::default_eval_points(), m, d, radius, &mut rng);
+        let y = targets(&ep);
+        let streamed = solve_decoders(
+            &NeuronType::lif(),
+            &ep,
+            &enc,
+            &g,
+            &b,
+            radius,
+            &y,
+            DEFAULT_REG,
+        )
+        .unwrap();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, radius);
+        let whole = lstsq_l2(&a, &y, DEFAULT_REG).unwrap();
+        let scale = whole.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+        let worst = streamed
+            .iter()
+            .zip(whole.iter())
+            .fold(0.0f64, |w, (p, q)| w.max((p - q).abs()));
+        assert!(worst < 1e-10 * scale, "worst {worst} of {scale}");
+    }
+
+    #[test]
+    fn nef_streamed_solve_matches_whole_matrix_solve() {
+        // Big enough for the chunked, threaded path (m·n ≥ 1e6, m ≥ n), 1-D (points and neurons
+        // reordered so all-zero Gram blocks are skipped); target x².
+        assert_streamed_equals_whole(11, (600, 1700, 1), 1.0, |ep| ep.mapv(|v| v * v));
+    }
+
+    #[test]
+    fn nef_streamed_solve_matches_whole_matrix_solve_2d() {
+        // The 2-D path (no point or neuron reordering), targets x0·x1 and x0 + x1.
+        assert_streamed_equals_whole(12, (500, 2100, 2), 1.5, |ep| {
+            Array2::from_shape_fn((ep.nrows(), 2), |(i, k)| {
+                if k == 0 {
+                    ep[[i, 0]] * ep[[i, 1]]
+                } else {
+                    ep[[i, 0]] + ep[[i, 1]]
+                }
+            })
+        });
+    }
+
+    #[test]
+    fn nef_errors() {
+        let a = Array2::<f64>::zeros((5, 3));
+        let y = Array2::<f64>::ones((5, 1));
+        assert_eq!(lstsq_l2(&a, &y, 0.1), Err(SolveError::AllZeroActivities));
+        let a = Array2::<f64>::ones((5, 3));
+        assert!(matches!(
+            lstsq_l2(&a, &Array2::ones((4, 1)), 0.1),
+            Err(SolveError::ShapeMismatch { .. })
+        ));
+        assert!(matches!(lstsq_l2(&a, &y, 0.0), Err(SolveError::Linalg(_))));
+        let enc = array![[3.0, 4.0], [0.0, 0.0]];
+        assert_eq!(normalize_encoders(&enc), Err(EncoderError::ZeroLength(1)));
+    }
+
+    // Scenario 7: `encoders=[[1],[1],[-1]], radius=2` with LIF gain_bias([100,200,300],
+    // [-0.5,0,0.5]) → scaled_encoders [0.6777482606, 3.0895809908, -14.5055551441]
+    // (Nengo 4.1 full precision: 0.6777482606, ... printed by `sim.data[ens].scaled_encoders`).
+    #[test]
+    fn nef_scaled_and_normalized_encoders() {
+        let (g, _) = NeuronType::lif()
+            .gain_bias(&[100.0, 200.0, 300.0], &[-0.5, 0.0, 0.5])
+            .unwrap();
+        let enc = normalize_encoders(&array![[2.0], [0.5], [-3.0]]).unwrap();
+        assert_eq!(enc, array![[1.0], [1.0], [-1.0]]);
+        let se = scaled_encoders(&enc, &g, 2.0);
+        let e = [0.6777482606, 3.0895809908, -14.5055551441];
+        for (x, y) in se.iter().zip(&e) {
+            assert!((x - y).abs() < 1e-9, "{x} vs {y}");
+        }
+        let n = normalize_encoders(&array![[3.0, 4.0]]).unwrap();
+        assert_eq!(n, array![[0.6, 0.8]]);
+    }
+
+    #[test]
+    fn nef_decodes_a_line_with_default_distributions() {
+        // End-to-end sanity: 50 LIF neurons, default distributions, decode f(x) = x.
+        let mut rng = Rng::new(0);
+        let n = 50;
+        let mr = crate::nef::dists::Dist::default_max_rates().sample(n, &mut rng);
+        let ic = crate::nef::dists::Dist::default_intercepts().sample(n, &mut rng);
+        let enc = VecDist::default_encoders().sample(n, 1, &mut rng);
+        let (g, b) = NeuronType::lif().gain_bias(&mr, &ic).unwrap();
+        let m = default_n_eval_points(n, 1);
+        let ep = gen_eval_points(&VecDist::default_eval_points(), m, 1, 1.0, &mut rng);
+        let d =
+            solve_decoders(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0, &ep, DEFAULT_REG).unwrap();
+        let a = activities(&NeuronType::lif(), &ep, &enc, &g, &b, 1.0);
+        let xhat = a.dot(&d);
+        let rmse = ((&xhat - &ep).mapv(|v| v * v).sum() / m as f64).sqrt();
+        assert!(rmse < 0.05, "rmse {rmse}");
+        let _: Array1<f64> = xhat.column(0).to_owned();
+    }
+}
