@@ -603,7 +603,7 @@ pub struct Validated<P> {
 impl<P> Validated<P> {
     /// No definite violation.
     pub fn is_ok(&self) -> bool {
-        self.violations.iter().all(Violation::is_definite)
+        !self.violations.iter().any(Violation::is_definite)
     }
 
     /// The definite violations.

@@ -92,7 +92,7 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
     let items_ok = ok;
     let mut conns = Vec::new();
     for c in 0..b.conn_stmts.len() {
-        match build_conn(&mut b, c, &items) {
+        match build_conn(&mut b, c) {
             Some(conn) => conns.push(conn),
             None => ok = false,
         }
@@ -107,16 +107,7 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
             params,
         } = s
         {
-            match build_probe(
-                &mut b,
-                name,
-                target,
-                attrs,
-                target_tokens,
-                params,
-                &items,
-                &conns,
-            ) {
+            match build_probe(&mut b, name, target, attrs, target_tokens, params) {
                 Some(p) if ok => probes.push(p),
                 _ => ok = false,
             }
@@ -164,40 +155,15 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
     (Some(model), errors)
 }
 
-fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> Option<End> {
+fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
     let key = e.name.to_string();
     let port_name = e.port.as_ref().map(|p| p.to_string());
     let target = match b.names.get(&key).copied() {
         Some(Decl::Item(i)) => {
             let port = match port_name.as_deref() {
                 None => Port::Value,
-                Some("neurons") => {
-                    if let Some(Item {
-                        kind: ItemKind::Node(_),
-                        ..
-                    }) = items.get(i)
-                    {
-                        b.err(syn::Error::new_spanned(
-                            &e.tokens,
-                            format!("`{key}` is a node; only ensembles have `.neurons`"),
-                        ));
-                        return None;
-                    }
-                    if let Some(Item {
-                        kind: ItemKind::Ensemble(en),
-                        ..
-                    }) = items.get(i)
-                    {
-                        if en.neuron.kind == NeuronKind::Direct {
-                            b.err(syn::Error::new_spanned(
-                                &e.tokens,
-                                format!("`{key}` is a Direct-mode ensemble and has no neurons"),
-                            ));
-                            return None;
-                        }
-                    }
-                    Port::Neurons
-                }
+                // Whether the item has neurons is a rule of netdsl-plan (validate).
+                Some("neurons") => Port::Neurons,
                 Some(p) => {
                     let s = suggest(p, ["neurons"]);
                     let port = e
@@ -216,15 +182,6 @@ fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> 
                 b.err(syn::Error::new_spanned(
                     &e.tokens,
                     format!("`{key}` is a connection; the only way into a connection is its error input `{key}.learning`"),
-                ));
-                return None;
-            }
-            if !is_post {
-                b.err(syn::Error::new_spanned(
-                    &e.tokens,
-                    format!(
-                        "`{key}.learning` is an error input; it cannot be a connection's source"
-                    ),
                 ));
                 return None;
             }
@@ -283,7 +240,7 @@ fn resolve_end(b: &mut Builder, e: &EndInput, items: &[Item], is_post: bool) -> 
     })
 }
 
-fn build_conn(b: &mut Builder, c: usize, items: &[Item]) -> Option<Conn> {
+fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
     let StmtInput::Conn {
         name,
         pre,
@@ -295,8 +252,8 @@ fn build_conn(b: &mut Builder, c: usize, items: &[Item]) -> Option<Conn> {
     else {
         return None;
     };
-    let pre_e = resolve_end(b, pre, items, false);
-    let post_e = resolve_end(b, post, items, true);
+    let pre_e = resolve_end(b, pre, false);
+    let post_e = resolve_end(b, post, true);
     let mut errs = Vec::new();
     let p = take_param(params, CONN_PARAMS, "connection", &mut errs);
     b.errors.extend(errs);
@@ -386,8 +343,6 @@ fn build_probe(
     attrs: &[Ident],
     target_tokens: &TokenStream,
     params: &[ParamInput],
-    items: &[Item],
-    conns: &[Conn],
 ) -> Option<Probe> {
     let mut errs = Vec::new();
     let p = take_param(params, PROBE_PARAMS, "probe", &mut errs);
@@ -404,11 +359,6 @@ fn build_probe(
     };
     let (of, attr) = match b.names.get(&key).copied() {
         Some(Decl::Item(i)) => {
-            let item = items.get(i);
-            let ens = match item.map(|it| &it.kind) {
-                Some(ItemKind::Ensemble(e)) => Some(e),
-                _ => None,
-            };
             let attr = match words.as_slice() {
                 [] | ["value"] | ["decoded"] | ["decoded_output"] | ["output"] => ProbeAttr::Value,
                 ["neurons"] | ["spikes"] | ["neurons", "spikes"] | ["neurons", "output"] => {
@@ -425,41 +375,6 @@ fn build_probe(
                     return None;
                 }
             };
-            if attr != ProbeAttr::Value {
-                match ens {
-                    None if item.is_some() => {
-                        bad(
-                            b,
-                            format!(
-                                "`{key}` is a node; probe its output with `probe {name}: {key}`"
-                            ),
-                        );
-                        return None;
-                    }
-                    Some(e) => {
-                        let ok = match attr {
-                            ProbeAttr::Voltage => matches!(
-                                e.neuron.kind,
-                                NeuronKind::Lif | NeuronKind::SpikingRectifiedLinear
-                            ),
-                            ProbeAttr::Refractory => e.neuron.kind == NeuronKind::Lif,
-                            _ => e.neuron.kind != NeuronKind::Direct,
-                        };
-                        if !ok {
-                            bad(
-                                b,
-                                format!(
-                                    "`{key}` has {:?} neurons, which have no `{}`",
-                                    e.neuron.kind,
-                                    words.last().unwrap_or(&"neurons")
-                                ),
-                            );
-                            return None;
-                        }
-                    }
-                    None => {}
-                }
-            }
             (ProbeOf::Item(i), attr)
         }
         Some(Decl::Conn(c)) => {
@@ -474,31 +389,6 @@ fn build_probe(
                     return None;
                 }
             };
-            if let Some(conn) = conns.get(c) {
-                let rule = conn.rule.as_ref().map(|r| r.kind);
-                match (attr, rule) {
-                    (ProbeAttr::Error, None) => {
-                        bad(
-                            b,
-                            format!(
-                                "connection `{key}` has no learning rule, so no error to probe"
-                            ),
-                        );
-                        return None;
-                    }
-                    (ProbeAttr::ResistancePos | ProbeAttr::ResistanceNeg, r)
-                        if r != Some(RuleKind::Mpes) =>
-                    {
-                        bad(b, format!("connection `{key}` is not memristive (`learning = mPES`), so it has no device resistances"));
-                        return None;
-                    }
-                    (ProbeAttr::Weights, _) if conn.storage_f32.is_some() => {
-                        bad(b, format!("connection `{key}` keeps its weights as `f32` (`storage = f32`), outside the signals probes record; probe its output, or store the weights as `f64`"));
-                        return None;
-                    }
-                    _ => {}
-                }
-            }
             (ProbeOf::Conn(c), attr)
         }
         Some(d) => {
@@ -524,5 +414,7 @@ fn build_probe(
         attr,
         synapse,
         sample_every: p.get("sample_every").map(|e| (*e).clone()),
+        attr_word: words.last().copied().unwrap_or("neurons").to_string(),
+        tokens: target_tokens.clone(),
     })
 }

@@ -234,6 +234,10 @@ pub struct Probe {
     pub attr: ProbeAttr,
     pub synapse: Option<Synapse>,
     pub sample_every: Option<Expr>,
+    /// The attribute's last word as written (`voltage`), for messages.
+    pub attr_word: String,
+    /// The target and attribute as written, for errors.
+    pub tokens: TokenStream,
 }
 
 #[cfg(test)]

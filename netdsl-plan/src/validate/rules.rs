@@ -42,7 +42,7 @@ pub fn validate<P: SizeLike>(d: &Declared<P>) -> Validated<P> {
     }
     let mut violations = ck.out;
     let mut structure = None;
-    if violations.iter().all(Violation::is_definite) {
+    if !violations.iter().any(Violation::is_definite) {
         if let Some(s) = structure_of(d, &sizes) {
             let cyc = cycle(&s);
             if cyc.is_empty() {
