@@ -233,8 +233,5 @@ pub mod prelude {
 
 /// Items the `network!` expansion names by absolute path. Not a public API.
 #[doc(hidden)]
-pub mod __private {
-    pub use netdsl_core::*;
-    pub use std::any::Any;
-    pub use std::borrow::Cow;
-}
+#[path = "private.rs"]
+pub mod __private;

@@ -340,102 +340,6 @@ fn plan_tokens(plan: &np::Plan<Size>) -> TokenStream {
     })
 }
 
-/// Local helper items of `network()`: closure adapters that type node and function outputs
-/// as `[f64; N]` so rustc checks them against the declared sizes.
-fn helpers() -> TokenStream {
-    let p = rt();
-    quote! {
-        #[allow(dead_code)]
-        fn __netdsl_const<const M: usize>(v: [f64; M]) -> ::std::vec::Vec<f64> {
-            v.to_vec()
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time<F, const M: usize>(mut f: F) -> #p::network::TimeFn
-        where
-            F: FnMut(f64) -> [f64; M] + Send + 'static,
-        {
-            ::std::boxed::Box::new(move |t: f64, out: &mut [f64]| out.copy_from_slice(&f(t)))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time_input<F, const M: usize>(mut f: F) -> #p::network::TimeInputFn
-        where
-            F: FnMut(f64, &[f64]) -> [f64; M] + Send + 'static,
-        {
-            ::std::boxed::Box::new(move |t: f64, x: &[f64], out: &mut [f64]| out.copy_from_slice(&f(t, x)))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_func<F, const I: usize, const O: usize>(f: F) -> #p::network::VecFn
-        where
-            F: Fn([f64; I]) -> [f64; O] + Send + Sync + 'static,
-        {
-            ::std::boxed::Box::new(move |x: &[f64], out: &mut [f64]| {
-                let mut a = [0.0f64; I];
-                a.copy_from_slice(x);
-                out.copy_from_slice(&f(a))
-            })
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time_any<F, R>(mut f: F) -> #p::network::TimeFn
-        where
-            F: FnMut(f64) -> R + Send + 'static,
-            R: AsRef<[f64]>,
-        {
-            ::std::boxed::Box::new(move |t: f64, out: &mut [f64]| out.copy_from_slice(f(t).as_ref()))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time_input_any<F, R>(mut f: F) -> #p::network::TimeInputFn
-        where
-            F: FnMut(f64, &[f64]) -> R + Send + 'static,
-            R: AsRef<[f64]>,
-        {
-            ::std::boxed::Box::new(move |t: f64, x: &[f64], out: &mut [f64]| out.copy_from_slice(f(t, x).as_ref()))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_func_any<F, R>(f: F) -> #p::network::VecFn
-        where
-            F: Fn(&[f64]) -> R + Send + Sync + 'static,
-            R: AsRef<[f64]>,
-        {
-            ::std::boxed::Box::new(move |x: &[f64], out: &mut [f64]| out.copy_from_slice(f(x).as_ref()))
-        }
-        /// A stage `state.method`: `fn(&mut self, t, x, out)` or `fn(&mut self, t, x) -> [f64; N]`.
-        #[allow(dead_code)]
-        trait __NetdslStage<S, M, const N: usize> {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]);
-        }
-        #[allow(dead_code)]
-        struct __NetdslOutParam;
-        #[allow(dead_code)]
-        struct __NetdslReturns;
-        impl<S, F: Fn(&mut S, f64, &[f64], &mut [f64]), const N: usize> __NetdslStage<S, __NetdslOutParam, N> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                self(s, t, x, out)
-            }
-        }
-        impl<S, F: Fn(&mut S, f64, &[f64]) -> [f64; N], const N: usize> __NetdslStage<S, __NetdslReturns, N> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                out.copy_from_slice(&self(s, t, x))
-            }
-        }
-        #[allow(dead_code)]
-        trait __NetdslStageAny<S, M> {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]);
-        }
-        #[allow(dead_code)]
-        struct __NetdslReturnsAny<R>(::core::marker::PhantomData<R>);
-        impl<S, F: Fn(&mut S, f64, &[f64], &mut [f64])> __NetdslStageAny<S, __NetdslOutParam> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                self(s, t, x, out)
-            }
-        }
-        impl<S, R: AsRef<[f64]>, F: Fn(&mut S, f64, &[f64]) -> R> __NetdslStageAny<S, __NetdslReturnsAny<R>> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                out.copy_from_slice(self(s, t, x).as_ref())
-            }
-        }
-    }
-}
-
 fn with_move(c: &syn::ExprClosure) -> syn::ExprClosure {
     let mut c = c.clone();
     if c.capture.is_none() {
@@ -463,7 +367,7 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             };
             match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> #p::network::NodeOutput::Constant(__netdsl_const::<#k>(#v)))
+                    quote_spanned!(span=> #p::network::NodeOutput::Constant(#p::constant::<#k>(#v)))
                 }
                 None => {
                     quote_spanned!(span=> #p::network::NodeOutput::Constant(::std::vec::Vec::from(#v)))
@@ -475,9 +379,9 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let c = with_move(c);
             match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time::<_, #k>(#c)))
+                    quote_spanned!(span=> #p::network::NodeOutput::Time(#p::time::<_, #k>(#c)))
                 }
-                None => quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time_any(#c))),
+                None => quote_spanned!(span=> #p::network::NodeOutput::Time(#p::time_any(#c))),
             }
         }
         NodeOutput::TimeInput(c) => {
@@ -485,10 +389,10 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let c = with_move(c);
             match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input::<_, #k>(#c)))
+                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(#p::time_input::<_, #k>(#c)))
                 }
                 None => {
-                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input_any(#c)))
+                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(#p::time_input_any(#c)))
                 }
             }
         }
@@ -514,10 +418,10 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let expect = format!("netdsl: state `{sname}` of node `{name}` has the wrong type");
             let call = match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> __NetdslStage::<#ty, _, #k>::__call(&<#ty>::#method, __s, t, x, out))
+                    quote_spanned!(span=> #p::Stage::<#ty, _, #k>::call(&<#ty>::#method, __s, t, x, out))
                 }
                 None => {
-                    quote_spanned!(span=> __NetdslStageAny::<#ty, _>::__call(&<#ty>::#method, __s, t, x, out))
+                    quote_spanned!(span=> #p::StageAny::<#ty, _>::call(&<#ty>::#method, __s, t, x, out))
                 }
             };
             quote!(#p::network::NodeOutput::Stage {
@@ -627,8 +531,8 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
         };
         let fs = s.func_size.clone().unwrap_or_else(|| s.out_size.clone());
         let call = match (s.src_size.const_arg(), fs.const_arg()) {
-            (Some(i), Some(o)) => quote_spanned!(span=> __netdsl_func::<_, #i, #o>(#fe)),
-            _ => quote_spanned!(span=> __netdsl_func_any(#fe)),
+            (Some(i), Some(o)) => quote_spanned!(span=> #p::func::<_, #i, #o>(#fe)),
+            _ => quote_spanned!(span=> #p::func_any(#fe)),
         };
         let text = quote!(#fe).to_string();
         sets.push(
@@ -814,7 +718,6 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
     let statements: Vec<TokenStream> = items.chain(conns).chain(probes).collect();
     let arg_strs: Vec<String> = arg_names.iter().map(|a| unraw(a)).collect();
     let (parts, body) = split_parts(statements, &arg_strs, &m.generics);
-    let helpers = helpers();
     let plan_doc =
         "The static step plan, computed at compile time (its `Display` is the plan text).";
     let ctor_doc = format!("A `{name_str}` network owning its state values.");
@@ -844,7 +747,6 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
             #[allow(unused_variables, unused_mut, clippy::all)]
             pub fn network(self) -> #p::network::Network {
                 #checks_use
-                #helpers
                 #(#local_consts)*
                 let Self { #(#arg_names),* } = self;
                 let mut __net = #p::network::Network::new(#name_str);
@@ -885,7 +787,7 @@ fn unraw(i: &Ident) -> String {
 }
 
 /// Whether `ts` names a constructor argument, `self` or `Self`: then it must stay in the body of
-/// `network()`, where those are in scope. (Items of the block, module items and the helpers are
+/// `network()`, where those are in scope. (Items of the block and module items are
 /// in scope in a nested `fn` too; a macro from outside cannot name a local, but a format string
 /// can, so literals with `{arg}` or `{arg:` count too. An argument named like a field the
 /// expansion sets, e.g. `label`, keeps more statements inline: slower to compile, still right.)
