@@ -333,8 +333,6 @@ fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
     })
 }
 
-/// `storage = f32` or `storage = f64`: whether the weights are single precision.
-
 #[allow(clippy::too_many_arguments)]
 fn build_probe(
     b: &mut Builder,

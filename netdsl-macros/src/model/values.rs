@@ -464,6 +464,7 @@ pub(super) fn parse_solver(b: &mut Builder, e: &Expr) -> Option<Solver> {
     Some(Solver { reg, weights })
 }
 
+/// `storage = f32` or `storage = f64`: whether the weights are single precision.
 pub(super) fn parse_storage(b: &mut Builder, e: &Expr) -> Option<bool> {
     let word = match e {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
