@@ -235,43 +235,6 @@ pub mod prelude {
 }
 
 /// Items the `network!` expansion names by absolute path. Not a public API.
-///
-/// The expansion names items by the crate's module paths as they were before the runtime was
-/// split into `models`/`nef`/`io` (`__private::synapses::Synapse`, `__private::dists::Dist`,
-/// `__private::network::LearningRule`, ...): the aliases below keep those paths resolving.
 #[doc(hidden)]
-pub mod __private {
-    pub use netdsl_core::{error, io, models, nef, plan, sim};
-    pub use std::any::Any;
-    pub use std::borrow::Cow;
-
-    /// The builder API, plus the learning rules it used to hold.
-    pub mod network {
-        pub use netdsl_core::models::learning::LearningRule;
-        pub use netdsl_core::network::*;
-    }
-    /// Old path of `models::synapses`.
-    pub mod synapses {
-        pub use netdsl_core::models::synapses::*;
-    }
-    /// Old path of `models::neurons`.
-    pub mod neurons {
-        pub use netdsl_core::models::neurons::*;
-    }
-    /// Old path of `models::processes`.
-    pub mod processes {
-        pub use netdsl_core::models::processes::*;
-    }
-    /// Old path of `models::memristor`.
-    pub mod memristor {
-        pub use netdsl_core::models::memristor::*;
-    }
-    /// Old path of `models::learning`.
-    pub mod learning {
-        pub use netdsl_core::models::learning::*;
-    }
-    /// Old path of `nef::dists`.
-    pub mod dists {
-        pub use netdsl_core::nef::dists::*;
-    }
-}
+#[path = "private.rs"]
+pub mod __private;

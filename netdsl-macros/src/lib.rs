@@ -10,6 +10,8 @@ mod emit;
 mod model;
 mod parse;
 mod plan;
+#[cfg(test)]
+mod verdicts;
 
 /// Declare a checked spiking network; see the `netdsl` crate for the language.
 #[proc_macro]

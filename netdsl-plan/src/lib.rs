@@ -17,9 +17,11 @@ use std::fmt;
 
 mod lower;
 mod sort;
+pub mod validate;
 
 pub use lower::lower;
 pub use sort::{sort, Cycle};
+pub use validate::{validate, Declared, Violation};
 
 /// Neuron model classes, as far as the plan cares (which state signals exist).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -11,254 +11,9 @@ use crate::check::{Checked, Deferred};
 use crate::model::*;
 use crate::parse::NetworkInput;
 use netdsl_plan as np;
+use values::{dist, float, float_matrix, float_vec, neuron, rt, rule, synapse, vec_dist};
 
-fn rt() -> TokenStream {
-    quote!(::netdsl::__private)
-}
-
-/// `f64` tokens for a user expression: float literals as they are, integer literals as floats,
-/// anything else cast.
-pub fn float(e: &Expr) -> TokenStream {
-    match e {
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Float(f),
-            ..
-        }) if f.suffix().is_empty() || f.suffix() == "f64" => quote!(#f),
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(i),
-            ..
-        }) if i.suffix().is_empty() => {
-            let lit = syn::LitFloat::new(&format!("{}.0", i.base10_digits()), i.span());
-            quote!(#lit)
-        }
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
-            let inner = float(&u.expr);
-            let op = &u.op;
-            quote!(#op #inner)
-        }
-        _ => {
-            let span = e.span();
-            quote_spanned!(span=> ((#e) as f64))
-        }
-    }
-}
-
-fn float_vec(e: &Expr) -> TokenStream {
-    match e {
-        Expr::Array(a) => {
-            let v = a.elems.iter().map(float);
-            quote!(::std::vec![#(#v),*])
-        }
-        _ => {
-            let span = e.span();
-            quote_spanned!(span=> ::core::convert::Into::<::std::vec::Vec<f64>>::into(#e))
-        }
-    }
-}
-
-/// A literal matrix `[[..], [..]]` as an `ndarray::Array2<f64>` (through `From<Vec<[f64; N]>>`).
-fn float_matrix(rows: &[Vec<Expr>]) -> TokenStream {
-    let rows = rows.iter().map(|r| {
-        let v = r.iter().map(float);
-        quote!([#(#v),*])
-    });
-    quote!(::core::convert::From::from(::std::vec![#(#rows),*]))
-}
-
-fn synapse(s: &Synapse) -> TokenStream {
-    let p = rt();
-    match s {
-        Synapse::None => quote!(::core::option::Option::None),
-        Synapse::Lowpass(e) => {
-            let v = float(e);
-            quote!(::core::option::Option::Some(#p::synapses::Synapse::Lowpass(#v)))
-        }
-        Synapse::Alpha(e) => {
-            let v = float(e);
-            quote!(::core::option::Option::Some(#p::synapses::Synapse::Alpha(#v)))
-        }
-        Synapse::LinearFilter(n, d) => {
-            let (n, d) = (float_vec(n), float_vec(d));
-            quote!(::core::option::Option::Some(#p::synapses::Synapse::LinearFilter { num: #n, den: #d }))
-        }
-    }
-}
-
-fn synapse_expr(e: &Expr) -> TokenStream {
-    match e {
-        Expr::Path(p) if p.path.is_ident("None") => quote!(::core::option::Option::None),
-        Expr::Call(c) => {
-            let name = match &*c.func {
-                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
-                _ => None,
-            };
-            let args: Vec<&Expr> = c.args.iter().collect();
-            match (name.as_deref(), args.as_slice()) {
-                (Some("Lowpass"), [a]) => synapse(&Synapse::Lowpass((*a).clone())),
-                (Some("Alpha"), [a]) => synapse(&Synapse::Alpha((*a).clone())),
-                (Some("LinearFilter"), [a, b]) => {
-                    synapse(&Synapse::LinearFilter((*a).clone(), (*b).clone()))
-                }
-                _ => quote!(#e),
-            }
-        }
-        _ => synapse(&Synapse::Lowpass(e.clone())),
-    }
-}
-
-fn call_name(e: &Expr) -> Option<(String, Vec<Expr>)> {
-    match e {
-        Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .map(|i| (i.to_string(), c.args.iter().cloned().collect())),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// `Uniform(lo, hi)`, `Gaussian(mean, std)`, `Choice([..])`, `[a, b, ..]` (fixed), a number
-/// (constant), or a `Dist` expression.
-fn dist(e: &Expr) -> TokenStream {
-    let p = rt();
-    if let Some((name, args)) = call_name(e) {
-        match (name.as_str(), args.as_slice()) {
-            ("Uniform", [a, b]) => {
-                let (a, b) = (float(a), float(b));
-                return quote!(#p::dists::Dist::Uniform { low: #a, high: #b });
-            }
-            ("Gaussian", [a, b]) => {
-                let (a, b) = (float(a), float(b));
-                return quote!(#p::dists::Dist::Gaussian { mean: #a, std: #b });
-            }
-            ("Choice", [a]) => {
-                let v = float_vec(a);
-                return quote!(#p::dists::Dist::Choice(#v));
-            }
-            ("Constant", [a]) => {
-                let v = float(a);
-                return quote!(#p::dists::Dist::Constant(#v));
-            }
-            _ => {}
-        }
-    }
-    match e {
-        Expr::Array(_) => {
-            let v = float_vec(e);
-            quote!(#p::dists::Dist::Fixed(#v))
-        }
-        Expr::Lit(_) | Expr::Unary(_) => {
-            let v = float(e);
-            quote!(#p::dists::Dist::Constant(#v))
-        }
-        _ => quote!(#e),
-    }
-}
-
-/// `ScatteredHypersphere { surface: true }`, `UniformHypersphere`, `[[..], ..]` (fixed), or a
-/// `VecDist` expression.
-fn vec_dist(e: &Expr) -> TokenStream {
-    let p = rt();
-    let (name, fields): (Option<String>, Vec<(String, Expr)>) = match e {
-        Expr::Path(pa) => (pa.path.get_ident().map(|i| i.to_string()), Vec::new()),
-        Expr::Struct(s) => (
-            s.path.get_ident().map(|i| i.to_string()),
-            s.fields
-                .iter()
-                .filter_map(|f| match &f.member {
-                    syn::Member::Named(n) => Some((n.to_string(), f.expr.clone())),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => (None, Vec::new()),
-    };
-    if let Some(n @ ("ScatteredHypersphere" | "UniformHypersphere")) = name.as_deref() {
-        let v = format_ident!("{}", n);
-        let surface = fields
-            .iter()
-            .find(|(k, _)| k == "surface")
-            .map(|(_, v)| quote!(#v))
-            .unwrap_or(quote!(false));
-        return quote!(#p::dists::VecDist::#v { surface: #surface });
-    }
-    if let Expr::Array(a) = e {
-        let rows: Option<Vec<Vec<Expr>>> = a
-            .elems
-            .iter()
-            .map(|r| match r {
-                Expr::Array(r) => Some(r.elems.iter().cloned().collect()),
-                _ => None,
-            })
-            .collect();
-        if let Some(rows) = rows {
-            let m = float_matrix(&rows);
-            return quote!(#p::dists::VecDist::Fixed(#m));
-        }
-    }
-    quote!(#e)
-}
-
-fn neuron(n: &Neuron) -> TokenStream {
-    let p = rt();
-    let (ctor, var) = match n.kind {
-        NeuronKind::Lif => ("lif", "Lif"),
-        NeuronKind::LifRate => ("lif_rate", "LifRate"),
-        NeuronKind::RectifiedLinear => ("rectified_linear", "RectifiedLinear"),
-        NeuronKind::SpikingRectifiedLinear => {
-            ("spiking_rectified_linear", "SpikingRectifiedLinear")
-        }
-        NeuronKind::Direct => ("direct", "Direct"),
-    };
-    let ctor = Ident::new(ctor, n.span);
-    if n.fields.is_empty() {
-        return quote!(#p::neurons::NeuronType::#ctor());
-    }
-    let var = Ident::new(var, n.span);
-    let names: Vec<&Ident> = n.fields.iter().map(|(k, _)| k).collect();
-    let vals: Vec<TokenStream> = n.fields.iter().map(|(_, v)| float(v)).collect();
-    quote!({
-        let mut __neuron = #p::neurons::NeuronType::#ctor();
-        if let #p::neurons::NeuronType::#var { #(#names,)* .. } = &mut __neuron {
-            #(*#names = #vals;)*
-        }
-        __neuron
-    })
-}
-
-fn rule(r: &Rule) -> TokenStream {
-    let p = rt();
-    let (ctor, var) = match r.kind {
-        RuleKind::Pes => (quote!(pes), quote!(Pes)),
-        RuleKind::Mpes => (quote!(mpes), quote!(Mpes)),
-    };
-    if r.fields.is_empty() {
-        return quote!(#p::network::LearningRule::#ctor());
-    }
-    let names: Vec<&Ident> = r.fields.iter().map(|(k, _)| k).collect();
-    let vals: Vec<TokenStream> = r
-        .fields
-        .iter()
-        .map(|(k, v)| match k.to_string().as_str() {
-            "learning_rate" | "gain" | "threshold" => float(v),
-            "pre_synapse" => synapse_expr(v),
-            "seed" => quote!(::core::option::Option::Some((#v) as u64)),
-            _ => {
-                let span = v.span();
-                quote_spanned!(span=> ::core::convert::Into::into(#v))
-            }
-        })
-        .collect();
-    quote!({
-        let mut __rule = #p::network::LearningRule::#ctor();
-        if let #p::network::LearningRule::#var { #(#names,)* .. } = &mut __rule {
-            #(*#names = #vals;)*
-        }
-        __rule
-    })
-}
+mod values;
 
 fn escape(msg: &str) -> String {
     msg.replace('{', "{{").replace('}', "}}")
@@ -340,102 +95,6 @@ fn plan_tokens(plan: &np::Plan<Size>) -> TokenStream {
     })
 }
 
-/// Local helper items of `network()`: closure adapters that type node and function outputs
-/// as `[f64; N]` so rustc checks them against the declared sizes.
-fn helpers() -> TokenStream {
-    let p = rt();
-    quote! {
-        #[allow(dead_code)]
-        fn __netdsl_const<const M: usize>(v: [f64; M]) -> ::std::vec::Vec<f64> {
-            v.to_vec()
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time<F, const M: usize>(mut f: F) -> #p::network::TimeFn
-        where
-            F: FnMut(f64) -> [f64; M] + Send + 'static,
-        {
-            ::std::boxed::Box::new(move |t: f64, out: &mut [f64]| out.copy_from_slice(&f(t)))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time_input<F, const M: usize>(mut f: F) -> #p::network::TimeInputFn
-        where
-            F: FnMut(f64, &[f64]) -> [f64; M] + Send + 'static,
-        {
-            ::std::boxed::Box::new(move |t: f64, x: &[f64], out: &mut [f64]| out.copy_from_slice(&f(t, x)))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_func<F, const I: usize, const O: usize>(f: F) -> #p::network::VecFn
-        where
-            F: Fn([f64; I]) -> [f64; O] + Send + Sync + 'static,
-        {
-            ::std::boxed::Box::new(move |x: &[f64], out: &mut [f64]| {
-                let mut a = [0.0f64; I];
-                a.copy_from_slice(x);
-                out.copy_from_slice(&f(a))
-            })
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time_any<F, R>(mut f: F) -> #p::network::TimeFn
-        where
-            F: FnMut(f64) -> R + Send + 'static,
-            R: AsRef<[f64]>,
-        {
-            ::std::boxed::Box::new(move |t: f64, out: &mut [f64]| out.copy_from_slice(f(t).as_ref()))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_time_input_any<F, R>(mut f: F) -> #p::network::TimeInputFn
-        where
-            F: FnMut(f64, &[f64]) -> R + Send + 'static,
-            R: AsRef<[f64]>,
-        {
-            ::std::boxed::Box::new(move |t: f64, x: &[f64], out: &mut [f64]| out.copy_from_slice(f(t, x).as_ref()))
-        }
-        #[allow(dead_code)]
-        fn __netdsl_func_any<F, R>(f: F) -> #p::network::VecFn
-        where
-            F: Fn(&[f64]) -> R + Send + Sync + 'static,
-            R: AsRef<[f64]>,
-        {
-            ::std::boxed::Box::new(move |x: &[f64], out: &mut [f64]| out.copy_from_slice(f(x).as_ref()))
-        }
-        /// A stage `state.method`: `fn(&mut self, t, x, out)` or `fn(&mut self, t, x) -> [f64; N]`.
-        #[allow(dead_code)]
-        trait __NetdslStage<S, M, const N: usize> {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]);
-        }
-        #[allow(dead_code)]
-        struct __NetdslOutParam;
-        #[allow(dead_code)]
-        struct __NetdslReturns;
-        impl<S, F: Fn(&mut S, f64, &[f64], &mut [f64]), const N: usize> __NetdslStage<S, __NetdslOutParam, N> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                self(s, t, x, out)
-            }
-        }
-        impl<S, F: Fn(&mut S, f64, &[f64]) -> [f64; N], const N: usize> __NetdslStage<S, __NetdslReturns, N> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                out.copy_from_slice(&self(s, t, x))
-            }
-        }
-        #[allow(dead_code)]
-        trait __NetdslStageAny<S, M> {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]);
-        }
-        #[allow(dead_code)]
-        struct __NetdslReturnsAny<R>(::core::marker::PhantomData<R>);
-        impl<S, F: Fn(&mut S, f64, &[f64], &mut [f64])> __NetdslStageAny<S, __NetdslOutParam> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                self(s, t, x, out)
-            }
-        }
-        impl<S, R: AsRef<[f64]>, F: Fn(&mut S, f64, &[f64]) -> R> __NetdslStageAny<S, __NetdslReturnsAny<R>> for F {
-            fn __call(&self, s: &mut S, t: f64, x: &[f64], out: &mut [f64]) {
-                out.copy_from_slice(self(s, t, x).as_ref())
-            }
-        }
-    }
-}
-
 fn with_move(c: &syn::ExprClosure) -> syn::ExprClosure {
     let mut c = c.clone();
     if c.capture.is_none() {
@@ -463,7 +122,7 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             };
             match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> #p::network::NodeOutput::Constant(__netdsl_const::<#k>(#v)))
+                    quote_spanned!(span=> #p::network::NodeOutput::Constant(#p::constant::<#k>(#v)))
                 }
                 None => {
                     quote_spanned!(span=> #p::network::NodeOutput::Constant(::std::vec::Vec::from(#v)))
@@ -475,9 +134,9 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let c = with_move(c);
             match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time::<_, #k>(#c)))
+                    quote_spanned!(span=> #p::network::NodeOutput::Time(#p::time::<_, #k>(#c)))
                 }
-                None => quote_spanned!(span=> #p::network::NodeOutput::Time(__netdsl_time_any(#c))),
+                None => quote_spanned!(span=> #p::network::NodeOutput::Time(#p::time_any(#c))),
             }
         }
         NodeOutput::TimeInput(c) => {
@@ -485,10 +144,10 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let c = with_move(c);
             match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input::<_, #k>(#c)))
+                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(#p::time_input::<_, #k>(#c)))
                 }
                 None => {
-                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(__netdsl_time_input_any(#c)))
+                    quote_spanned!(span=> #p::network::NodeOutput::TimeInput(#p::time_input_any(#c)))
                 }
             }
         }
@@ -514,10 +173,10 @@ fn node_output(m: &Model, n: &Node, name: &Ident) -> TokenStream {
             let expect = format!("netdsl: state `{sname}` of node `{name}` has the wrong type");
             let call = match n.size_out.const_arg() {
                 Some(k) => {
-                    quote_spanned!(span=> __NetdslStage::<#ty, _, #k>::__call(&<#ty>::#method, __s, t, x, out))
+                    quote_spanned!(span=> #p::Stage::<#ty, _, #k>::call(&<#ty>::#method, __s, t, x, out))
                 }
                 None => {
-                    quote_spanned!(span=> __NetdslStageAny::<#ty, _>::__call(&<#ty>::#method, __s, t, x, out))
+                    quote_spanned!(span=> #p::StageAny::<#ty, _>::call(&<#ty>::#method, __s, t, x, out))
                 }
             };
             quote!(#p::network::NodeOutput::Stage {
@@ -627,8 +286,8 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
         };
         let fs = s.func_size.clone().unwrap_or_else(|| s.out_size.clone());
         let call = match (s.src_size.const_arg(), fs.const_arg()) {
-            (Some(i), Some(o)) => quote_spanned!(span=> __netdsl_func::<_, #i, #o>(#fe)),
-            _ => quote_spanned!(span=> __netdsl_func_any(#fe)),
+            (Some(i), Some(o)) => quote_spanned!(span=> #p::func::<_, #i, #o>(#fe)),
+            _ => quote_spanned!(span=> #p::func_any(#fe)),
         };
         let text = quote!(#fe).to_string();
         sets.push(
@@ -814,7 +473,6 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
     let statements: Vec<TokenStream> = items.chain(conns).chain(probes).collect();
     let arg_strs: Vec<String> = arg_names.iter().map(|a| unraw(a)).collect();
     let (parts, body) = split_parts(statements, &arg_strs, &m.generics);
-    let helpers = helpers();
     let plan_doc =
         "The static step plan, computed at compile time (its `Display` is the plan text).";
     let ctor_doc = format!("A `{name_str}` network owning its state values.");
@@ -844,7 +502,6 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
             #[allow(unused_variables, unused_mut, clippy::all)]
             pub fn network(self) -> #p::network::Network {
                 #checks_use
-                #helpers
                 #(#local_consts)*
                 let Self { #(#arg_names),* } = self;
                 let mut __net = #p::network::Network::new(#name_str);
@@ -885,7 +542,7 @@ fn unraw(i: &Ident) -> String {
 }
 
 /// Whether `ts` names a constructor argument, `self` or `Self`: then it must stay in the body of
-/// `network()`, where those are in scope. (Items of the block, module items and the helpers are
+/// `network()`, where those are in scope. (Items of the block and module items are
 /// in scope in a nested `fn` too; a macro from outside cannot name a local, but a format string
 /// can, so literals with `{arg}` or `{arg:` count too. An argument named like a field the
 /// expansion sets, e.g. `label`, keeps more statements inline: slower to compile, still right.)
