@@ -248,6 +248,7 @@ impl Simulator {
             return Err(SimError {
                 step,
                 t,
+                op_index: i,
                 op: self.op_names[i].clone(),
                 message,
             });

@@ -4,6 +4,7 @@
 use netdsl_core::error::BuildError;
 use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
+use netdsl_core::plan::validate::Problem;
 use netdsl_core::plan::ProbeAttr;
 use netdsl_core::sim::Simulator;
 use serde_json::Value;
@@ -147,9 +148,15 @@ fn a_synapse_free_loop_is_an_error_naming_the_cycle() {
     let err = Simulator::new(passthrough_loop(None, None), 0.001)
         .err()
         .expect("cycle");
-    let BuildError::Cycle(text) = &err else {
-        panic!("expected a cycle error, got {err}")
+    let BuildError::Rules { violations, .. } = &err else {
+        panic!("expected a rule violation, got {err}")
     };
+    // One violation per connection on the loop.
+    assert_eq!(violations.len(), 2, "{err}");
+    assert!(violations
+        .iter()
+        .all(|v| matches!(v.problem(), Problem::Cycle { .. })));
+    let text = err.to_string();
     assert!(text.contains("a -> b") && text.contains("b -> a"), "{text}");
     assert!(text.contains("synapse = 0"), "{text}");
 }
@@ -199,8 +206,19 @@ fn bad_sizes_are_build_errors_not_panics() {
     net.connect(ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b)));
     let err = Simulator::new(net, 0.001).err().expect("size error");
     assert!(
+        matches!(
+            err.violations()[0].problem(),
+            Problem::SizeMismatch {
+                conn: 0,
+                sends: 2,
+                takes: 3
+            }
+        ),
+        "{err}"
+    );
+    assert!(
         err.to_string()
-            .contains("source gives 2 values but the target takes 3"),
+            .contains("`a` has size_out 2 but `b` takes 3"),
         "{err}"
     );
 
@@ -211,7 +229,14 @@ fn bad_sizes_are_build_errors_not_panics() {
     c.post_slice = Some(2..4);
     net.connect(c);
     let err = Simulator::new(net, 0.001).err().expect("slice error");
-    assert!(err.to_string().contains("slice 2..4"), "{err}");
+    assert!(
+        matches!(
+            err.violations()[0].problem(),
+            Problem::SlicePastEnd { hi: 4, size: 3, .. }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("2..4"), "{err}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use netdsl_core::models::learning::LearningRule;
 use netdsl_core::models::synapses::Synapse;
 use netdsl_core::network::*;
+use netdsl_core::plan::validate::{F32Refusal, Problem};
 use netdsl_core::plan::ProbeAttr;
 use netdsl_core::sim::Simulator;
 
@@ -137,13 +138,21 @@ fn f32_storage_is_refused_where_the_weights_are_not_a_private_matrix() {
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.weight_storage = WeightStorage::F32;
     net.connect(c);
-    let err = Simulator::new(net, 0.001)
-        .err()
-        .expect("refused")
-        .to_string();
+    let err = Simulator::new(net, 0.001).err().expect("refused");
     assert!(
-        err.contains("connection `a -> b`") && err.contains("f32 weight storage"),
+        matches!(
+            err.violations()[0].problem(),
+            Problem::StorageF32 {
+                why: F32Refusal::OneRow,
+                ..
+            }
+        ),
         "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("`a -> b`") && text.contains("storage = f32"),
+        "{text}"
     );
 
     // A learned matrix (PES on neurons → neurons).
@@ -157,9 +166,15 @@ fn f32_storage_is_refused_where_the_weights_are_not_a_private_matrix() {
         Endpoint::Value(b),
         Endpoint::Learning(learned),
     ));
-    let err = Simulator::new(net, 0.001)
-        .err()
-        .expect("refused")
-        .to_string();
-    assert!(err.contains("f32 weight storage"), "{err}");
+    let err = Simulator::new(net, 0.001).err().expect("refused");
+    assert!(
+        matches!(
+            err.violations()[0].problem(),
+            Problem::StorageF32 {
+                why: F32Refusal::Learns,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

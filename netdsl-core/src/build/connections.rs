@@ -7,7 +7,7 @@ use super::decoders::{
     decoded_pre, fold_transform, transform_dense, DecoderSolve, SolveKey, Solved,
 };
 use super::PlanIndex;
-use crate::error::BuildError;
+use crate::error::{BuildError, SolveFor};
 use crate::models::learning::LearningRule;
 use crate::network::{Endpoint, ItemSpec, Network, Transform};
 use crate::plan::{Shape, Structure};
@@ -41,9 +41,12 @@ pub(super) fn build_connections(
                 Some(d) => d,
                 None => DecoderSolve::conn(net, pspec, ens, c).solve(),
             }
-            .map_err(|e| BuildError::Solve {
-                conn: sc.label.to_string(),
-                message: e.to_string(),
+            .map_err(|source| BuildError::Solve {
+                of: SolveFor::Conn {
+                    conn: c,
+                    label: sc.label.to_string(),
+                },
+                source,
             })?;
             let mut w = fold_transform(&spec.transform, &d);
             if spec.solver.weights {

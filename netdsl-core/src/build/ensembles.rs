@@ -4,7 +4,6 @@
 use ndarray::Array2;
 
 use super::data::EnsembleData;
-use super::structure::invalid;
 use crate::error::BuildError;
 use crate::models::neurons::NeuronType;
 use crate::nef::eval_points::default_n_eval_points;
@@ -44,10 +43,12 @@ pub(super) fn build_ensemble(
         dist => dist.sample(n_eval, d, &mut rng),
     } * e.radius;
     if eval_points.ncols() != d {
-        return Err(invalid(
-            format!("ensemble `{name}`"),
-            "eval_points have the wrong dimension",
-        ));
+        return Err(BuildError::EvalPointsShape {
+            ensemble: name.to_string(),
+            item: i,
+            dims: d,
+            cols: eval_points.ncols(),
+        });
     }
     if e.neuron_type == NeuronType::Direct {
         return Ok(EnsembleData {
@@ -61,10 +62,14 @@ pub(super) fn build_ensemble(
     }
     let mut encoders = e.encoders.sample(n, d, &mut rng);
     if encoders.nrows() != n || encoders.ncols() != d {
-        return Err(invalid(
-            format!("ensemble `{name}`"),
-            format!("encoders must be {n}x{d}"),
-        ));
+        return Err(BuildError::EncodersShape {
+            ensemble: name.to_string(),
+            item: i,
+            n,
+            d,
+            rows: encoders.nrows(),
+            cols: encoders.ncols(),
+        });
     }
     if e.normalize_encoders {
         for mut row in encoders.rows_mut() {
@@ -80,10 +85,13 @@ pub(super) fn build_ensemble(
             let _ = e.max_rates.sample(n, &mut rng);
             let _ = e.intercepts.sample(n, &mut rng);
             if g.len() != n || b.len() != n {
-                return Err(invalid(
-                    format!("ensemble `{name}`"),
-                    format!("gain and bias need {n} values"),
-                ));
+                return Err(BuildError::GainBiasLength {
+                    ensemble: name.to_string(),
+                    item: i,
+                    n,
+                    gain: g.len(),
+                    bias: b.len(),
+                });
             }
             (g.clone(), b.clone())
         }
@@ -92,9 +100,10 @@ pub(super) fn build_ensemble(
             let ic = e.intercepts.sample(n, &mut rng);
             e.neuron_type
                 .gain_bias(&mr, &ic)
-                .map_err(|err| BuildError::Neurons {
+                .map_err(|source| BuildError::Neurons {
                     ensemble: name.to_string(),
-                    message: err.to_string(),
+                    item: i,
+                    source,
                 })?
         }
     };

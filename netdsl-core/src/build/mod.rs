@@ -25,7 +25,7 @@ use crate::step::signals::Layout;
 use crate::step::workers::Access;
 use crate::threads::pulse::PulseHelper;
 use data::{ConnData, EnsembleData};
-use structure::{invalid, structure};
+use structure::structure;
 
 /// A network, built: everything a [`Simulator`](crate::sim::Simulator) steps and answers
 /// queries from.
@@ -129,18 +129,19 @@ fn check_dt(dt: f64) -> Result<(), BuildError> {
     if dt > 0.0 && dt.is_finite() {
         Ok(())
     } else {
-        Err(invalid(
-            "simulator",
-            format!("dt must be positive, got {dt}"),
-        ))
+        Err(BuildError::TimeStep { dt })
     }
 }
 
 /// The plan of `structure`, checked against the macro's compile-time plan when there is one.
 fn plan_of(net: &Network, structure: &Structure<usize>) -> Result<Plan, BuildError> {
-    let plan = plan::plan(structure).map_err(|e| BuildError::Cycle(e.to_string()))?;
+    // The rules refused every synapse-free cycle already.
+    let plan = plan::plan(structure).map_err(|e| BuildError::Internal {
+        what: format!("network `{}`", net.name),
+        message: e.to_string(),
+    })?;
     if let Some(static_plan) = &net.static_plan {
-        same_plan(static_plan, &plan).map_err(BuildError::PlanMismatch)?;
+        same_plan(static_plan, &plan).map_err(|detail| BuildError::PlanMismatch { detail })?;
     }
     Ok(plan)
 }
@@ -240,8 +241,8 @@ impl<'a> PlanIndex<'a> {
     }
 }
 
-/// Refuses f32 storage for weights that are not kept apart, before any decoder solve is spent on
-/// them.
+/// The rules refuse `storage = f32` where the build keeps no fixed weight matrix apart; this
+/// checks that the two agree, before any decoder solve is spent.
 fn check_weight_storage(
     net: &Network,
     structure: &Structure<usize>,
@@ -249,12 +250,11 @@ fn check_weight_storage(
 ) -> Result<(), BuildError> {
     for (c, spec) in net.conns.iter().enumerate() {
         if spec.weight_storage == WeightStorage::F32 && !q.kept_apart(c) {
-            return Err(BuildError::Invalid {
+            return Err(BuildError::Internal {
                 what: format!("connection `{}`", structure.conns[c].label),
-                message: "f32 weight storage is for a weight matrix (more than one row) that \
-                          no learning rule or probe uses; this connection's weights are not \
-                          one"
-                .into(),
+                message: "the rules accepted f32 weight storage for weights the build does not \
+                          keep apart"
+                    .into(),
             });
         }
     }

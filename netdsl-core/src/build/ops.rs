@@ -8,9 +8,9 @@ use std::ops::Range;
 use super::data::{ConnData, EnsembleData};
 use super::decoders::{DecoderSolve, SolveKey, Solved};
 use super::ensembles::seed_for;
-use super::structure::invalid;
+
 use super::PlanIndex;
-use crate::error::BuildError;
+use crate::error::{BuildError, SolveFor};
 use crate::models::learning::LearningRule;
 use crate::models::neurons::NeuronStepper;
 use crate::models::synapses::Synapse;
@@ -183,9 +183,12 @@ pub(super) fn bind_ops(
                         Some(d) => d,
                         None => DecoderSolve::probe(pspec, ens).solve(),
                     }
-                    .map_err(|e| BuildError::Solve {
-                        conn: format!("probe {}", structure.probes[p].name),
-                        message: e.to_string(),
+                    .map_err(|source| BuildError::Solve {
+                        of: SolveFor::Probe {
+                            probe: p,
+                            name: structure.probes[p].name.to_string(),
+                        },
+                        source,
                     })?;
                     let dt_ = d.t();
                     store[w.clone()].copy_from_slice(&dt_.iter().copied().collect::<Vec<_>>());
@@ -312,7 +315,7 @@ pub(super) fn check_ops(ops: &[Op], op_names: &[String], len: usize) -> Result<(
     for (i, op) in ops.iter().enumerate() {
         op.check_ranges(len).map_err(|m| {
             let name = op_names.get(i).cloned().unwrap_or_default();
-            invalid(name, format!("internal: {m}"))
+            BuildError::Internal { what: name, message: m }
         })?;
     }
     Ok(())

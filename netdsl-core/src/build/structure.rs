@@ -1,32 +1,23 @@
-//! The runtime's own check of a hand-built or generated [`Network`]: its structure (what the plan
-//! is computed from), with every size, slice, probe and learning-rule target checked.
+//! The runtime's check of a hand-built or generated [`Network`]: its indices are checked here
+//! (generated code cannot get them wrong), then the network is described as a
+//! [`Declared`] network and checked by the one rule set, `netdsl_plan::validate`, which the
+//! `network!` macro also calls. Each violation becomes part of a [`BuildError::Rules`], worded as
+//! the macro words it.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::error::BuildError;
+use crate::error::{BuildError, RuleViolation};
 use crate::models::learning::LearningRule;
 use crate::models::neurons::NeuronType;
-use crate::network::{ConnectionSpec, Endpoint, ItemSpec, Network, NodeOutput, ProbeOf, Transform};
-use crate::plan::{
-    self, Conn, End, Item, ItemKind, NeuronClass, NodeKind, Port, ProbeAttr, ProbeTarget, RuleKind,
-    Structure, TransformKind,
+use crate::nef::dists::Dist;
+use crate::network::{
+    EnsembleSpec, Endpoint, ItemSpec, Network, NodeOutput, ProbeOf, Transform, WeightStorage,
 };
-
-fn slice_len(s: &Option<Range<usize>>, full: usize) -> usize {
-    s.as_ref()
-        .map(|r| r.end.saturating_sub(r.start))
-        .unwrap_or(full)
-}
-
-fn neuron_class(t: &NeuronType) -> NeuronClass {
-    match t {
-        NeuronType::Lif { .. } => NeuronClass::Lif,
-        NeuronType::SpikingRectifiedLinear { .. } => NeuronClass::SpikingRectifiedLinear,
-        NeuronType::Direct => NeuronClass::Direct,
-        _ => NeuronClass::Rate,
-    }
-}
+use crate::plan::validate::{ConnDecl, FunctionDecl, ItemDecl, SliceDecl, TransformDecl};
+use crate::plan::{
+    self, Declared, End, ItemKind, NeuronClass, NodeKind, Port, ProbeTarget, RuleKind, Structure,
+};
 
 fn end_text(net: &Network, e: &Endpoint, slice: &Option<Range<usize>>) -> String {
     let base = match e {
@@ -40,6 +31,7 @@ fn end_text(net: &Network, e: &Endpoint, slice: &Option<Range<usize>>) -> String
     }
 }
 
+/// A connection's display label: its name, or `pre -> post` with slices.
 fn conn_label(net: &Network, c: usize) -> String {
     let spec = &net.conns[c];
     spec.label.clone().unwrap_or_else(|| {
@@ -51,399 +43,254 @@ fn conn_label(net: &Network, c: usize) -> String {
     })
 }
 
-pub(crate) fn invalid(what: impl Into<String>, message: impl Into<String>) -> BuildError {
-    BuildError::Invalid {
-        what: what.into(),
-        message: message.into(),
-    }
-}
-
-/// Sizes of an item: (value size in, value size out, neurons).
-fn item_sizes(spec: &ItemSpec) -> (usize, usize, Option<usize>) {
-    match spec {
-        ItemSpec::Ensemble(e) => {
-            let n = if e.neuron_type == NeuronType::Direct {
-                None
-            } else {
-                Some(e.n_neurons)
-            };
-            (e.dimensions, e.dimensions, n)
-        }
-        ItemSpec::Node {
-            size_in, size_out, ..
-        } => (*size_in, *size_out, None),
-    }
-}
-
-/// The structure (what the plan is computed from) of a network, with every size checked.
+/// The structure (what the plan is computed from) of a network that passes every rule.
 pub(crate) fn structure(net: &Network) -> Result<Structure<usize>, BuildError> {
-    let mut items = Vec::new();
+    check_indices(net)?;
+    let declared = declared(net);
+    declared.check().map_err(|violations| BuildError::Rules {
+        network: net.name.clone(),
+        violations: violations
+            .into_iter()
+            .map(|violation| RuleViolation {
+                message: violation.message(&declared),
+                violation,
+            })
+            .collect(),
+    })
+}
+
+/// The checks the rule set cannot make: every index a connection, probe or stage node names
+/// exists (the macro resolves names, so its networks always pass).
+fn check_indices(net: &Network) -> Result<(), BuildError> {
+    let (n_items, n_conns) = (net.items.len(), net.conns.len());
     for (name, spec) in &net.items {
-        let kind = match spec {
-            ItemSpec::Ensemble(e) => {
-                if e.n_neurons == 0 || e.dimensions == 0 {
-                    return Err(invalid(
-                        format!("ensemble `{name}`"),
-                        "needs at least one neuron and one dimension",
-                    ));
-                }
-                ItemKind::Ensemble {
-                    n: e.n_neurons,
-                    d: e.dimensions,
-                    neuron: neuron_class(&e.neuron_type),
-                }
+        if let ItemSpec::Node {
+            output: NodeOutput::Stage { state, .. },
+            ..
+        } = spec
+        {
+            if *state >= net.states.len() {
+                return Err(BuildError::UnknownState {
+                    node: name.clone(),
+                    state: *state,
+                    len: net.states.len(),
+                });
             }
+        }
+    }
+    for (c, spec) in net.conns.iter().enumerate() {
+        for e in [spec.pre, spec.post] {
+            let by = || format!("connection {c}");
+            match e {
+                Endpoint::Value(i) | Endpoint::Neurons(i) if i >= n_items => {
+                    return Err(BuildError::UnknownItem {
+                        by: by(),
+                        index: i,
+                        len: n_items,
+                    })
+                }
+                Endpoint::Learning(l) if l >= n_conns => {
+                    return Err(BuildError::UnknownConnection {
+                        by: by(),
+                        index: l,
+                        len: n_conns,
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+    for (name, p) in &net.probes {
+        let by = || format!("probe `{name}`");
+        match p.target {
+            ProbeOf::Item(i) if i >= n_items => {
+                return Err(BuildError::UnknownItem {
+                    by: by(),
+                    index: i,
+                    len: n_items,
+                })
+            }
+            ProbeOf::Conn(c) if c >= n_conns => {
+                return Err(BuildError::UnknownConnection {
+                    by: by(),
+                    index: c,
+                    len: n_conns,
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn neuron_class(t: &NeuronType) -> NeuronClass {
+    match t {
+        NeuronType::Lif { .. } => NeuronClass::Lif,
+        NeuronType::SpikingRectifiedLinear { .. } => NeuronClass::SpikingRectifiedLinear,
+        NeuronType::Direct => NeuronClass::Direct,
+        _ => NeuronClass::Rate,
+    }
+}
+
+/// The neuron type's name as the macro gives it to the rules (`Lif`, `RectifiedLinear`): the
+/// variant's name.
+fn neuron_name(t: &NeuronType) -> String {
+    format!("{t:?}")
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The highest rate `max_rates` can give, where it is bounded (as the macro reads a literal
+/// distribution: the largest of its numbers).
+fn max_rate(d: &Dist) -> Option<f64> {
+    match d {
+        Dist::Fixed(v) | Dist::Choice(v) => v.iter().copied().reduce(f64::max),
+        Dist::Constant(x) => Some(*x),
+        Dist::Uniform { low, high } => Some(low.max(*high)),
+        Dist::Gaussian { .. } => None,
+    }
+}
+
+fn ensemble_decl(name: &str, e: &EnsembleSpec) -> ItemDecl<usize> {
+    let mut d = ItemDecl::new(
+        name.to_string(),
+        ItemKind::Ensemble {
+            n: e.n_neurons,
+            d: e.dimensions,
+            neuron: neuron_class(&e.neuron_type),
+        },
+    );
+    d.neuron_name = neuron_name(&e.neuron_type).into();
+    d.tau_ref = match e.neuron_type {
+        NeuronType::Lif { tau_ref, .. } | NeuronType::LifRate { tau_ref, .. } => Some(tau_ref),
+        _ => None,
+    };
+    // Fixed gains and biases do not come from max_rates.
+    if e.gain.is_none() || e.bias.is_none() {
+        d.max_rate = max_rate(&e.max_rates);
+    }
+    d.radius = Some(e.radius);
+    d
+}
+
+fn node_decl(
+    net: &Network,
+    name: &str,
+    size_in: usize,
+    size_out: usize,
+    output: &NodeOutput,
+) -> ItemDecl<usize> {
+    let (kind, output_size) = match output {
+        NodeOutput::Constant(v) => (NodeKind::Constant, Some(v.len())),
+        NodeOutput::Time(_) => (NodeKind::Time, None),
+        NodeOutput::TimeInput(_) => (NodeKind::TimeInput, None),
+        NodeOutput::Passthrough => (NodeKind::Passthrough, None),
+        NodeOutput::Stage { state, method, .. } => (
+            NodeKind::Stage {
+                state: Cow::Owned(net.states[*state].0.clone()),
+                method: method.clone(),
+            },
+            None,
+        ),
+        NodeOutput::Process(p) => (NodeKind::Process, Some(p.size_out())),
+    };
+    let mut d = ItemDecl::new(
+        name.to_string(),
+        ItemKind::Node {
+            size_in,
+            size_out,
+            kind,
+        },
+    );
+    d.output_size = output_size;
+    d
+}
+
+fn end(e: Endpoint) -> End {
+    match e {
+        Endpoint::Value(item) => End::Item {
+            item,
+            port: Port::Value,
+        },
+        Endpoint::Neurons(item) => End::Item {
+            item,
+            port: Port::Neurons,
+        },
+        Endpoint::Learning(conn) => End::Learning { conn },
+    }
+}
+
+fn slice(s: &Option<Range<usize>>) -> Option<SliceDecl<usize>> {
+    s.as_ref().map(|r| SliceDecl {
+        lo: r.start,
+        hi: Some(r.end),
+        index: false,
+    })
+}
+
+/// The network as the rule set reads it (indices already checked).
+fn declared(net: &Network) -> Declared<usize> {
+    let items = net
+        .items
+        .iter()
+        .map(|(name, spec)| match spec {
+            ItemSpec::Ensemble(e) => ensemble_decl(name, e),
             ItemSpec::Node {
                 size_in,
                 size_out,
                 output,
-            } => {
-                let kind = match output {
-                    NodeOutput::Constant(v) => {
-                        if v.len() != *size_out {
-                            return Err(invalid(
-                                format!("node `{name}`"),
-                                format!(
-                                    "constant has {} values but size_out is {size_out}",
-                                    v.len()
-                                ),
-                            ));
-                        }
-                        NodeKind::Constant
-                    }
-                    NodeOutput::Time(_) => NodeKind::Time,
-                    NodeOutput::TimeInput(_) => NodeKind::TimeInput,
-                    NodeOutput::Passthrough => {
-                        if size_in != size_out {
-                            return Err(invalid(
-                                format!("node `{name}`"),
-                                "a passthrough node has size_in == size_out",
-                            ));
-                        }
-                        NodeKind::Passthrough
-                    }
-                    NodeOutput::Stage { state, method, .. } => NodeKind::Stage {
-                        state: Cow::Owned(
-                            net.states.get(*state).map(|s| s.0.clone()).ok_or_else(|| {
-                                invalid(format!("node `{name}`"), "unknown state")
-                            })?,
-                        ),
-                        method: method.clone(),
-                    },
-                    NodeOutput::Process(p) => {
-                        if p.size_out() != *size_out {
-                            return Err(invalid(
-                                format!("node `{name}`"),
-                                format!(
-                                    "process gives {} values but size_out is {size_out}",
-                                    p.size_out()
-                                ),
-                            ));
-                        }
-                        NodeKind::Process
-                    }
-                };
-                ItemKind::Node {
-                    size_in: *size_in,
-                    size_out: *size_out,
-                    kind,
-                }
-            }
-        };
-        items.push(Item {
-            name: Cow::Owned(name.clone()),
-            kind,
-        });
-    }
-    let mut conns: Vec<Conn<usize>> = Vec::new();
-    for (c, spec) in net.conns.iter().enumerate() {
-        let label = conn_label(net, c);
-        let size_err = |message: String| BuildError::Size {
-            conn: label.clone(),
-            message,
-        };
-        let check_slice = |s: &Option<Range<usize>>, size: usize, side: &str| {
-            if let Some(r) = s {
-                if r.start >= r.end || r.end > size {
-                    return Err(size_err(format!(
-                        "{side} slice {}..{} is empty or past the end of size {size}",
-                        r.start, r.end
-                    )));
-                }
-            }
-            Ok(())
-        };
-        let item_of = |e: &Endpoint| -> Result<Option<usize>, BuildError> {
-            match e {
-                Endpoint::Value(i) | Endpoint::Neurons(i) => {
-                    if *i >= net.items.len() {
-                        Err(invalid(format!("connection `{label}`"), "unknown item"))
-                    } else {
-                        Ok(Some(*i))
-                    }
-                }
-                Endpoint::Learning(lc) => {
-                    if *lc >= net.conns.len() || net.conns[*lc].learning.is_none() {
-                        Err(invalid(
-                            format!("connection `{label}`"),
-                            "`.learning` of a connection without a learning rule",
-                        ))
-                    } else {
-                        Ok(None)
-                    }
-                }
-            }
-        };
-        let pre_item = item_of(&spec.pre)?.ok_or_else(|| {
-            invalid(
-                format!("connection `{label}`"),
-                "cannot start at `.learning`",
-            )
-        })?;
-        let (_, pre_out, pre_n) = item_sizes(&net.items[pre_item].1);
-        let pre_is_ens = matches!(net.items[pre_item].1, ItemSpec::Ensemble(_));
-        let (pre, pre_full, decoded_from_neurons) = match spec.pre {
-            Endpoint::Neurons(_) => {
-                let n = pre_n.ok_or_else(|| {
-                    invalid(
-                        format!("connection `{label}`"),
-                        "`.neurons` of something without neurons",
-                    )
-                })?;
-                (
-                    End::Item {
-                        item: pre_item,
-                        port: Port::Neurons,
-                    },
-                    n,
-                    false,
-                )
-            }
-            _ => (
-                End::Item {
-                    item: pre_item,
-                    port: Port::Value,
+            } => node_decl(net, name, *size_in, *size_out, output),
+        })
+        .collect();
+    let conns = net
+        .conns
+        .iter()
+        .enumerate()
+        .map(|(c, spec)| ConnDecl {
+            label: Cow::Owned(conn_label(net, c)),
+            pre: end(spec.pre),
+            pre_slice: slice(&spec.pre_slice),
+            post: end(spec.post),
+            post_slice: slice(&spec.post_slice),
+            function: spec.function.as_ref().map(|f| FunctionDecl {
+                size_out: Some(f.size_out),
+                identity: false,
+            }),
+            transform: match &spec.transform {
+                Transform::Scalar(_) => TransformDecl::Scalar,
+                Transform::Diagonal(v) => TransformDecl::Diagonal(v.len()),
+                Transform::Matrix(m) => TransformDecl::Matrix {
+                    rows: m.nrows(),
+                    cols: m.ncols(),
                 },
-                pre_out,
-                pre_is_ens && pre_n.is_some(),
-            ),
-        };
-        check_slice(&spec.pre_slice, pre_full, "source")?;
-        let sliced_pre = slice_len(&spec.pre_slice, pre_full);
-        // The vector the transform multiplies.
-        let x_size = match &spec.function {
-            Some(f) => f.size_out,
-            None => sliced_pre,
-        };
-        if spec.function.is_some() && matches!(spec.pre, Endpoint::Neurons(_)) {
-            return Err(invalid(
-                format!("connection `{label}`"),
-                "a function needs a decoded source, not `.neurons`",
-            ));
-        }
-        let post_item = item_of(&spec.post)?;
-        let weight_solver = spec.solver.weights;
-        let (post, post_full) = match spec.post {
-            Endpoint::Value(i) => (
-                End::Item {
-                    item: i,
-                    port: Port::Value,
-                },
-                item_sizes(&net.items[i].1).0,
-            ),
-            Endpoint::Neurons(i) => {
-                let n = item_sizes(&net.items[i].1).2.ok_or_else(|| {
-                    invalid(
-                        format!("connection `{label}`"),
-                        "`.neurons` of something without neurons",
-                    )
-                })?;
-                (
-                    End::Item {
-                        item: i,
-                        port: Port::Neurons,
-                    },
-                    n,
-                )
-            }
-            Endpoint::Learning(lc) => {
-                let lspec = &net.conns[lc];
-                (End::Learning { conn: lc }, error_size(net, lspec))
-            }
-        };
-        check_slice(&spec.post_slice, post_full, "target")?;
-        let mut out_size = slice_len(&spec.post_slice, post_full);
-        let tkind = match &spec.transform {
-            Transform::Scalar(_) => {
-                if x_size != out_size {
-                    return Err(size_err(format!(
-                        "source gives {x_size} values but the target takes {out_size} (scalar transform)"
-                    )));
-                }
-                TransformKind::Scalar
-            }
-            Transform::Diagonal(v) => {
-                if v.len() != x_size || x_size != out_size {
-                    return Err(size_err(format!(
-                        "diagonal transform of {} values between a source of {x_size} and a target of {out_size}",
-                        v.len()
-                    )));
-                }
-                TransformKind::Diagonal
-            }
-            Transform::Matrix(m) => {
-                if m.ncols() != x_size || m.nrows() != out_size {
-                    return Err(size_err(format!(
-                        "transform is {}x{} but source gives {x_size} and target takes {out_size}",
-                        m.nrows(),
-                        m.ncols()
-                    )));
-                }
-                TransformKind::Matrix
-            }
-        };
-        if weight_solver {
-            let post_i = post_item
-                .filter(|&i| item_sizes(&net.items[i].1).2.is_some())
-                .filter(|_| matches!(spec.post, Endpoint::Value(_)) && decoded_from_neurons)
-                .ok_or_else(|| {
-                    invalid(
-                        format!("connection `{label}`"),
-                        "`weights = true` needs an ensemble source and an ensemble target",
-                    )
-                })?;
-            out_size = item_sizes(&net.items[post_i].1).2.unwrap_or(0);
-        }
-        let rule = match &spec.learning {
-            None => None,
-            Some(LearningRule::Pes { .. }) => {
-                if !pre_is_ens || pre_n.is_none() {
-                    return Err(invalid(
-                        format!("connection `{label}`"),
-                        "PES needs a source with neurons",
-                    ));
-                }
-                Some(RuleKind::Pes)
-            }
-            Some(LearningRule::Mpes { .. }) => {
-                if !matches!(spec.pre, Endpoint::Neurons(_))
-                    || !matches!(spec.post, Endpoint::Neurons(_))
-                {
-                    return Err(invalid(
-                        format!("connection `{label}`"),
-                        "mPES needs a `pre.neurons -> post.neurons` connection",
-                    ));
-                }
-                Some(RuleKind::Mpes)
-            }
-        };
-        let pre_size = if decoded_from_neurons {
-            pre_n.unwrap_or(0)
-        } else {
-            sliced_pre
-        };
-        conns.push(Conn {
-            label: Cow::Owned(label.clone()),
-            pre,
-            pre_slice: spec.pre_slice.as_ref().map(|r| (r.start, r.end)),
-            pre_size,
-            func_size: spec.function.as_ref().map(|f| f.size_out),
-            out_size,
-            post,
-            post_slice: spec.post_slice.as_ref().map(|r| (r.start, r.end)),
+            },
             synapse: spec.synapse.is_some(),
-            rule,
-            weight_solver,
-            error_size: spec.learning.as_ref().map(|_| error_size(net, spec)),
-            transform: tkind,
-        });
-    }
-    let mut probes = Vec::new();
-    for (name, p) in &net.probes {
-        let target = match p.target {
-            ProbeOf::Item(i) => {
-                let spec = net
-                    .items
-                    .get(i)
-                    .ok_or_else(|| invalid(format!("probe `{name}`"), "unknown item"))?;
-                let ok = match (&spec.1, p.attr) {
-                    (_, ProbeAttr::Value) => true,
-                    (ItemSpec::Ensemble(e), ProbeAttr::Spikes | ProbeAttr::Input) => {
-                        e.neuron_type != NeuronType::Direct
-                    }
-                    (ItemSpec::Ensemble(e), ProbeAttr::Voltage) => matches!(
-                        e.neuron_type,
-                        NeuronType::Lif { .. } | NeuronType::SpikingRectifiedLinear { .. }
-                    ),
-                    (ItemSpec::Ensemble(e), ProbeAttr::Refractory) => {
-                        matches!(e.neuron_type, NeuronType::Lif { .. })
-                    }
-                    _ => false,
-                };
-                if !ok {
-                    return Err(invalid(
-                        format!("probe `{name}`"),
-                        format!("cannot record {:?} of `{}`", p.attr, spec.0),
-                    ));
-                }
-                ProbeTarget::Item(i)
-            }
-            ProbeOf::Conn(c) => {
-                let spec = net
-                    .conns
-                    .get(c)
-                    .ok_or_else(|| invalid(format!("probe `{name}`"), "unknown connection"))?;
-                let ok = match p.attr {
-                    ProbeAttr::Weights | ProbeAttr::Output => true,
-                    ProbeAttr::Error => spec.learning.is_some(),
-                    ProbeAttr::ResistancePos | ProbeAttr::ResistanceNeg => {
-                        matches!(spec.learning, Some(LearningRule::Mpes { .. }))
-                    }
-                    _ => false,
-                };
-                let memristive = matches!(spec.learning, Some(LearningRule::Mpes { .. }))
-                    && matches!(
-                        p.attr,
-                        ProbeAttr::Weights | ProbeAttr::ResistancePos | ProbeAttr::ResistanceNeg
-                    );
-                if memristive && p.synapse.is_some() {
-                    return Err(invalid(
-                        format!("probe `{name}`"),
-                        "device weights and resistances of a memristive connection are recorded \
-                         unfiltered: remove the probe's synapse",
-                    ));
-                }
-                if !ok {
-                    return Err(invalid(
-                        format!("probe `{name}`"),
-                        format!("cannot record {:?} of a connection", p.attr),
-                    ));
-                }
-                ProbeTarget::Conn(c)
-            }
-        };
-        probes.push(plan::Probe {
+            rule: spec.learning.as_ref().map(|r| match r {
+                LearningRule::Pes { .. } => RuleKind::Pes,
+                LearningRule::Mpes { .. } => RuleKind::Mpes,
+            }),
+            weight_solver: spec.solver.weights,
+            storage_f32: spec.weight_storage == WeightStorage::F32,
+        })
+        .collect();
+    let probes = net
+        .probes
+        .iter()
+        .map(|(name, p)| plan::Probe {
             name: Cow::Owned(name.clone()),
-            target,
+            target: match p.target {
+                ProbeOf::Item(i) => ProbeTarget::Item(i),
+                ProbeOf::Conn(c) => ProbeTarget::Conn(c),
+            },
             attr: p.attr,
             synapse: p.synapse.is_some(),
-        });
-    }
-    Ok(Structure {
+        })
+        .collect();
+    Declared {
         name: Cow::Owned(net.name.clone()),
         items,
         conns,
         probes,
-    })
-}
-
-/// The error size of a learned connection: the post ensemble's dimensions for connections into
-/// neurons, else the connection's output size.
-fn error_size(net: &Network, spec: &ConnectionSpec) -> usize {
-    match spec.post {
-        Endpoint::Neurons(i) => item_sizes(&net.items[i].1).0,
-        Endpoint::Value(i) if spec.solver.weights => item_sizes(&net.items[i].1).0,
-        Endpoint::Value(i) => slice_len(&spec.post_slice, item_sizes(&net.items[i].1).0),
-        Endpoint::Learning(_) => 0,
     }
 }
