@@ -56,6 +56,22 @@ pub struct Simulator {
     pulse: Option<PulseHelper>,
 }
 
+/// A short summary: the network, time step, steps taken, ops, probes and threads (not the
+/// signal store).
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("network", &self.structure.name)
+            .field("dt", &self.dt)
+            .field("steps", &self.step)
+            .field("ops", &self.ops.len())
+            .field("signals", &self.store.len())
+            .field("probes", &self.probe_names())
+            .field("threads", &self.threads())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Simulator {
     /// Build a network with time step `dt` (seconds): check it, compute its plan, do the NEF
     /// work and lay out the signal store. Threads as in [`SimOptions::default`].

@@ -117,3 +117,30 @@ fn indices_the_network_lacks_are_runtime_errors() {
         Some(BuildError::TimeStep { .. })
     ));
 }
+
+#[test]
+fn errors_and_the_simulator_describe_themselves() {
+    // A solve error keeps its cause as the error's source.
+    let mut net = Network::new("n");
+    let mut e = EnsembleSpec::new(10, 1);
+    e.intercepts = Dist::Constant(0.99);
+    e.eval_points = netdsl_core::nef::dists::VecDist::Fixed(ndarray::Array2::zeros((5, 1)));
+    let a = net.add_ensemble("a", e);
+    let b = net.add_node("b", 1, 1, NodeOutput::Passthrough);
+    net.connect(ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b)));
+    let err = Simulator::new(net, 0.001).err().expect("all-zero activities");
+    assert!(matches!(err, BuildError::Solve { .. }), "{err}");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(err.to_string().contains("all zero"), "{err}");
+
+    let mut net = Network::new("summary");
+    let k = net.add_node("k", 0, 1, NodeOutput::Constant(vec![1.0]));
+    net.probe("k", ProbeSpec::new(ProbeOf::Item(k), ProbeAttr::Value));
+    let sim = Simulator::new(net, 0.001).expect("builds");
+    let text = format!("{sim:?}");
+    assert!(
+        text.starts_with("Simulator { network: \"summary\", dt: 0.001, steps: 0,"),
+        "{text}"
+    );
+    assert!(text.contains("probes: [\"k\"]"), "{text}");
+}

@@ -18,7 +18,6 @@
 use crate::nef::linalg::expm;
 use crate::step::kernels::avx2_kernel;
 use ndarray::{Array1, Array2};
-use std::fmt;
 
 /// A linear synapse model (analog transfer function).
 #[derive(Clone, Debug, PartialEq)]
@@ -37,33 +36,37 @@ pub enum Synapse {
     },
 }
 
-/// Errors from [`Synapse::try_discretize`].
-#[derive(Clone, Debug, PartialEq)]
+/// Errors from [`Synapse::try_discretize`] and [`Synapse::validate`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SynapseError {
     /// The numerator is of higher degree than the denominator.
-    Improper,
+    #[error(
+        "improper transfer function: numerator has {num} coefficients but the denominator only \
+         {den}"
+    )]
+    Improper {
+        /// Numerator coefficients (after normalisation).
+        num: usize,
+        /// Denominator coefficients (after normalisation).
+        den: usize,
+    },
     /// The numerator or denominator is empty, or the denominator is all zeros.
+    #[error("transfer function has an empty or zero polynomial")]
     Empty,
-    /// A coefficient or time constant is not finite, or a time constant is negative.
-    BadParameter(String),
+    /// A time constant that is negative or not finite.
+    #[error("bad synapse parameter: time constant must be finite and >= 0, got {tau}")]
+    TimeConstant {
+        /// The time constant.
+        tau: f64,
+    },
+    /// A filter coefficient that is not finite.
+    #[error("bad synapse parameter: filter coefficients must be finite, got {value}")]
+    Coefficient {
+        /// The coefficient.
+        value: f64,
+    },
 }
-
-impl fmt::Display for SynapseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SynapseError::Improper => {
-                write!(
-                    f,
-                    "improper transfer function: numerator is longer than denominator"
-                )
-            }
-            SynapseError::Empty => write!(f, "transfer function has an empty or zero polynomial"),
-            SynapseError::BadParameter(s) => write!(f, "bad synapse parameter: {s}"),
-        }
-    }
-}
-
-impl std::error::Error for SynapseError {}
 
 /// Which step rule a [`DiscreteFilter`] uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -265,7 +268,7 @@ fn tf2ss(num: &[f64], den: &[f64]) -> Result<StateSpace, SynapseError> {
     let (num, den) = normalize(num, den)?;
     let (m, k) = (num.len(), den.len());
     if m > k {
-        return Err(SynapseError::Improper);
+        return Err(SynapseError::Improper { num: m, den: k });
     }
     let mut padded = vec![0.0; k - m];
     padded.extend_from_slice(&num);
@@ -302,16 +305,12 @@ impl Synapse {
         match self {
             Synapse::Lowpass(tau) | Synapse::Alpha(tau) => {
                 if !tau.is_finite() || *tau < 0.0 {
-                    return Err(SynapseError::BadParameter(format!(
-                        "time constant must be finite and >= 0, got {tau}"
-                    )));
+                    return Err(SynapseError::TimeConstant { tau: *tau });
                 }
             }
             Synapse::LinearFilter { num, den } => {
-                if num.iter().chain(den).any(|v| !v.is_finite()) {
-                    return Err(SynapseError::BadParameter(
-                        "filter coefficients must be finite".into(),
-                    ));
+                if let Some(&value) = num.iter().chain(den).find(|v| !v.is_finite()) {
+                    return Err(SynapseError::Coefficient { value });
                 }
             }
         }
@@ -610,7 +609,10 @@ mod tests {
             num: vec![1.0, 0.0, 0.0],
             den: vec![1.0, 1.0],
         };
-        assert_eq!(improper.try_discretize(DT), Err(SynapseError::Improper));
+        assert_eq!(
+            improper.try_discretize(DT),
+            Err(SynapseError::Improper { num: 3, den: 2 })
+        );
         assert!(Synapse::Lowpass(-1.0).validate().is_err());
         assert!(Synapse::LinearFilter {
             num: vec![1.0],

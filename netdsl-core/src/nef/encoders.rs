@@ -1,29 +1,18 @@
 //! Encoders: normalised to unit length and scaled by gain over radius.
 
-use std::fmt;
-
 use ndarray::Array2;
 
 /// Errors from [`normalize_encoders`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncoderError {
     /// This encoder row has zero (or non-finite) length, so it cannot be normalised.
+    #[error(
+        "encoder {0} has zero or non-finite length and cannot be normalised; give it a non-zero \
+         length or turn encoder normalisation off"
+    )]
     ZeroLength(usize),
 }
-
-impl fmt::Display for EncoderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EncoderError::ZeroLength(i) => write!(
-                f,
-                "encoder {i} has zero or non-finite length and cannot be normalised; give it a \
-                 non-zero length or turn encoder normalisation off"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for EncoderError {}
 
 /// Divides each encoder row by its Euclidean length (Nengo's `normalize_encoders=True`).
 pub fn normalize_encoders(encoders: &Array2<f64>) -> Result<Array2<f64>, EncoderError> {

@@ -11,18 +11,23 @@ use crate::nef::linalg::{
 };
 use crate::threads::build::{build_threads, run_parts};
 use ndarray::Array2;
-use std::fmt;
 
 /// Nengo's default regularisation of `LstsqL2` (`reg=0.1`).
 pub const DEFAULT_REG: f64 = 0.1;
 
 /// Errors from [`lstsq_l2`] and [`solve_decoders`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SolveError {
     /// No neuron is active at any evaluation point (Nengo's `BuildError`: "'activities' matrix is
     /// all zero ... no evaluation points fall in the firing ranges of any neurons").
+    #[error(
+        "the activities matrix is all zero: no evaluation points fall in the firing ranges of any \
+         neurons"
+    )]
     AllZeroActivities,
     /// Activities and targets disagree on the number of evaluation points.
+    #[error("activities have {activities} evaluation points but targets have {targets}")]
     ShapeMismatch {
         /// Rows of the activity matrix.
         activities: usize,
@@ -31,36 +36,10 @@ pub enum SolveError {
     },
     /// The regularised Gram matrix could not be factorised (e.g. `reg = 0` with rank-deficient
     /// activities, or non-finite activities).
-    Linalg(LinalgError),
+    #[error("decoder solve failed: {0}")]
+    Linalg(#[from] LinalgError),
 }
 
-impl fmt::Display for SolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SolveError::AllZeroActivities => write!(
-                f,
-                "the activities matrix is all zero: no evaluation points fall in the firing \
-                 ranges of any neurons"
-            ),
-            SolveError::ShapeMismatch {
-                activities,
-                targets,
-            } => write!(
-                f,
-                "activities have {activities} evaluation points but targets have {targets}"
-            ),
-            SolveError::Linalg(e) => write!(f, "decoder solve failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for SolveError {}
-
-impl From<LinalgError> for SolveError {
-    fn from(e: LinalgError) -> Self {
-        SolveError::Linalg(e)
-    }
-}
 
 /// Rate activities of every neuron at every evaluation point (m × n): the points are projected on
 /// the encoders divided by `radius`, turned into currents `gain * x + bias` and passed through

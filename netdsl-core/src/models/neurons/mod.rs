@@ -6,7 +6,6 @@
 //! once. It gives bit-identical results to evaluating Nengo's expressions neuron by neuron.
 
 use crate::nef::dists::Dist;
-use std::fmt;
 
 mod lif;
 mod lif_simd;
@@ -54,9 +53,14 @@ pub enum NeuronType {
 }
 
 /// Errors from [`NeuronType::gain_bias`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NeuronError {
     /// A requested maximum rate is not below `1 / tau_ref` (Nengo's `ValidationError`).
+    #[error(
+        "max rate {max_rate} of neuron {index} must be below the inverse refractory period \
+         ({limit:.3})"
+    )]
     MaxRateTooHigh {
         /// Index of the offending neuron.
         index: usize,
@@ -67,6 +71,10 @@ pub enum NeuronError {
     },
     /// The resulting gain is not finite or not positive, usually because an intercept is ≥ 1
     /// (Nengo's `BuildError`).
+    #[error(
+        "the intercepts lead to a negative or non-finite gain ({gain}) for neuron {index}; \
+         reduce the largest intercept below 1"
+    )]
     BadGain {
         /// Index of the offending neuron.
         index: usize,
@@ -74,6 +82,7 @@ pub enum NeuronError {
         gain: f64,
     },
     /// `max_rates` and `intercepts` have different lengths.
+    #[error("got {max_rates} max rates but {intercepts} intercepts; they must match")]
     LengthMismatch {
         /// Number of max rates.
         max_rates: usize,
@@ -81,39 +90,9 @@ pub enum NeuronError {
         intercepts: usize,
     },
     /// Direct mode has no neurons, hence no gain or bias.
+    #[error("Direct mode has no gain or bias")]
     DirectMode,
 }
-
-impl fmt::Display for NeuronError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NeuronError::MaxRateTooHigh {
-                index,
-                max_rate,
-                limit,
-            } => write!(
-                f,
-                "max rate {max_rate} of neuron {index} must be below the inverse refractory \
-                 period ({limit:.3})"
-            ),
-            NeuronError::BadGain { index, gain } => write!(
-                f,
-                "the intercepts lead to a negative or non-finite gain ({gain}) for neuron \
-                 {index}; reduce the largest intercept below 1"
-            ),
-            NeuronError::LengthMismatch {
-                max_rates,
-                intercepts,
-            } => write!(
-                f,
-                "got {max_rates} max rates but {intercepts} intercepts; they must match"
-            ),
-            NeuronError::DirectMode => write!(f, "Direct mode has no gain or bias"),
-        }
-    }
-}
-
-impl std::error::Error for NeuronError {}
 
 impl NeuronType {
     /// `LIF()` with Nengo's defaults: tau_rc 0.02, tau_ref 0.002, min_voltage 0, amplitude 1.

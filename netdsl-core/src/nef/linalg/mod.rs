@@ -8,7 +8,6 @@
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, Axis};
-use std::fmt;
 
 mod expm;
 mod gram;
@@ -21,11 +20,19 @@ pub use gram::{gram_tn, gram_tn_acc_lower, gram_tn_acc_lower_sparse};
 use crate::threads::build::{build_threads, run_parts};
 
 /// Errors from the factorisations in this module.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LinalgError {
-    /// The matrix was not square (rows, columns).
-    NotSquare(usize, usize),
+    /// The matrix was not square.
+    #[error("expected a square matrix, got {rows}x{cols}")]
+    NotSquare {
+        /// Its rows.
+        rows: usize,
+        /// Its columns.
+        cols: usize,
+    },
     /// Two operands had incompatible shapes.
+    #[error("shape mismatch in {what}: {}x{} and {}x{}", left.0, left.1, right.0, right.1)]
     ShapeMismatch {
         /// What was being done.
         what: &'static str,
@@ -35,29 +42,20 @@ pub enum LinalgError {
         right: (usize, usize),
     },
     /// The matrix is not (numerically) positive definite: the pivot at this index was ≤ 0 or NaN.
-    NotPositiveDefinite(usize),
+    #[error("matrix is not positive definite (pivot {pivot} is {value})")]
+    NotPositiveDefinite {
+        /// The pivot's index.
+        pivot: usize,
+        /// Its value.
+        value: f64,
+    },
     /// The matrix is (numerically) singular: no usable pivot in this column.
-    Singular(usize),
+    #[error("matrix is singular (column {column})")]
+    Singular {
+        /// The column.
+        column: usize,
+    },
 }
-
-impl fmt::Display for LinalgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LinalgError::NotSquare(r, c) => write!(f, "expected a square matrix, got {r}x{c}"),
-            LinalgError::ShapeMismatch { what, left, right } => write!(
-                f,
-                "shape mismatch in {what}: {}x{} and {}x{}",
-                left.0, left.1, right.0, right.1
-            ),
-            LinalgError::NotPositiveDefinite(i) => {
-                write!(f, "matrix is not positive definite (pivot {i})")
-            }
-            LinalgError::Singular(i) => write!(f, "matrix is singular (column {i})"),
-        }
-    }
-}
-
-impl std::error::Error for LinalgError {}
 
 /// Dot product of two equally long slices (four partial sums, so it vectorises).
 #[inline]
@@ -170,7 +168,7 @@ pub fn cholesky(a: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
 pub fn cholesky_into(a: Array2<f64>) -> Result<Array2<f64>, LinalgError> {
     let (n, c) = a.dim();
     if n != c {
-        return Err(LinalgError::NotSquare(n, c));
+        return Err(LinalgError::NotSquare { rows: n, cols: c });
     }
     let mut w = if a.is_standard_layout() {
         a
@@ -201,7 +199,7 @@ pub fn cholesky_into(a: Array2<f64>) -> Result<Array2<f64>, LinalgError> {
             }
             let d = row_i[i] - dot(&row_i[k..i], &row_i[k..i]);
             if d.is_nan() || d <= 0.0 {
-                return Err(LinalgError::NotPositiveDefinite(i));
+                return Err(LinalgError::NotPositiveDefinite { pivot: i, value: d });
             }
             row_i[i] = d.sqrt();
         }
@@ -244,7 +242,7 @@ pub fn cholesky_into(a: Array2<f64>) -> Result<Array2<f64>, LinalgError> {
 pub fn cho_solve(l: &Array2<f64>, b: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
     let (n, c) = l.dim();
     if n != c {
-        return Err(LinalgError::NotSquare(n, c));
+        return Err(LinalgError::NotSquare { rows: n, cols: c });
     }
     if b.nrows() != n {
         return Err(LinalgError::ShapeMismatch {
@@ -306,7 +304,7 @@ pub fn cholesky_solve(a: &Array2<f64>, b: &Array2<f64>) -> Result<Array2<f64>, L
 pub fn lu_solve(a: &Array2<f64>, b: &Array2<f64>) -> Result<Array2<f64>, LinalgError> {
     let (n, c) = a.dim();
     if n != c {
-        return Err(LinalgError::NotSquare(n, c));
+        return Err(LinalgError::NotSquare { rows: n, cols: c });
     }
     if b.nrows() != n {
         return Err(LinalgError::ShapeMismatch {
@@ -328,7 +326,7 @@ pub fn lu_solve(a: &Array2<f64>, b: &Array2<f64>) -> Result<Array2<f64>, LinalgE
             }
         }
         if best == 0.0 || best.is_nan() {
-            return Err(LinalgError::Singular(col));
+            return Err(LinalgError::Singular { column: col });
         }
         if p != col {
             for j in 0..n {

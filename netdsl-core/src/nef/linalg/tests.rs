@@ -27,10 +27,16 @@ fn linalg_cholesky_small_known() {
 #[test]
 fn linalg_cholesky_rejects_indefinite() {
     let a = array![[1.0, 2.0], [2.0, 1.0]];
-    assert_eq!(cholesky(&a), Err(LinalgError::NotPositiveDefinite(1)));
+    assert_eq!(
+        cholesky(&a),
+        Err(LinalgError::NotPositiveDefinite {
+            pivot: 1,
+            value: -3.0
+        })
+    );
     assert!(matches!(
         cholesky(&Array2::zeros((2, 3))),
-        Err(LinalgError::NotSquare(2, 3))
+        Err(LinalgError::NotSquare { rows: 2, cols: 3 })
     ));
 }
 
