@@ -8,7 +8,7 @@
 use netdsl::core::error::BuildError;
 use netdsl::core::models::learning::LearningRule;
 use netdsl::core::network::{
-    ConnectionSpec, EnsembleSpec, Endpoint, Function, ItemId, NodeOutput, ProbeOf, ProbeSpec,
+    ConnectionSpec, Endpoint, EnsembleSpec, Function, ItemId, NodeOutput, ProbeOf, ProbeSpec,
 };
 use netdsl::core::plan::ProbeAttr;
 use netdsl::prelude::*;
@@ -177,7 +177,7 @@ fn builder_networks_get_the_shared_verdicts() {
 #[test]
 fn rule_violations_read_as_the_macro_words_them() {
     let (_, net) = builder_networks().remove(0);
-    let err = Simulator::new(net, 0.001).err().expect("refused");
+    let err = Simulator::new(net, 0.001).expect_err("refused");
     assert_eq!(
         err.to_string(),
         "network `Net`: size mismatch in `k[0..1] -> a`: `k[0..1]` gives 1 but `a` takes 2 (it \
@@ -185,7 +185,7 @@ fn rule_violations_read_as_the_macro_words_them() {
     );
     // Both cycle violations, one per connection on the loop.
     let (_, net) = builder_networks().remove(8);
-    let err = Simulator::new(net, 0.001).err().expect("refused");
+    let err = Simulator::new(net, 0.001).expect_err("refused");
     assert!(
         err.to_string().starts_with("network `Net` breaks 2 rules:"),
         "{err}"

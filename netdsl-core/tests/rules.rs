@@ -128,7 +128,7 @@ fn errors_and_the_simulator_describe_themselves() {
     let a = net.add_ensemble("a", e);
     let b = net.add_node("b", 1, 1, NodeOutput::Passthrough);
     net.connect(ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b)));
-    let err = Simulator::new(net, 0.001).err().expect("all-zero activities");
+    let err = Simulator::new(net, 0.001).expect_err("all-zero activities");
     assert!(matches!(err, BuildError::Solve { .. }), "{err}");
     assert!(std::error::Error::source(&err).is_some());
     assert!(err.to_string().contains("all zero"), "{err}");

@@ -145,9 +145,7 @@ fn passthrough_loop(syn_ab: Option<Synapse>, syn_ba: Option<Synapse>) -> Network
 
 #[test]
 fn a_synapse_free_loop_is_an_error_naming_the_cycle() {
-    let err = Simulator::new(passthrough_loop(None, None), 0.001)
-        .err()
-        .expect("cycle");
+    let err = Simulator::new(passthrough_loop(None, None), 0.001).expect_err("cycle");
     let BuildError::Rules { violations, .. } = &err else {
         panic!("expected a rule violation, got {err}")
     };
@@ -204,7 +202,7 @@ fn bad_sizes_are_build_errors_not_panics() {
     let a = net.add_node("a", 0, 2, NodeOutput::Constant(vec![1.0, 2.0]));
     let b = net.add_node("b", 3, 3, NodeOutput::Passthrough);
     net.connect(ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b)));
-    let err = Simulator::new(net, 0.001).err().expect("size error");
+    let err = Simulator::new(net, 0.001).expect_err("size error");
     assert!(
         matches!(
             err.violations()[0].problem(),
@@ -228,7 +226,7 @@ fn bad_sizes_are_build_errors_not_panics() {
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.post_slice = Some(2..4);
     net.connect(c);
-    let err = Simulator::new(net, 0.001).err().expect("slice error");
+    let err = Simulator::new(net, 0.001).expect_err("slice error");
     assert!(
         matches!(
             err.violations()[0].problem(),

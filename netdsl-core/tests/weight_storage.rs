@@ -138,7 +138,7 @@ fn f32_storage_is_refused_where_the_weights_are_not_a_private_matrix() {
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.weight_storage = WeightStorage::F32;
     net.connect(c);
-    let err = Simulator::new(net, 0.001).err().expect("refused");
+    let err = Simulator::new(net, 0.001).expect_err("refused");
     assert!(
         matches!(
             err.violations()[0].problem(),
@@ -166,7 +166,7 @@ fn f32_storage_is_refused_where_the_weights_are_not_a_private_matrix() {
         Endpoint::Value(b),
         Endpoint::Learning(learned),
     ));
-    let err = Simulator::new(net, 0.001).err().expect("refused");
+    let err = Simulator::new(net, 0.001).expect_err("refused");
     assert!(
         matches!(
             err.violations()[0].problem(),

@@ -315,7 +315,10 @@ pub(super) fn check_ops(ops: &[Op], op_names: &[String], len: usize) -> Result<(
     for (i, op) in ops.iter().enumerate() {
         op.check_ranges(len).map_err(|m| {
             let name = op_names.get(i).cloned().unwrap_or_default();
-            BuildError::Internal { what: name, message: m }
+            BuildError::Internal {
+                what: name,
+                message: m,
+            }
         })?;
     }
     Ok(())

@@ -12,7 +12,7 @@ use crate::models::learning::LearningRule;
 use crate::models::neurons::NeuronType;
 use crate::nef::dists::Dist;
 use crate::network::{
-    EnsembleSpec, Endpoint, ItemSpec, Network, NodeOutput, ProbeOf, Transform, WeightStorage,
+    Endpoint, EnsembleSpec, ItemSpec, Network, NodeOutput, ProbeOf, Transform, WeightStorage,
 };
 use crate::plan::validate::{ConnDecl, FunctionDecl, ItemDecl, SliceDecl, TransformDecl};
 use crate::plan::{

@@ -40,7 +40,6 @@ pub enum SolveError {
     Linalg(#[from] LinalgError),
 }
 
-
 /// Rate activities of every neuron at every evaluation point (m × n): the points are projected on
 /// the encoders divided by `radius`, turned into currents `gain * x + bias` and passed through
 /// the neuron type's rate curve (for LIF the LIF *rate*, as Nengo's decoder solve uses).
