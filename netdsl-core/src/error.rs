@@ -2,7 +2,7 @@
 //!
 //! A network that breaks a rule of the one rule set (`netdsl_plan::validate`, the same rules the
 //! `network!` macro checks at compile time) gives [`BuildError::Rules`] with every violation, each
-//! with its [`Problem`](crate::plan::validate::Problem) and the same words the macro uses.
+//! with its [`Problem`] and the same words the macro uses.
 
 use thiserror::Error;
 
