@@ -57,7 +57,32 @@ pub(super) fn build_ensemble(
             scaled_encoders: Array2::eye(d),
             eval_points,
             initial_voltage: vec![],
+            initial_state: vec![],
+            neuron_seed: 0,
         });
+    }
+    let neuron_err = |message: String| BuildError::Neurons {
+        ensemble: name.to_string(),
+        message,
+    };
+    e.neuron_type
+        .check()
+        .map_err(|err| neuron_err(err.to_string()))?;
+    let names = e.neuron_type.state_names();
+    for (key, _) in &e.initial_state {
+        if key == "voltage" || !names.contains(&key.as_str()) {
+            let list = names
+                .iter()
+                .filter(|s| key == "voltage" || **s != "voltage")
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(neuron_err(if key == "voltage" {
+                "the initial voltage is set with `initial_voltage`, not `initial_state`".into()
+            } else {
+                format!("State variable '{key}' not recognized; should be one of {list}")
+            }));
+        }
     }
     let mut encoders = e.encoders.sample(n, d, &mut rng);
     if encoders.nrows() != n || encoders.ncols() != d {
@@ -92,10 +117,7 @@ pub(super) fn build_ensemble(
             let ic = e.intercepts.sample(n, &mut rng);
             e.neuron_type
                 .gain_bias(&mr, &ic)
-                .map_err(|err| BuildError::Neurons {
-                    ensemble: name.to_string(),
-                    message: err.to_string(),
-                })?
+                .map_err(|err| neuron_err(err.to_string()))?
         }
     };
     let mut scaled_encoders = encoders.clone();
@@ -111,6 +133,21 @@ pub(super) fn build_ensemble(
         }
         .sample(n, &mut vrng),
     };
+    // The other state variables, in Nengo's order, from the same generator; 0 by default.
+    let mut initial_state = Vec::new();
+    for key in names.iter().filter(|s| **s != "voltage") {
+        let values = match e.initial_state.iter().find(|(k, _)| k == key) {
+            Some((_, dist)) => dist.sample(n, &mut vrng),
+            None => vec![0.0; n],
+        };
+        if values.len() != n {
+            return Err(neuron_err(format!(
+                "initial {key} needs {n} values, got {}",
+                values.len()
+            )));
+        }
+        initial_state.push((key.to_string(), values));
+    }
     Ok(EnsembleData {
         encoders,
         gain,
@@ -118,5 +155,7 @@ pub(super) fn build_ensemble(
         scaled_encoders,
         eval_points,
         initial_voltage,
+        initial_state,
+        neuron_seed: seed.wrapping_add(2),
     })
 }

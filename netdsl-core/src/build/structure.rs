@@ -20,12 +20,7 @@ fn slice_len(s: &Option<Range<usize>>, full: usize) -> usize {
 }
 
 fn neuron_class(t: &NeuronType) -> NeuronClass {
-    match t {
-        NeuronType::Lif { .. } => NeuronClass::Lif,
-        NeuronType::SpikingRectifiedLinear { .. } => NeuronClass::SpikingRectifiedLinear,
-        NeuronType::Direct => NeuronClass::Direct,
-        _ => NeuronClass::Rate,
-    }
+    t.class()
 }
 
 fn end_text(net: &Network, e: &Endpoint, slice: &Option<Range<usize>>) -> String {
@@ -371,12 +366,16 @@ pub(crate) fn structure(net: &Network) -> Result<Structure<usize>, BuildError> {
                     (ItemSpec::Ensemble(e), ProbeAttr::Spikes | ProbeAttr::Input) => {
                         e.neuron_type != NeuronType::Direct
                     }
-                    (ItemSpec::Ensemble(e), ProbeAttr::Voltage) => matches!(
-                        e.neuron_type,
-                        NeuronType::Lif { .. } | NeuronType::SpikingRectifiedLinear { .. }
-                    ),
-                    (ItemSpec::Ensemble(e), ProbeAttr::Refractory) => {
-                        matches!(e.neuron_type, NeuronType::Lif { .. })
+                    (ItemSpec::Ensemble(e), attr) => {
+                        let st = e.neuron_type.class().states();
+                        match attr {
+                            ProbeAttr::Voltage => st.voltage,
+                            ProbeAttr::Refractory => st.refractory,
+                            ProbeAttr::Adaptation => st.adaptation,
+                            ProbeAttr::Recovery => st.recovery,
+                            ProbeAttr::RateOut => st.rate_out,
+                            _ => false,
+                        }
                     }
                     _ => false,
                 };
