@@ -205,10 +205,10 @@ fn every_op_network() -> Network {
             (11, 1),
             |(i, _)| i as f64 / 5.0 - 1.0,
         ));
-        let id = net.add_ensemble(&format!("extra{k}"), e);
+        let id = net.add_ensemble(format!("extra{k}"), e);
         net.connect(c(Value(konst), Value(id)));
         net.probe(
-            &format!("extra{k}_out"),
+            format!("extra{k}_out"),
             ProbeSpec::new(ProbeOf::Item(id), ProbeAttr::Spikes),
         );
     }

@@ -500,7 +500,7 @@ impl NeuronType {
                 pos("tau_rc", *tau_rc)?;
                 nonneg("tau_ref", *tau_ref)?;
                 pos("amplitude", *amplitude)?;
-                if !(*min_voltage <= 0.0) {
+                if min_voltage.is_nan() || *min_voltage > 0.0 {
                     return bad("min_voltage", "less than or equal to 0", *min_voltage);
                 }
             }

@@ -76,8 +76,11 @@ fn sign(x: f64) -> f64 {
 /// A Poisson draw with mean `lam` (exact: Knuth's product of uniforms, in chunks of mean at
 /// most 16 — a sum of independent Poisson counts is Poisson).
 fn poisson_count(lam: f64, rng: &mut Rng) -> f64 {
-    if !(lam > 0.0) {
-        return if lam.is_nan() { f64::NAN } else { 0.0 };
+    if lam.is_nan() {
+        return f64::NAN;
+    }
+    if lam <= 0.0 {
+        return 0.0;
     }
     if !lam.is_finite() {
         return f64::INFINITY;
