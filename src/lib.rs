@@ -45,7 +45,16 @@
 //!   encoders = ScatteredHypersphere { surface: true }, gain = [..], bias = [..],
 //!   n_eval_points = 750, initial_voltage = Uniform(0, 1), seed = 3;` — every parameter
 //!   optional, with Nengo 4.1's defaults. Neuron types: `LIF`, `LIFRate`, `RectifiedLinear`,
-//!   `SpikingRectifiedLinear`, `Direct`.
+//!   `SpikingRectifiedLinear`, `Direct`, `AdaptiveLIF { tau_n, inc_n, .. }`, `AdaptiveLIFRate`,
+//!   `Izhikevich { tau_recovery, coupling, reset_voltage, reset_recovery }` and its presets
+//!   `Izhikevich::regular_spiking()`, `::intrinsically_bursting()`, `::chattering()`,
+//!   `::fast_spiking()`, `::low_threshold_spiking()`, `::resonator()`, `Sigmoid { tau_ref }`,
+//!   `Tanh { tau_ref }`, and around a base rate type `RegularSpiking(LIFRate)`,
+//!   `StochasticSpiking(Tanh)`, `PoissonSpiking(base, amplitude)` (or `{ base: .., amplitude:
+//!   .. }`). Initial state: `initial_voltage`, `initial_refractory_time`, `initial_adaptation`,
+//!   `initial_recovery` (Nengo's `initial_state`); probes `x.neurons.adaptation`,
+//!   `.recovery`, `.rate_out`. StochasticSpiking and PoissonSpiking draw from netdsl's own
+//!   generator: Nengo's statistics, not NumPy's exact spikes.
 //! - **Nodes**: `node c: 0 -> 2 = [0.5, 1.0];` (constant), `node f: 0 -> 1 = |t| [..];`,
 //!   `node g: 2 -> 1 = |t, x| [..];` (closures return arrays whose size rustc checks against the
 //!   declaration), `node relay: 3;` (passthrough), `node n: 0 -> 1 = process WhiteSignal::new(..);`,

@@ -20,12 +20,36 @@ import argparse
 import json
 import math
 import os
+import subprocess
 import sys
+import warnings
 
-import numpy as np
 
-import nengo
-from nengo.dists import Choice
+def _baseline_numpy():
+    """Re-run this script with NumPy's dispatched SIMD loops off (NPY_DISABLE_CPU_FEATURES).
+
+    On CPUs with AVX2/AVX-512, NumPy 2.x evaluates exp, log, expm1, log1p, tanh, ... with its own
+    vector code (SVML and others), which differs from the C library by an ulp here and there;
+    the baseline loops call the C library, what netdsl calls too.  With them the fixtures are
+    the same on every x86-64 machine (regenerating the committed ones reproduces them exactly).
+    """
+    if os.environ.get("NPY_DISABLE_CPU_FEATURES") is not None:
+        return
+    probe = ("import numpy as np; m = getattr(np, '_core', None) or np.core; "
+             "print(' '.join(m._multiarray_umath.__cpu_dispatch__))")
+    feats = subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                           text=True).stdout.strip()
+    if feats:
+        env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=feats)
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+_baseline_numpy()
+
+import numpy as np  # noqa: E402
+
+import nengo  # noqa: E402
+from nengo.dists import Choice  # noqa: E402
 
 try:
     import scipy
@@ -134,9 +158,37 @@ def LIF(tau_rc=0.02, tau_ref=0.002, min_voltage=0.0, amplitude=1.0):
             "min_voltage": min_voltage, "amplitude": amplitude}
 
 
-def make_neuron(spec, v0):
+def make_neuron(spec, v0, state=None):
     t = spec["type"]
     init = None if v0 is None else {"voltage": Choice([float(v0)])}
+    if state:
+        init = dict(init or {})
+        init.update({k: np.asarray(v, dtype=float) for k, v in state.items()})
+    if t == "AdaptiveLIF":
+        return nengo.AdaptiveLIF(tau_n=spec["tau_n"], inc_n=spec["inc_n"], tau_rc=spec["tau_rc"],
+                                 tau_ref=spec["tau_ref"], min_voltage=spec["min_voltage"],
+                                 amplitude=spec["amplitude"], initial_state=init)
+    if t == "AdaptiveLIFRate":
+        return nengo.AdaptiveLIFRate(tau_n=spec["tau_n"], inc_n=spec["inc_n"],
+                                     tau_rc=spec["tau_rc"], tau_ref=spec["tau_ref"],
+                                     amplitude=spec["amplitude"], initial_state=init)
+    if t == "Izhikevich":
+        return nengo.Izhikevich(tau_recovery=spec["tau_recovery"], coupling=spec["coupling"],
+                                reset_voltage=spec["reset_voltage"],
+                                reset_recovery=spec["reset_recovery"], initial_state=init)
+    if t == "Sigmoid":
+        return nengo.Sigmoid(tau_ref=spec["tau_ref"])
+    if t == "Tanh":
+        return nengo.Tanh(tau_ref=spec["tau_ref"])
+    if t in ("RegularSpiking", "StochasticSpiking", "PoissonSpiking"):
+        base_init = None
+        own_init = None
+        if init:
+            own_names = ("voltage",) if t == "RegularSpiking" else ()
+            own_init = {k: v for k, v in init.items() if k in own_names} or None
+            base_init = {k: v for k, v in init.items() if k not in own_names} or None
+        base = make_neuron(spec["base"], None, base_init)
+        return getattr(nengo, t)(base, amplitude=spec["amplitude"], initial_state=own_init)
     if t == "LIF":
         return nengo.LIF(tau_rc=spec["tau_rc"], tau_ref=spec["tau_ref"],
                          min_voltage=spec["min_voltage"], amplitude=spec["amplitude"],
@@ -151,6 +203,29 @@ def make_neuron(spec, v0):
     if t == "Direct":
         return nengo.Direct()
     raise ValueError(t)
+
+
+def ALIF(tau_n=1.0, inc_n=0.01, tau_rc=0.02, tau_ref=0.002, min_voltage=0.0, amplitude=1.0):
+    return {"type": "AdaptiveLIF", "tau_n": tau_n, "inc_n": inc_n, "tau_rc": tau_rc,
+            "tau_ref": tau_ref, "min_voltage": min_voltage, "amplitude": amplitude}
+
+
+def ALIFRate(tau_n=1.0, inc_n=0.01, tau_rc=0.02, tau_ref=0.002, amplitude=1.0):
+    return {"type": "AdaptiveLIFRate", "tau_n": tau_n, "inc_n": inc_n, "tau_rc": tau_rc,
+            "tau_ref": tau_ref, "amplitude": amplitude}
+
+
+IZH_PRESETS = {  # nengo.Izhikevich docstring
+    "RS": {}, "IB": {"reset_voltage": -55.0, "reset_recovery": 4.0},
+    "CH": {"reset_voltage": -50.0, "reset_recovery": 2.0}, "FS": {"tau_recovery": 0.1},
+    "LTS": {"coupling": 0.25}, "RZ": {"tau_recovery": 0.1, "coupling": 0.26},
+}
+
+
+def IZH(preset="RS"):
+    nt = nengo.Izhikevich(**IZH_PRESETS[preset])
+    return {"type": "Izhikevich", "tau_recovery": nt.tau_recovery, "coupling": nt.coupling,
+            "reset_voltage": nt.reset_voltage, "reset_recovery": nt.reset_recovery}
 
 
 class Net:
@@ -177,7 +252,8 @@ class Net:
         return self.kinds[name]
 
     def ensemble(self, name, n, d, neuron=None, encoders=None, gain=None, bias=None,
-                 eval_points=None, radius=1.0, v0=None, max_rates=None, intercepts=None):
+                 eval_points=None, radius=1.0, v0=None, max_rates=None, intercepts=None,
+                 state=None):
         neuron = neuron or LIF()
         kw = {}
         if encoders is not None:
@@ -191,7 +267,7 @@ class Net:
         if eval_points is not None:
             kw["eval_points"] = np.asarray(eval_points, dtype=float)
         with self.net:
-            e = nengo.Ensemble(n, d, radius=radius, neuron_type=make_neuron(neuron, v0),
+            e = nengo.Ensemble(n, d, radius=radius, neuron_type=make_neuron(neuron, v0, state),
                                label=name, **kw)
         self.objs[name] = e
         self.kinds[name] = "ensemble"
@@ -206,6 +282,8 @@ class Net:
             "eval_points": None if eval_points is None else tolist(eval_points),
             "initial_voltage": None if v0 is None else [float(v0)] * n,
         })
+        if state:
+            self.d["ensembles"][-1]["initial_state"] = {k: tolist(v) for k, v in state.items()}
         return e
 
     def node(self, name, output, text=None, size_in=0, size_out=None):
@@ -931,6 +1009,198 @@ def s22_forum_network():
 
 
 # --------------------------------------------------------------------------------------------
+# Neuron types beyond LIF (issue 14): every parameter explicit; initial states given.
+
+EP11 = np.linspace(-1, 1, 11)[:, None]
+
+
+def _neuron_probes(N, ens, attrs, suffix=""):
+    for a in attrs:
+        N.probe(a + suffix, ens + ".neurons", a)
+
+
+def s30_adaptive_lif():
+    N = Net()
+    N.node("stim", lambda t: np.sin(10 * t), "sin(10*t)")
+    N.ensemble("ens", 4, 1, neuron=ALIF(tau_n=0.05, inc_n=0.2), encoders=[[1], [-1], [1], [-1]],
+               gain=[2, 2, 3, 3], bias=[1.5, 1.5, 1, 1], v0=0.0, eval_points=EP11,
+               state={"refractory_time": [0.0, 0.001, 0.0, 0.0],
+                      "adaptation": [0.0, 0.1, 0.2, 0.3]})
+    N.ensemble("ens2", 3, 1, neuron=ALIF(tau_n=1.0, inc_n=0.01, tau_rc=0.05, tau_ref=0.001,
+                                         min_voltage=-0.5, amplitude=0.5),
+               encoders=[[1], [1], [-1]], max_rates=[100, 150, 200],
+               intercepts=[-0.5, 0.0, 0.5], v0=0.3, eval_points=EP11)
+    N.conn("c", "stim", "ens", synapse=lowpass(0.005))
+    N.conn("c2", "stim", "ens2", synapse=None)
+    N.node("out", None, size_in=1)
+    N.conn("dec", "ens", "out", synapse=lowpass(0.005))
+    _neuron_probes(N, "ens", ["output", "voltage", "refractory_time", "adaptation", "input"])
+    _neuron_probes(N, "ens2", ["output", "voltage", "adaptation"], "2")
+    N.probe("out", "out")
+    N.probe("decoded2", "ens2", synapse=lowpass(0.01))
+    N.run(500)
+    return N.fixture(
+        "s30_adaptive_lif", "AdaptiveLIF: ens (4 neurons, tau_n 0.05, inc_n 0.2, gains/biases of "
+        "A11, initial refractory_time [0,0.001,0,0] and adaptation [0,0.1,0.2,0.3], v0 0) driven "
+        "by Node(sin(10t)) through Lowpass(0.005), decoded to a passthrough node; ens2 (3 neurons, "
+        "tau_n 1, inc_n 0.01, tau_rc 0.05, tau_ref 0.001, min_voltage -0.5, amplitude 0.5, "
+        "max_rates [100,150,200], intercepts [-0.5,0,0.5], v0 0.3) driven with synapse None; "
+        "neuron output, voltage, refractory_time, adaptation (and input) probed. 500 steps.")
+
+
+def s31_adaptive_lif_rate():
+    N = Net()
+    N.node("stim", lambda t: np.sin(10 * t), "sin(10*t)")
+    N.ensemble("ens", 4, 1, neuron=ALIFRate(tau_n=0.1, inc_n=0.05), encoders=[[1], [-1], [1], [-1]],
+               gain=[2, 2, 3, 3], bias=[1.5, 1.5, 1, 1], eval_points=EP11,
+               state={"adaptation": [0.0, 0.5, 1.0, 0.25]})
+    N.conn("c", "stim", "ens", synapse=lowpass(0.005))
+    N.node("out", None, size_in=1)
+    N.conn("dec", "ens", "out", synapse=lowpass(0.005))
+    _neuron_probes(N, "ens", ["output", "adaptation"])
+    N.probe("out", "out")
+    N.run(400)
+    return N.fixture(
+        "s31_adaptive_lif_rate", "AdaptiveLIFRate (tau_n 0.1, inc_n 0.05; gains/biases of A11; "
+        "initial adaptation [0,0.5,1,0.25]) driven by Node(sin(10t)) through Lowpass(0.005), "
+        "decoded to a passthrough node; output and adaptation probed. 400 steps.")
+
+
+def s32_izhikevich():
+    N = Net()
+    N.node("stim", lambda t: np.sin(10 * t), "sin(10*t)")
+    for p in IZH_PRESETS:
+        name = "izh_" + p.lower()
+        N.ensemble(name, 3, 1, neuron=IZH(p), encoders=[[1], [-1], [1]],
+                   max_rates=[20, 50, 80], intercepts=[-0.5, 0.0, 0.5], v0=-65.0,
+                   eval_points=EP11, state={"recovery": [-13.0, -10.0, 0.0]})
+        N.conn("c_" + name, "stim", name, synapse=lowpass(0.005))
+        N.probe("spikes_" + name, name + ".neurons", "output")
+    for p in ("rs", "ch"):
+        N.probe("voltage_izh_" + p, "izh_" + p + ".neurons", "voltage")
+        N.probe("recovery_izh_" + p, "izh_" + p + ".neurons", "recovery")
+    N.probe("decoded_rs", "izh_rs", synapse=lowpass(0.01))
+    N.run(400)
+    return N.fixture(
+        "s32_izhikevich", "Izhikevich, one ensemble of 3 neurons per preset of Nengo's docstring "
+        "(RS, IB, CH, FS, LTS, RZ), max_rates [20,50,80] and intercepts [-0.5,0,0.5] (gain/bias by "
+        "Nengo's numerical NeuronType.gain_bias), encoders [1,-1,1], initial voltage -65 and "
+        "recovery [-13,-10,0], driven by Node(sin(10t)) through Lowpass(0.005); spikes of all, "
+        "voltage and recovery of RS and CH, decoded output of RS (decoders from "
+        "settled_firingrate) probed. 400 steps.")
+
+
+def _try(fn):
+    try:
+        fn()
+        return None
+    except Exception as e:  # noqa: BLE001 (recording Nengo's message is the point)
+        return {"error_type": type(e).__name__, "message": str(e)}
+
+
+def s33_rate_types():
+    N = Net()
+    N.node("stim", lambda t: np.sin(10 * t), "sin(10*t)")
+    N.ensemble("sig", 3, 1, neuron={"type": "Sigmoid", "tau_ref": 0.0025},
+               encoders=[[1], [-1], [1]], max_rates=[250, 300, 350],
+               intercepts=[-0.5, 0.0, 0.5], eval_points=EP11)
+    N.ensemble("tanh", 3, 1, neuron={"type": "Tanh", "tau_ref": 0.002},
+               encoders=[[1], [-1], [1]], max_rates=[100, 200, 300],
+               intercepts=[-0.5, 0.0, 0.5], eval_points=EP11)
+    for e in ("sig", "tanh"):
+        N.conn("c_" + e, "stim", e, synapse=lowpass(0.005))
+        N.probe("rates_" + e, e + ".neurons", "output")
+        N.probe("decoded_" + e, e, synapse=lowpass(0.01))
+    N.run(200)
+    mr = np.array([10.0, 30.0, 60.0, 100.0])
+    ic = np.array([-0.8, -0.2, 0.3, 0.8])
+    cases = []
+    specs = [({"type": "Sigmoid", "tau_ref": 0.0025}, np.array([210.0, 250.0, 300.0, 390.0])),
+             ({"type": "Tanh", "tau_ref": 0.0025}, np.array([10.0, 100.0, 250.0, 390.0])),
+             ({"type": "Tanh", "tau_ref": 0.001}, mr * 5),
+             (ALIF(), mr * 3), (ALIF(tau_n=0.1, inc_n=0.5, tau_rc=0.05, tau_ref=0.001), mr * 5),
+             (ALIFRate(), mr * 3)] + [(IZH(p), mr) for p in IZH_PRESETS]
+    for spec, m in specs:
+        nt = make_neuron(spec, None)
+        gg, bb = nt.gain_bias(m, ic)
+        mr_back, ic_back = nt.max_rates_intercepts(gg, bb)
+        cases.append({"neuron_type": spec, "max_rates": tolist(m), "intercepts": tolist(ic),
+                      "gain": tolist(gg), "bias": tolist(bb),
+                      "max_rates_back": tolist(mr_back), "intercepts_back": tolist(ic_back)})
+    N.extra["gain_bias_cases"] = cases
+    J = np.array([-40.0, -5.0, -1.0, 0.0, 0.5, 1.0, 3.0, 5.0, 8.0, 15.0, 30.0])
+    rate_cases = []
+    for spec in [{"type": "Sigmoid", "tau_ref": 0.0025}, {"type": "Tanh", "tau_ref": 0.002},
+                 ALIFRate()] + [IZH(p) for p in IZH_PRESETS]:
+        nt = make_neuron(spec, None)
+        out = np.ravel(nt.rates(J, np.ones(1), np.zeros(1)))
+        rate_cases.append({"neuron_type": spec, "J": tolist(J), "rates": tolist(out)})
+    N.extra["rate_cases"] = rate_cases
+    errs = []
+    for spec, m, i in [(IZH(), [5000.0], [0.0]),
+                       ({"type": "Sigmoid", "tau_ref": 0.0025}, [500.0], [0.0]),
+                       ({"type": "Tanh", "tau_ref": 0.0025}, [400.0], [0.0]),
+                       (ALIF(tau_ref=0.002), [600.0], [0.0])]:
+        nt = make_neuron(spec, None)
+        r = _try(lambda nt=nt, m=m, i=i: nt.gain_bias(np.array(m), np.array(i)))
+        errs.append({"neuron_type": spec, "max_rates": m, "intercepts": i, **r})
+
+    def sigmoid_low():
+        with nengo.Network() as net:
+            nengo.Ensemble(2, 1, neuron_type=nengo.Sigmoid(), max_rates=[100, 300],
+                           intercepts=[0, 0])
+        nengo.Simulator(net, progress_bar=False)
+    r = _try(sigmoid_low)
+    errs.append({"neuron_type": {"type": "Sigmoid", "tau_ref": 0.0025},
+                 "max_rates": [100.0, 300.0], "intercepts": [0.0, 0.0], **r})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for base in (LIF(), {"type": "SpikingRectifiedLinear", "amplitude": 1.0}, IZH()):
+            spec = {"type": "RegularSpiking", "base": base, "amplitude": 1.0}
+            r = _try(lambda spec=spec: make_neuron(spec, None))
+            errs.append({"neuron_type": spec, "max_rates": None, "intercepts": None, **r})
+    N.extra["errors"] = errs
+    return N.fixture(
+        "s33_rate_types", "Sigmoid (tau_ref 0.0025, max_rates [250,300,350]) and Tanh (tau_ref "
+        "0.002, max_rates [100,200,300]) ensembles, intercepts [-0.5,0,0.5], encoders [1,-1,1], "
+        "driven by Node(sin(10t)) through Lowpass(0.005); rates and decoded outputs probed. "
+        "200 steps. gain_bias_cases: NeuronType.gain_bias and max_rates_intercepts for Sigmoid, "
+        "Tanh, AdaptiveLIF, AdaptiveLIFRate and every Izhikevich preset (numerical); rate_cases: "
+        "NeuronType.rates(J, 1, 0); errors: Nengo's exception type and text for max rates out of "
+        "range, negative gains and rates-to-spikes types whose base has an overlapping state.")
+
+
+def s34_regular_spiking():
+    N = Net()
+    N.node("stim", lambda t: np.sin(10 * t), "sin(10*t)")
+    specs = {
+        "lifrate": ({"type": "RegularSpiking", "amplitude": 1.0,
+                     "base": {"type": "LIFRate", "tau_rc": 0.02, "tau_ref": 0.002,
+                              "amplitude": 1.0}}, None),
+        "alifrate": ({"type": "RegularSpiking", "amplitude": 1.0,
+                      "base": ALIFRate(tau_n=0.1, inc_n=0.1)},
+                     {"adaptation": [0.0, 0.2, 0.4, 0.0]}),
+        "tanh": ({"type": "RegularSpiking", "amplitude": 0.5,
+                  "base": {"type": "Tanh", "tau_ref": 0.0025}}, None),
+    }
+    for name, (spec, state) in specs.items():
+        N.ensemble(name, 4, 1, neuron=spec, encoders=[[1], [-1], [1], [-1]],
+                   gain=[2, 2, 3, 3], bias=[1.5, 1.5, 1, 1], v0=0.25, eval_points=EP11,
+                   state=state)
+        N.conn("c_" + name, "stim", name, synapse=lowpass(0.005))
+        attrs = ["output", "voltage", "rate_out"] + (["adaptation"] if state else [])
+        _neuron_probes(N, name, attrs, "_" + name)
+        N.probe("decoded_" + name, name, synapse=lowpass(0.01))
+    N.run(300)
+    return N.fixture(
+        "s34_regular_spiking", "RegularSpiking around LIFRate, AdaptiveLIFRate (tau_n 0.1, "
+        "inc_n 0.1, initial adaptation [0,0.2,0.4,0]) and Tanh (amplitude 0.5: negative "
+        "spikes), each 4 neurons with the gains/biases of A11, initial voltage 0.25, driven by "
+        "Node(sin(10t)) through Lowpass(0.005); output, voltage, rate_out (and adaptation) and "
+        "decoded outputs probed. 300 steps.")
+
+
+# --------------------------------------------------------------------------------------------
 # Statistics with Nengo's default random parameters
 
 
@@ -1026,7 +1296,8 @@ SCENARIOS = [s01_time, s02_lowpass, s03_alpha, s04_delay_zero, s04_delay_none, s
              s06_single_lif, s07_gain_bias, s08_lifrate, s09_spiking_relu,
              s10_neuron_input_gain, s11_decoders, s12_comm_channel, s13_pes, s14_probe_timing,
              s15_neurons_to_node, s16_direct, s20_comm_channel_50, s21_pes_ens_ens,
-             s22_forum_network, s23_pes_neurons, stat_comm_channel, stat_square]
+             s22_forum_network, s23_pes_neurons, s30_adaptive_lif, s31_adaptive_lif_rate,
+             s32_izhikevich, s33_rate_types, s34_regular_spiking, stat_comm_channel, stat_square]
 
 
 def seed_check():

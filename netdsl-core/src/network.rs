@@ -54,6 +54,10 @@ pub struct EnsembleSpec {
     pub n_eval_points: Option<usize>,
     /// Initial membrane voltage (default `Uniform(0, 1)` for spiking neurons).
     pub initial_voltage: Option<Dist>,
+    /// Initial values of the other neuron state variables, by Nengo's names
+    /// (`refractory_time`, `adaptation`, `recovery`; `voltage` is `initial_voltage`): Nengo's
+    /// `initial_state`. Each defaults to 0; a name the neuron type lacks is a build error.
+    pub initial_state: Vec<(String, Dist)>,
     /// Seed of this ensemble's parameters (default: drawn from the network seed).
     pub seed: Option<u64>,
 }
@@ -81,6 +85,7 @@ impl EnsembleSpec {
             eval_points: VecDist::ScatteredHypersphere { surface: false },
             n_eval_points: None,
             initial_voltage: None,
+            initial_state: Vec::new(),
             seed: None,
         }
     }

@@ -303,6 +303,7 @@ impl Simulator {
         for (i, op) in self.ops.iter_mut().enumerate() {
             match op {
                 Op::Filter { state, .. } => state.fill(0.0),
+                Op::Neurons { neuron, .. } => neuron.reset(),
                 Op::NodeProcess { process, .. } => {
                     process.reset(self.process_seed.wrapping_add(i as u64))
                 }

@@ -158,6 +158,11 @@ fixtures! {
     s21_pes_ens_ens => "s21_pes_ens_ens",
     s22_forum_network => "s22_forum_network",
     s23_pes_neurons => "s23_pes_neurons",
+    s30_adaptive_lif => "s30_adaptive_lif",
+    s31_adaptive_lif_rate => "s31_adaptive_lif_rate",
+    s32_izhikevich => "s32_izhikevich",
+    s33_rate_types => "s33_rate_types",
+    s34_regular_spiking => "s34_regular_spiking",
 }
 
 /// Scenario 7 (gain and bias from max rates and intercepts) and 8 (LIFRate curve) for every case
@@ -192,4 +197,65 @@ fn s07_gain_bias_and_s08_rate_curves() {
     }
     println!("s08: worst rate difference {worst:e}");
     assert!(worst <= 1e-12, "rates differ from Nengo by {worst:e}");
+}
+
+/// Scenario 33's extras: Nengo's gain/bias solution and its inverse for Sigmoid, Tanh, the
+/// adaptive LIF types and every Izhikevich preset (numerical in Nengo), their rate curves, and
+/// the errors Nengo raises (out-of-range max rates, negative gains, overlapping state).
+#[test]
+fn s33_gain_bias_rates_and_errors() {
+    let fx = fixture("s33_rate_types");
+    let rel = |a: f64, w: f64| (a - w).abs() / w.abs().max(1.0);
+    let mut worst: f64 = 0.0;
+    for case in fx["gain_bias_cases"].as_array().expect("cases") {
+        let nt = neuron_type(&case["neuron_type"]);
+        let (g, b) = nt
+            .gain_bias(&f64s(&case["max_rates"]), &f64s(&case["intercepts"]))
+            .expect("valid");
+        let (mr, ic) = nt.max_rates_intercepts(&g, &b);
+        for (ours, key) in [
+            (&g, "gain"),
+            (&b, "bias"),
+            (&mr, "max_rates_back"),
+            (&ic, "intercepts_back"),
+        ] {
+            for (a, w) in ours.iter().zip(f64s(&case[key])) {
+                worst = worst.max(rel(*a, w));
+            }
+        }
+    }
+    println!("s33: worst gain/bias/max_rates/intercepts difference {worst:e}");
+    assert!(worst <= 1e-12, "gain/bias differ from Nengo by {worst:e}");
+    let mut worst: f64 = 0.0;
+    for case in fx["rate_cases"].as_array().expect("cases") {
+        let nt = neuron_type(&case["neuron_type"]);
+        let j = f64s(&case["J"]);
+        let mut out = vec![0.0; j.len()];
+        nt.rates(&j, &mut out);
+        for (a, w) in out.iter().zip(f64s(&case["rates"])) {
+            worst = worst.max(rel(*a, w));
+        }
+    }
+    println!("s33: worst rate difference {worst:e}");
+    assert!(worst == 0.0, "rates differ from Nengo by {worst:e}");
+    for e in fx["errors"].as_array().expect("errors") {
+        let nt = neuron_type(&e["neuron_type"]);
+        let nengo = e["message"].as_str().expect("message");
+        let ours = match nt.check() {
+            Err(err) => err.to_string(),
+            Ok(()) => match nt.gain_bias(&f64s(&e["max_rates"]), &f64s(&e["intercepts"])) {
+                Err(err) => err.to_string(),
+                Ok(_) => panic!("no error where Nengo says: {nengo}"),
+            },
+        };
+        // The same text as Nengo's, less its object reprs (ensemble addresses).
+        let key = if nengo.contains("negative or non-finite gain") {
+            "negative or non-finite gain"
+        } else if let Some(i) = nengo.find("must be below") {
+            &nengo[i..]
+        } else {
+            nengo
+        };
+        assert!(ours.contains(key), "ours: {ours}\nNengo: {nengo}");
+    }
 }

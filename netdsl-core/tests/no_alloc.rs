@@ -180,6 +180,38 @@ fn every_op_network() -> Network {
     k.transform = Transform::Scalar(-1.0);
     net.connect(k);
     net.connect(c(Value(merr), Learning(mpes)));
+    // Every other neuron type (scalar steps, rates-to-spikes with their generators), driven by
+    // the constant node, with their state probed.
+    for (k, nt) in [
+        NeuronType::adaptive_lif(),
+        NeuronType::adaptive_lif_rate(),
+        NeuronType::izhikevich(),
+        NeuronType::sigmoid(),
+        NeuronType::tanh(),
+        NeuronType::regular_spiking(NeuronType::adaptive_lif_rate()),
+        NeuronType::stochastic_spiking(NeuronType::tanh()),
+        NeuronType::poisson_spiking(NeuronType::lif()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = EnsembleSpec::new(8, 1);
+        e.neuron_type = nt;
+        e.max_rates = netdsl_core::nef::dists::Dist::Uniform {
+            low: 250.0,
+            high: 350.0,
+        };
+        e.eval_points = netdsl_core::nef::dists::VecDist::Fixed(ndarray::Array2::from_shape_fn(
+            (11, 1),
+            |(i, _)| i as f64 / 5.0 - 1.0,
+        ));
+        let id = net.add_ensemble(format!("extra{k}"), e);
+        net.connect(c(Value(konst), Value(id)));
+        net.probe(
+            format!("extra{k}_out"),
+            ProbeSpec::new(ProbeOf::Item(id), ProbeAttr::Spikes),
+        );
+    }
     // Probes: decoded with a synapse, spikes every step, voltage with sample_every, weights,
     // node outputs, an error.
     let mut p = ProbeSpec::new(ProbeOf::Item(post), ProbeAttr::Value);

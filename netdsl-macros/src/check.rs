@@ -69,12 +69,28 @@ fn end(t: Target) -> np::End {
     }
 }
 
-pub fn neuron_class(k: NeuronKind) -> np::NeuronClass {
-    match k {
+pub fn neuron_class(n: &Neuron) -> np::NeuronClass {
+    match n.kind {
         NeuronKind::Lif => np::NeuronClass::Lif,
         NeuronKind::SpikingRectifiedLinear => np::NeuronClass::SpikingRectifiedLinear,
-        NeuronKind::LifRate | NeuronKind::RectifiedLinear => np::NeuronClass::Rate,
+        NeuronKind::LifRate
+        | NeuronKind::RectifiedLinear
+        | NeuronKind::Sigmoid
+        | NeuronKind::Tanh => np::NeuronClass::Rate,
         NeuronKind::Direct => np::NeuronClass::Direct,
+        NeuronKind::AdaptiveLif => np::NeuronClass::AdaptiveLif,
+        NeuronKind::AdaptiveLifRate => np::NeuronClass::AdaptiveLifRate,
+        NeuronKind::Izhikevich => np::NeuronClass::Izhikevich,
+        NeuronKind::RegularSpiking | NeuronKind::StochasticSpiking | NeuronKind::PoissonSpiking => {
+            // The wrapper's rates, its own voltage (RegularSpiking) and its base's state.
+            let base = n.base.as_deref().map(neuron_class).map(|c| c.states());
+            let b = base.unwrap_or_default();
+            np::NeuronClass::RatesToSpikes(np::NeuronStates {
+                voltage: b.voltage || n.kind == NeuronKind::RegularSpiking,
+                rate_out: true,
+                ..b
+            })
+        }
     }
 }
 
@@ -83,7 +99,7 @@ fn item_decl(m: &Model, it: &Item) -> ItemDecl<Size> {
         ItemKind::Ensemble(e) => np::ItemKind::Ensemble {
             n: e.n.clone(),
             d: e.d.clone(),
-            neuron: neuron_class(e.neuron.kind),
+            neuron: neuron_class(&e.neuron),
         },
         ItemKind::Node(n) => np::ItemKind::Node {
             size_in: n.size_in.clone(),
@@ -105,10 +121,23 @@ fn item_decl(m: &Model, it: &Item) -> ItemDecl<Size> {
     if let ItemKind::Ensemble(e) = &it.kind {
         d.neuron_name = format!("{:?}", e.neuron.kind).into();
         // max_rates >= 1 / tau_ref where both are literal.
-        if matches!(e.neuron.kind, NeuronKind::Lif | NeuronKind::LifRate) {
+        if matches!(
+            e.neuron.kind,
+            NeuronKind::Lif
+                | NeuronKind::LifRate
+                | NeuronKind::AdaptiveLif
+                | NeuronKind::AdaptiveLifRate
+                | NeuronKind::Sigmoid
+                | NeuronKind::Tanh
+        ) {
+            let default = if matches!(e.neuron.kind, NeuronKind::Sigmoid | NeuronKind::Tanh) {
+                0.0025
+            } else {
+                0.002
+            };
             d.tau_ref = match e.neuron.field("tau_ref") {
                 Some(x) => literal_f64(x),
-                None => Some(0.002),
+                None => Some(default),
             };
         }
         d.max_rate = e.max_rates.as_ref().and_then(max_of_rates);

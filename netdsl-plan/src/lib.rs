@@ -34,6 +34,62 @@ pub enum NeuronClass {
     Rate,
     /// Direct mode: no neurons; the ensemble's output is its input.
     Direct,
+    /// Adaptive LIF: voltage, refractory time and adaptation.
+    AdaptiveLif,
+    /// Adaptive LIF rate: adaptation.
+    AdaptiveLifRate,
+    /// Izhikevich: voltage and recovery.
+    Izhikevich,
+    /// RegularSpiking, StochasticSpiking or PoissonSpiking around a base type: its rates
+    /// (`rate_out`) and the state of both (given here in full).
+    RatesToSpikes(NeuronStates),
+}
+
+/// The state signals of a neuron population besides its output (Nengo's state variables).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NeuronStates {
+    /// Membrane voltage (`voltage`).
+    pub voltage: bool,
+    /// Refractory time (`refractory_time`).
+    pub refractory: bool,
+    /// Adaptation (`adaptation`).
+    pub adaptation: bool,
+    /// Recovery (`recovery`).
+    pub recovery: bool,
+    /// The base type's rates (`rate_out`).
+    pub rate_out: bool,
+}
+
+impl NeuronClass {
+    /// The state signals of a population of this class.
+    pub fn states(self) -> NeuronStates {
+        let s = NeuronStates::default();
+        match self {
+            NeuronClass::Lif => NeuronStates {
+                voltage: true,
+                refractory: true,
+                ..s
+            },
+            NeuronClass::SpikingRectifiedLinear => NeuronStates { voltage: true, ..s },
+            NeuronClass::Rate | NeuronClass::Direct => s,
+            NeuronClass::AdaptiveLif => NeuronStates {
+                voltage: true,
+                refractory: true,
+                adaptation: true,
+                ..s
+            },
+            NeuronClass::AdaptiveLifRate => NeuronStates {
+                adaptation: true,
+                ..s
+            },
+            NeuronClass::Izhikevich => NeuronStates {
+                voltage: true,
+                recovery: true,
+                ..s
+            },
+            NeuronClass::RatesToSpikes(st) => st,
+        }
+    }
 }
 
 /// How a node produces its output.
@@ -211,6 +267,12 @@ pub enum ProbeAttr {
     Input,
     /// LIF refractory time.
     Refractory,
+    /// Adaptive LIF adaptation state.
+    Adaptation,
+    /// Izhikevich recovery state.
+    Recovery,
+    /// A rates-to-spikes type's base rates.
+    RateOut,
     /// A connection's weights (learned or device weights).
     Weights,
     /// A connection's output (after its synapse).

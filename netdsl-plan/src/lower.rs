@@ -16,6 +16,9 @@ struct ItemSigs {
     out: Option<usize>,
     voltage: Option<usize>,
     refr: Option<usize>,
+    adaptation: Option<usize>,
+    recovery: Option<usize>,
+    rate_out: Option<usize>,
     /// Node output (for passthrough nodes: the input signal).
     node_out: Option<usize>,
 }
@@ -133,18 +136,21 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                     isig[i].j = Some(j);
                     isig[i].out = Some(out);
                     let mut state = vec![whole(out)];
-                    if matches!(
-                        neuron,
-                        NeuronClass::Lif | NeuronClass::SpikingRectifiedLinear
-                    ) {
-                        let v = b.sig(format!("{name}.voltage"), Shape::Vec(n.clone()));
-                        isig[i].voltage = Some(v);
-                        state.push(whole(v));
-                    }
-                    if *neuron == NeuronClass::Lif {
-                        let r = b.sig(format!("{name}.refractory"), Shape::Vec(n.clone()));
-                        isig[i].refr = Some(r);
-                        state.push(whole(r));
+                    // State signals, in this order (the op binding relies on it).
+                    let st = neuron.states();
+                    let is = &mut isig[i];
+                    for (has, sig, slot) in [
+                        (st.voltage, "voltage", &mut is.voltage),
+                        (st.refractory, "refractory", &mut is.refr),
+                        (st.adaptation, "adaptation", &mut is.adaptation),
+                        (st.recovery, "recovery", &mut is.recovery),
+                        (st.rate_out, "rate_out", &mut is.rate_out),
+                    ] {
+                        if has {
+                            let v = b.sig(format!("{name}.{sig}"), Shape::Vec(n.clone()));
+                            *slot = Some(v);
+                            state.push(whole(v));
+                        }
                     }
                     b.op(
                         OpKind::Bias,
@@ -494,6 +500,9 @@ pub fn lower<P: Clone + From<usize> + 'static>(s: &Structure<P>) -> Plan<P> {
                     (ProbeAttr::Voltage, _) => is.voltage.expect("checked: voltage"),
                     (ProbeAttr::Input, _) => is.j.expect("checked: input"),
                     (ProbeAttr::Refractory, _) => is.refr.expect("checked: refractory"),
+                    (ProbeAttr::Adaptation, _) => is.adaptation.expect("checked: adaptation"),
+                    (ProbeAttr::Recovery, _) => is.recovery.expect("checked: recovery"),
+                    (ProbeAttr::RateOut, _) => is.rate_out.expect("checked: rate_out"),
                     _ => unreachable!("checked: attribute of an item"),
                 }
             }

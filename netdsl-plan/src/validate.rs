@@ -693,11 +693,11 @@ pub(crate) fn cycle<P: SizeLike>(s: &Structure<P>) -> Vec<Violation<P>> {
 pub(crate) fn neuron_ok(neuron: NeuronClass, attr: ProbeAttr) -> bool {
     match attr {
         ProbeAttr::Value => true,
-        ProbeAttr::Voltage => matches!(
-            neuron,
-            NeuronClass::Lif | NeuronClass::SpikingRectifiedLinear
-        ),
-        ProbeAttr::Refractory => neuron == NeuronClass::Lif,
+        ProbeAttr::Voltage => neuron.states().voltage,
+        ProbeAttr::Refractory => neuron.states().refractory,
+        ProbeAttr::Adaptation => neuron.states().adaptation,
+        ProbeAttr::Recovery => neuron.states().recovery,
+        ProbeAttr::RateOut => neuron.states().rate_out,
         ProbeAttr::Spikes | ProbeAttr::Input => neuron != NeuronClass::Direct,
         _ => false,
     }

@@ -23,6 +23,11 @@ pub struct EnsembleData {
     pub eval_points: Array2<f64>,
     /// Initial voltages.
     pub initial_voltage: Vec<f64>,
+    /// Initial values of the other state variables the neuron type has (Nengo's names:
+    /// `refractory_time`, `adaptation`, `recovery`), in Nengo's order.
+    pub initial_state: Vec<(String, Vec<f64>)>,
+    /// Seed of the neurons' own generator (StochasticSpiking, PoissonSpiking).
+    pub(crate) neuron_seed: u64,
 }
 
 /// A connection's initial weight signal. Iterates row-major (`rows × cols`, or the vector) and

@@ -5,7 +5,7 @@ use ndarray::Array2;
 
 use super::data::EnsembleData;
 use crate::error::BuildError;
-use crate::models::neurons::NeuronType;
+use crate::models::neurons::{NeuronError, NeuronType};
 use crate::nef::eval_points::default_n_eval_points;
 use crate::nef::rng::Rng;
 use crate::network::{EnsembleSpec, ItemSpec, Network};
@@ -58,7 +58,31 @@ pub(super) fn build_ensemble(
             scaled_encoders: Array2::eye(d),
             eval_points,
             initial_voltage: vec![],
+            initial_state: vec![],
+            neuron_seed: 0,
         });
+    }
+    let neuron_err = |source: NeuronError| BuildError::Neurons {
+        ensemble: name.to_string(),
+        item: i,
+        source,
+    };
+    e.neuron_type.check().map_err(neuron_err)?;
+    let names = e.neuron_type.state_names();
+    for (key, _) in &e.initial_state {
+        if key == "voltage" || !names.contains(&key.as_str()) {
+            let list = names
+                .iter()
+                .filter(|s| key == "voltage" || **s != "voltage")
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(neuron_err(NeuronError::Invalid(if key == "voltage" {
+                "the initial voltage is set with `initial_voltage`, not `initial_state`".into()
+            } else {
+                format!("State variable '{key}' not recognized; should be one of {list}")
+            })));
+        }
     }
     let mut encoders = e.encoders.sample(n, d, &mut rng);
     if encoders.nrows() != n || encoders.ncols() != d {
@@ -120,6 +144,21 @@ pub(super) fn build_ensemble(
         }
         .sample(n, &mut vrng),
     };
+    // The other state variables, in Nengo's order, from the same generator; 0 by default.
+    let mut initial_state = Vec::new();
+    for key in names.iter().filter(|s| **s != "voltage") {
+        let values = match e.initial_state.iter().find(|(k, _)| k == key) {
+            Some((_, dist)) => dist.sample(n, &mut vrng),
+            None => vec![0.0; n],
+        };
+        if values.len() != n {
+            return Err(neuron_err(NeuronError::Invalid(format!(
+                "initial {key} needs {n} values, got {}",
+                values.len()
+            ))));
+        }
+        initial_state.push((key.to_string(), values));
+    }
     Ok(EnsembleData {
         encoders,
         gain,
@@ -127,5 +166,7 @@ pub(super) fn build_ensemble(
         scaled_encoders,
         eval_points,
         initial_voltage,
+        initial_state,
+        neuron_seed: seed.wrapping_add(2),
     })
 }

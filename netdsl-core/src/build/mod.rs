@@ -284,6 +284,16 @@ fn initial_values(
             if let Some(s) = q.signal(&format!("{name}.voltage")) {
                 store[layout.signal(s)].copy_from_slice(&ens.initial_voltage);
             }
+            for (key, values) in &ens.initial_state {
+                let sig = if key == "refractory_time" {
+                    "refractory"
+                } else {
+                    key
+                };
+                if let Some(s) = q.signal(&format!("{name}.{sig}")) {
+                    store[layout.signal(s)].copy_from_slice(values);
+                }
+            }
         }
     }
 }

@@ -97,17 +97,36 @@ pub(super) fn bind_ops(
                 let Some(ItemSpec::Ensemble(e)) = &items[i] else {
                     unreachable!()
                 };
-                let empty = 0..0;
+                // The state signals follow the output in the plan's order: voltage,
+                // refractory, adaptation, recovery, rate_out (those the class has).
+                let st = e.neuron_type.class().states();
+                let mut next = desc.sets.iter().skip(1);
+                let mut take = |has: bool| {
+                    if has {
+                        layout.range(next.next().expect("neuron state signal"))
+                    } else {
+                        0..0
+                    }
+                };
+                let voltage = take(st.voltage);
+                let refractory = take(st.refractory);
+                let adaptation = take(st.adaptation);
+                let recovery = take(st.recovery);
+                let rate_out = take(st.rate_out);
+                let seed = ensembles[i].as_ref().map_or(0, |d| d.neuron_seed);
                 Some(Op::Neurons {
-                    neuron: NeuronStepper::new(&e.neuron_type, dt),
+                    neuron: NeuronStepper::new(&e.neuron_type, dt).with_seed(seed),
                     j: r(0, &desc.reads),
                     out: r(0, &desc.sets),
-                    voltage: desc
-                        .sets
-                        .get(1)
-                        .map(|s| layout.range(s))
-                        .unwrap_or(empty.clone()),
-                    refractory: desc.sets.get(2).map(|s| layout.range(s)).unwrap_or(empty),
+                    voltage,
+                    refractory,
+                    // Adaptation and recovery never both exist.
+                    aux: if adaptation.is_empty() {
+                        recovery
+                    } else {
+                        adaptation
+                    },
+                    rate_out,
                 })
             }
             (OpKind::Node, Owner::Item(i)) => {

@@ -124,12 +124,7 @@ fn check_indices(net: &Network) -> Result<(), BuildError> {
 }
 
 fn neuron_class(t: &NeuronType) -> NeuronClass {
-    match t {
-        NeuronType::Lif { .. } => NeuronClass::Lif,
-        NeuronType::SpikingRectifiedLinear { .. } => NeuronClass::SpikingRectifiedLinear,
-        NeuronType::Direct => NeuronClass::Direct,
-        _ => NeuronClass::Rate,
-    }
+    t.class()
 }
 
 /// The neuron type's name as the macro gives it to the rules (`Lif`, `RectifiedLinear`): the

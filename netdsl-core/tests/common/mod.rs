@@ -76,6 +76,45 @@ pub fn neuron_type(v: &Value) -> NeuronType {
             amplitude: g("amplitude"),
         },
         "Direct" => NeuronType::Direct,
+        "AdaptiveLIF" => NeuronType::AdaptiveLif {
+            tau_n: g("tau_n"),
+            inc_n: g("inc_n"),
+            tau_rc: g("tau_rc"),
+            tau_ref: g("tau_ref"),
+            min_voltage: g("min_voltage"),
+            amplitude: g("amplitude"),
+        },
+        "AdaptiveLIFRate" => NeuronType::AdaptiveLifRate {
+            tau_n: g("tau_n"),
+            inc_n: g("inc_n"),
+            tau_rc: g("tau_rc"),
+            tau_ref: g("tau_ref"),
+            amplitude: g("amplitude"),
+        },
+        "Izhikevich" => NeuronType::Izhikevich {
+            tau_recovery: g("tau_recovery"),
+            coupling: g("coupling"),
+            reset_voltage: g("reset_voltage"),
+            reset_recovery: g("reset_recovery"),
+        },
+        "Sigmoid" => NeuronType::Sigmoid {
+            tau_ref: g("tau_ref"),
+        },
+        "Tanh" => NeuronType::Tanh {
+            tau_ref: g("tau_ref"),
+        },
+        "RegularSpiking" => NeuronType::RegularSpiking {
+            base: Box::new(neuron_type(&v["base"])),
+            amplitude: g("amplitude"),
+        },
+        "StochasticSpiking" => NeuronType::StochasticSpiking {
+            base: Box::new(neuron_type(&v["base"])),
+            amplitude: g("amplitude"),
+        },
+        "PoissonSpiking" => NeuronType::PoissonSpiking {
+            base: Box::new(neuron_type(&v["base"])),
+            amplitude: g("amplitude"),
+        },
         other => panic!("neuron type {other}"),
     }
 }
@@ -258,6 +297,11 @@ pub fn build(fx: &Value) -> Network {
         if !e["initial_voltage"].is_null() {
             spec.initial_voltage = Some(Dist::Fixed(f64s(&e["initial_voltage"])));
         }
+        if let Some(state) = e.get("initial_state").and_then(|s| s.as_object()) {
+            for (k, v) in state {
+                spec.initial_state.push((k.clone(), Dist::Fixed(f64s(v))));
+            }
+        }
         ids.insert(name.into(), net.add_ensemble(name, spec));
     }
     for node in n["nodes"].as_array().expect("nodes") {
@@ -332,6 +376,9 @@ pub fn build(fx: &Value) -> Network {
                     "voltage" => ProbeAttr::Voltage,
                     "input" => ProbeAttr::Input,
                     "refractory_time" => ProbeAttr::Refractory,
+                    "adaptation" => ProbeAttr::Adaptation,
+                    "recovery" => ProbeAttr::Recovery,
+                    "rate_out" => ProbeAttr::RateOut,
                     other => panic!("neurons attr {other}"),
                 };
                 (ProbeOf::Item(ids[base]), attr)

@@ -237,6 +237,10 @@ fn ensemble(e: &Ensemble) -> TokenStream {
         let v = dist(x);
         sets.push(quote!(__spec.initial_voltage = ::core::option::Option::Some(#v);));
     }
+    for (k, x) in &e.initial_state {
+        let v = dist(x);
+        sets.push(quote!(__spec.initial_state.push((::std::string::String::from(#k), #v));));
+    }
     if let Some(x) = &e.seed {
         sets.push(quote!(__spec.seed = ::core::option::Option::Some((#x) as u64);));
     }

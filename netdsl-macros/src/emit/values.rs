@@ -208,16 +208,37 @@ pub(super) fn neuron(n: &Neuron) -> TokenStream {
             ("spiking_rectified_linear", "SpikingRectifiedLinear")
         }
         NeuronKind::Direct => ("direct", "Direct"),
+        NeuronKind::AdaptiveLif => ("adaptive_lif", "AdaptiveLif"),
+        NeuronKind::AdaptiveLifRate => ("adaptive_lif_rate", "AdaptiveLifRate"),
+        NeuronKind::Izhikevich => ("izhikevich", "Izhikevich"),
+        NeuronKind::Sigmoid => ("sigmoid", "Sigmoid"),
+        NeuronKind::Tanh => ("tanh", "Tanh"),
+        NeuronKind::RegularSpiking => ("regular_spiking", "RegularSpiking"),
+        NeuronKind::StochasticSpiking => ("stochastic_spiking", "StochasticSpiking"),
+        NeuronKind::PoissonSpiking => ("poisson_spiking", "PoissonSpiking"),
     };
     let ctor = Ident::new(ctor, n.span);
+    let made = match (&n.preset, &n.base) {
+        (Some(preset), _) => {
+            let v = Ident::new(preset, n.span);
+            quote!(#p::neurons::NeuronType::izhikevich_preset(
+                #p::neurons::IzhikevichPreset::#v
+            ))
+        }
+        (None, Some(base)) => {
+            let b = neuron(base);
+            quote!(#p::neurons::NeuronType::#ctor(#b))
+        }
+        (None, None) => quote!(#p::neurons::NeuronType::#ctor()),
+    };
     if n.fields.is_empty() {
-        return quote!(#p::neurons::NeuronType::#ctor());
+        return made;
     }
     let var = Ident::new(var, n.span);
     let names: Vec<&Ident> = n.fields.iter().map(|(k, _)| k).collect();
     let vals: Vec<TokenStream> = n.fields.iter().map(|(_, v)| float(v)).collect();
     quote!({
-        let mut __neuron = #p::neurons::NeuronType::#ctor();
+        let mut __neuron = #made;
         if let #p::neurons::NeuronType::#var { #(#names,)* .. } = &mut __neuron {
             #(*#names = #vals;)*
         }

@@ -368,8 +368,11 @@ fn build_probe(
                 | ["neurons", "refractory"]
                 | ["refractory_time"]
                 | ["neurons", "refractory_time"] => ProbeAttr::Refractory,
+                ["adaptation"] | ["neurons", "adaptation"] => ProbeAttr::Adaptation,
+                ["recovery"] | ["neurons", "recovery"] => ProbeAttr::Recovery,
+                ["rate_out"] | ["neurons", "rate_out"] => ProbeAttr::RateOut,
                 _ => {
-                    bad(b, format!("unknown probe attribute `{}` of `{key}`; an ensemble has `x` (decoded value), `x.neurons` (spikes), `x.neurons.voltage`, `x.neurons.input`, `x.neurons.refractory`; a node has `x` (its output)", words.join(".")));
+                    bad(b, format!("unknown probe attribute `{}` of `{key}`; an ensemble has `x` (decoded value), `x.neurons` (spikes), `x.neurons.voltage`, `x.neurons.input`, `x.neurons.refractory`, `x.neurons.adaptation`, `x.neurons.recovery`, `x.neurons.rate_out`; a node has `x` (its output)", words.join(".")));
                     return None;
                 }
             };

@@ -72,6 +72,8 @@ pub struct Ensemble {
     pub eval_points: Option<Expr>,
     pub n_eval_points: Option<Expr>,
     pub initial_voltage: Option<Expr>,
+    /// `initial_<state>` for the other state variables (Nengo's `initial_state`).
+    pub initial_state: Vec<(&'static str, Expr)>,
     pub seed: Option<Expr>,
 }
 
@@ -82,7 +84,35 @@ pub enum NeuronKind {
     RectifiedLinear,
     SpikingRectifiedLinear,
     Direct,
+    AdaptiveLif,
+    AdaptiveLifRate,
+    Izhikevich,
+    Sigmoid,
+    Tanh,
+    RegularSpiking,
+    StochasticSpiking,
+    PoissonSpiking,
 }
+
+impl NeuronKind {
+    /// The rates-to-spikes wrappers (they take a base type).
+    pub fn is_wrapper(self) -> bool {
+        matches!(
+            self,
+            NeuronKind::RegularSpiking | NeuronKind::StochasticSpiking | NeuronKind::PoissonSpiking
+        )
+    }
+}
+
+/// Izhikevich presets: `Izhikevich::name()` and the runtime's `IzhikevichPreset` variant.
+pub const IZHIKEVICH_PRESETS: &[(&str, &str)] = &[
+    ("regular_spiking", "RegularSpiking"),
+    ("intrinsically_bursting", "IntrinsicallyBursting"),
+    ("chattering", "Chattering"),
+    ("fast_spiking", "FastSpiking"),
+    ("low_threshold_spiking", "LowThresholdSpiking"),
+    ("resonator", "Resonator"),
+];
 
 pub const NEURON_NAMES: &[(&str, NeuronKind, &[&str])] = &[
     (
@@ -106,12 +136,61 @@ pub const NEURON_NAMES: &[(&str, NeuronKind, &[&str])] = &[
         &["amplitude"],
     ),
     ("Direct", NeuronKind::Direct, &[]),
+    (
+        "AdaptiveLIF",
+        NeuronKind::AdaptiveLif,
+        &[
+            "tau_n",
+            "inc_n",
+            "tau_rc",
+            "tau_ref",
+            "min_voltage",
+            "amplitude",
+        ],
+    ),
+    (
+        "AdaptiveLIFRate",
+        NeuronKind::AdaptiveLifRate,
+        &["tau_n", "inc_n", "tau_rc", "tau_ref", "amplitude"],
+    ),
+    (
+        "Izhikevich",
+        NeuronKind::Izhikevich,
+        &[
+            "tau_recovery",
+            "coupling",
+            "reset_voltage",
+            "reset_recovery",
+        ],
+    ),
+    ("Sigmoid", NeuronKind::Sigmoid, &["tau_ref"]),
+    ("Tanh", NeuronKind::Tanh, &["tau_ref"]),
+    (
+        "RegularSpiking",
+        NeuronKind::RegularSpiking,
+        &["base", "amplitude"],
+    ),
+    (
+        "StochasticSpiking",
+        NeuronKind::StochasticSpiking,
+        &["base", "amplitude"],
+    ),
+    (
+        "PoissonSpiking",
+        NeuronKind::PoissonSpiking,
+        &["base", "amplitude"],
+    ),
 ];
 
 pub struct Neuron {
     pub kind: NeuronKind,
+    /// Numeric parameters (for the wrappers: `amplitude`; the base is `base`).
     pub fields: Vec<(Ident, Expr)>,
     pub span: Span,
+    /// `Izhikevich::<preset>()`: the runtime preset's variant name.
+    pub preset: Option<&'static str>,
+    /// The base type of a rates-to-spikes wrapper.
+    pub base: Option<Box<Neuron>>,
 }
 
 impl Neuron {

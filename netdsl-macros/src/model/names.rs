@@ -443,6 +443,9 @@ pub(super) const ENSEMBLE_PARAMS: &[&str] = &[
     "eval_points",
     "n_eval_points",
     "initial_voltage",
+    "initial_refractory_time",
+    "initial_adaptation",
+    "initial_recovery",
     "seed",
 ];
 pub(super) const CONN_PARAMS: &[&str] = &[

@@ -25,6 +25,8 @@ pub(super) fn build_item(
                     kind: NeuronKind::Lif,
                     fields: Vec::new(),
                     span: name.span(),
+                    preset: None,
+                    base: None,
                 },
             };
             let (n_size, d_size) = sizes?;
@@ -47,6 +49,10 @@ pub(super) fn build_item(
                     eval_points: g("eval_points"),
                     n_eval_points: g("n_eval_points"),
                     initial_voltage: g("initial_voltage"),
+                    initial_state: ["refractory_time", "adaptation", "recovery"]
+                        .into_iter()
+                        .filter_map(|k| g(&format!("initial_{k}")).map(|e| (k, e)))
+                        .collect(),
                     seed: g("seed"),
                 }),
             })
@@ -207,12 +213,88 @@ pub(super) fn check_fields(
 
 pub(super) fn parse_neuron(b: &mut Builder, e: &Expr) -> Option<Neuron> {
     let names: Vec<&str> = NEURON_NAMES.iter().map(|(n, _, _)| *n).collect();
-    let Some((id, fields, _)) = expr_name(e) else {
-        b.err(syn::Error::new_spanned(
-            e,
-            format!("expected a neuron type: {}", names.join(", ")),
-        ));
-        return None;
+    // `Izhikevich::chattering()` (or without the parentheses): a preset.
+    let preset_path = match e {
+        Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            Expr::Path(p) => Some(p),
+            _ => None,
+        },
+        Expr::Path(p) if p.path.segments.len() == 2 => Some(p),
+        _ => None,
+    };
+    if let Some(p) = preset_path.filter(|p| p.path.segments.len() == 2) {
+        let (ty, pre) = (&p.path.segments[0].ident, &p.path.segments[1].ident);
+        let presets: Vec<&str> = IZHIKEVICH_PRESETS.iter().map(|(n, _)| *n).collect();
+        if ty != "Izhikevich" {
+            b.err(syn::Error::new(
+                ty.span(),
+                format!(
+                    "only `Izhikevich` has presets (`Izhikevich::{}()`)",
+                    presets.join("()`, `Izhikevich::")
+                ),
+            ));
+            return None;
+        }
+        let Some((_, variant)) = IZHIKEVICH_PRESETS.iter().find(|(n, _)| pre == n) else {
+            let s = suggest(&pre.to_string(), presets.iter().copied());
+            b.err(syn::Error::new(
+                pre.span(),
+                format!(
+                    "unknown Izhikevich preset `{pre}`{}; expected one of {}",
+                    did_you_mean(s),
+                    presets.join(", ")
+                ),
+            ));
+            return None;
+        };
+        return Some(Neuron {
+            kind: NeuronKind::Izhikevich,
+            fields: Vec::new(),
+            span: pre.span(),
+            preset: Some(variant),
+            base: None,
+        });
+    }
+    // `RegularSpiking(LIFRate)` / `RegularSpiking(LIFRate { .. }, amplitude)`.
+    let (id, mut fields) = match e {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) if p.path.get_ident().is_some() => {
+                let id = p.path.get_ident().expect("ident").clone();
+                let mut fields = Vec::new();
+                let args: Vec<&Expr> = c.args.iter().collect();
+                if let Some(a) = args.first() {
+                    fields.push((Ident::new("base", id.span()), (*a).clone()));
+                }
+                if let Some(a) = args.get(1) {
+                    fields.push((Ident::new("amplitude", id.span()), (*a).clone()));
+                }
+                if args.is_empty() || args.len() > 2 {
+                    b.err(syn::Error::new_spanned(
+                        c,
+                        format!("`{id}(base)` or `{id}(base, amplitude)` takes 1 or 2 arguments"),
+                    ));
+                    return None;
+                }
+                (id, fields)
+            }
+            _ => {
+                b.err(syn::Error::new_spanned(
+                    e,
+                    format!("expected a neuron type: {}", names.join(", ")),
+                ));
+                return None;
+            }
+        },
+        _ => match expr_name(e) {
+            Some((id, fields, _)) => (id, fields),
+            None => {
+                b.err(syn::Error::new_spanned(
+                    e,
+                    format!("expected a neuron type: {}", names.join(", ")),
+                ));
+                return None;
+            }
+        },
     };
     let key = id.to_string();
     let Some((_, kind, allowed)) = NEURON_NAMES.iter().find(|(n, _, _)| *n == key) else {
@@ -230,10 +312,51 @@ pub(super) fn parse_neuron(b: &mut Builder, e: &Expr) -> Option<Neuron> {
     if !check_fields(b, &key, &fields, allowed) {
         return None;
     }
+    let mut base = None;
+    if kind.is_wrapper() {
+        let Some(i) = fields.iter().position(|(k, _)| k == "base") else {
+            b.err(syn::Error::new(
+                id.span(),
+                format!("`{key}` needs a base rate type: `{key}(LIFRate)`"),
+            ));
+            return None;
+        };
+        let (_, be) = fields.remove(i);
+        let inner = parse_neuron(b, &be)?;
+        if inner.kind.is_wrapper() || inner.kind == NeuronKind::Direct {
+            b.err(syn::Error::new_spanned(
+                &be,
+                format!("the base of `{key}` must be a neuron type other than Direct, RegularSpiking, StochasticSpiking or PoissonSpiking"),
+            ));
+            return None;
+        }
+        // Nengo: the wrapper's state (RegularSpiking: voltage) must not overlap the base's.
+        let base_voltage = matches!(
+            inner.kind,
+            NeuronKind::Lif
+                | NeuronKind::SpikingRectifiedLinear
+                | NeuronKind::AdaptiveLif
+                | NeuronKind::Izhikevich
+        );
+        if *kind == NeuronKind::RegularSpiking && base_voltage {
+            let bn = NEURON_NAMES
+                .iter()
+                .find(|(_, k, _)| *k == inner.kind)
+                .map_or("?", |(n, _, _)| *n);
+            b.err(syn::Error::new_spanned(
+                &be,
+                format!("RegularSpiking(base_type={bn}()) and {bn}() have an overlapping state variable (voltage); use a rate type as the base"),
+            ));
+            return None;
+        }
+        base = Some(Box::new(inner));
+    }
     Some(Neuron {
         kind: *kind,
         fields,
         span: id.span(),
+        preset: None,
+        base,
     })
 }
 

@@ -680,6 +680,12 @@ impl<P: SizeLike> Checker<'_, P> {
 fn is_neuron_attr(a: ProbeAttr) -> bool {
     matches!(
         a,
-        ProbeAttr::Spikes | ProbeAttr::Voltage | ProbeAttr::Input | ProbeAttr::Refractory
+        ProbeAttr::Spikes
+            | ProbeAttr::Voltage
+            | ProbeAttr::Input
+            | ProbeAttr::Refractory
+            | ProbeAttr::Adaptation
+            | ProbeAttr::Recovery
+            | ProbeAttr::RateOut
     )
 }

@@ -1,8 +1,11 @@
 //! [`NeuronStepper`]: the per-step update of one population, its constants computed once for a
 //! time step, on the scalar or the AVX2 path.
 
+use super::izhikevich::{izh_one, IzhConsts};
 use super::lif::{lif_one, nan_unless_finite, LifConsts};
-use super::{lif_rates, lif_simd, relu, NeuronType};
+use super::{adaptive, rates_to_spikes};
+use super::{lif_rates, lif_simd, relu, sigmoid, tanh, NeuronType};
+use crate::nef::rng::Rng;
 
 /// The per-step update of one population, with its constants precomputed for a fixed `dt`.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +18,10 @@ pub struct NeuronStepper {
     decay_full: f64,
     /// `expm1(-0 / tau_rc)`: the same for a fully refractory step (a signed zero).
     decay_none: f64,
+    /// The base type's stepper (rates-to-spikes types).
+    base: Option<Box<NeuronStepper>>,
+    /// The seed and the generator of StochasticSpiking and PoissonSpiking.
+    rng: (u64, Rng),
 }
 
 impl NeuronStepper {
@@ -23,12 +30,18 @@ impl NeuronStepper {
         let (spike, decay_full, decay_none) = match *kind {
             NeuronType::Lif {
                 tau_rc, amplitude, ..
+            }
+            | NeuronType::AdaptiveLif {
+                tau_rc, amplitude, ..
             } => (
                 amplitude / dt,
                 (-dt / tau_rc).exp_m1(),
                 (-0.0f64 / tau_rc).exp_m1(),
             ),
-            NeuronType::SpikingRectifiedLinear { amplitude } => (amplitude / dt, 0.0, 0.0),
+            NeuronType::SpikingRectifiedLinear { amplitude }
+            | NeuronType::RegularSpiking { amplitude, .. }
+            | NeuronType::StochasticSpiking { amplitude, .. }
+            | NeuronType::PoissonSpiking { amplitude, .. } => (amplitude / dt, 0.0, 0.0),
             _ => (0.0, 0.0, 0.0),
         };
         NeuronStepper {
@@ -37,6 +50,143 @@ impl NeuronStepper {
             spike,
             decay_full,
             decay_none,
+            base: kind.base().map(|b| Box::new(NeuronStepper::new(b, dt))),
+            rng: (0, Rng::new(0)),
+        }
+    }
+
+    /// Seeds the generator that StochasticSpiking and PoissonSpiking draw from (netdsl's own
+    /// generator: the same statistics as Nengo's, not NumPy's draws).
+    pub fn with_seed(mut self, seed: u64) -> NeuronStepper {
+        self.rng = (seed, Rng::new(seed));
+        self
+    }
+
+    /// Back to the state after construction: the generator restarts from its seed.
+    pub fn reset(&mut self) {
+        self.rng.1 = Rng::new(self.rng.0);
+    }
+
+    /// Advances the population by one step, for every neuron type: `aux` is the adaptation
+    /// (AdaptiveLIF, AdaptiveLIFRate) or the recovery (Izhikevich), `rate_out` the base type's
+    /// rates (rates-to-spikes types); a slice the type does not use may be empty, the others
+    /// have one entry per neuron. For a rates-to-spikes type, `voltage`, `refractory` and `aux`
+    /// hold whichever of those the wrapper and its base have (they never share one). Returns
+    /// whether every input current and every voltage after the step is finite (as
+    /// [`NeuronStepper::step_checked`]). Allocation-free.
+    ///
+    /// # Panics
+    /// If `out` or a state slice the model uses differs in length from `j`.
+    pub fn step_all(
+        &mut self,
+        j: &[f64],
+        out: &mut [f64],
+        voltage: &mut [f64],
+        refractory: &mut [f64],
+        aux: &mut [f64],
+        rate_out: &mut [f64],
+    ) -> bool {
+        let n = j.len();
+        assert_eq!(
+            out.len(),
+            n,
+            "neuron step: output length differs from input"
+        );
+        let finite = |x: &[f64]| crate::step::kernels::both_finite(x, j);
+        match self.kind {
+            NeuronType::AdaptiveLif {
+                tau_n,
+                inc_n,
+                tau_rc,
+                tau_ref,
+                min_voltage,
+                ..
+            } => {
+                assert!(
+                    voltage.len() == n && refractory.len() == n && aux.len() == n,
+                    "AdaptiveLIF step: state lengths differ"
+                );
+                let c = LifConsts {
+                    dt: self.dt,
+                    spike: self.spike,
+                    decay_full: self.decay_full,
+                    decay_none: self.decay_none,
+                    tau_rc,
+                    tau_ref,
+                    min_voltage,
+                };
+                adaptive::adaptive_lif(&c, self.dt / tau_n, inc_n, j, out, voltage, refractory, aux)
+                    && finite(aux)
+            }
+            NeuronType::AdaptiveLifRate {
+                tau_n,
+                inc_n,
+                tau_rc,
+                tau_ref,
+                amplitude,
+            } => {
+                assert_eq!(
+                    aux.len(),
+                    n,
+                    "AdaptiveLIFRate step: adaptation length differs"
+                );
+                let k = self.dt / tau_n;
+                adaptive::adaptive_lif_rate(tau_rc, tau_ref, amplitude, k, inc_n, j, out, aux);
+                finite(aux)
+            }
+            NeuronType::Izhikevich { .. } => {
+                assert!(
+                    voltage.len() == n && aux.len() == n,
+                    "Izhikevich step: state lengths differ"
+                );
+                let c = IzhConsts::new(&self.kind, self.dt).expect("Izhikevich");
+                for i in 0..n {
+                    izh_one(&c, j[i], &mut out[i], &mut voltage[i], &mut aux[i]);
+                }
+                finite(voltage) && crate::step::kernels::both_finite(aux, voltage)
+            }
+            NeuronType::RegularSpiking { .. }
+            | NeuronType::StochasticSpiking { .. }
+            | NeuronType::PoissonSpiking { .. } => {
+                assert_eq!(
+                    rate_out.len(),
+                    n,
+                    "rates-to-spikes step: rate_out length differs"
+                );
+                let regular = matches!(self.kind, NeuronType::RegularSpiking { .. });
+                let base = self.base.as_mut().expect("rates-to-spikes base");
+                // The wrapper's own voltage (RegularSpiking) never shares the base's.
+                let (bv, own_v): (&mut [f64], &mut [f64]) = if regular {
+                    (&mut [], voltage)
+                } else {
+                    (voltage, &mut [])
+                };
+                let ok = base.step_all(j, rate_out, bv, refractory, aux, &mut []);
+                let (dt, spike) = (self.dt, self.spike);
+                let negative = matches!(base.kind, NeuronType::Tanh { .. });
+                match self.kind {
+                    NeuronType::RegularSpiking { .. } => {
+                        assert_eq!(
+                            own_v.len(),
+                            n,
+                            "RegularSpiking step: voltage length differs"
+                        );
+                        rates_to_spikes::regular(dt, spike, rate_out, out, own_v);
+                        ok && finite(own_v)
+                    }
+                    NeuronType::StochasticSpiking { .. } => {
+                        let rng = &mut self.rng.1;
+                        rates_to_spikes::stochastic(dt, spike, negative, rng, rate_out, out);
+                        ok && finite(rate_out)
+                    }
+                    _ => {
+                        let rng = &mut self.rng.1;
+                        rates_to_spikes::poisson(dt, spike, negative, rng, rate_out, out);
+                        ok && finite(rate_out)
+                    }
+                }
+            }
+            _ => self.step_checked(j, out, voltage, refractory),
         }
     }
 
@@ -163,6 +313,18 @@ impl NeuronStepper {
             } => lif_rates(tau_rc, tau_ref, amplitude, j, out),
             NeuronType::RectifiedLinear { amplitude } => relu(amplitude, j, out),
             NeuronType::Direct => out.copy_from_slice(j),
+            NeuronType::Sigmoid { tau_ref } => sigmoid(tau_ref, j, out),
+            NeuronType::Tanh { tau_ref } => tanh(tau_ref, j, out),
+            NeuronType::AdaptiveLif { .. }
+            | NeuronType::AdaptiveLifRate { .. }
+            | NeuronType::Izhikevich { .. }
+            | NeuronType::RegularSpiking { .. }
+            | NeuronType::StochasticSpiking { .. }
+            | NeuronType::PoissonSpiking { .. } => panic!(
+                "{} has more state than a voltage and a refractory time: step it with \
+                 `NeuronStepper::step_all`",
+                self.kind.name()
+            ),
         }
         None
     }

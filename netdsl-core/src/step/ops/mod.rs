@@ -62,6 +62,10 @@ pub enum Op {
         voltage: Range<usize>,
         /// Refractory time (empty unless LIF).
         refractory: Range<usize>,
+        /// Adaptation (adaptive LIF types) or recovery (Izhikevich); else empty.
+        aux: Range<usize>,
+        /// A rates-to-spikes type's base rates; else empty.
+        rate_out: Range<usize>,
     },
     /// `out = f(t)`.
     NodeTime {
@@ -279,12 +283,16 @@ fn disjoint_groups(op: &Op) -> Vec<Vec<Range<usize>>> {
             out,
             voltage,
             refractory,
+            aux,
+            rate_out,
             ..
         } => vec![vec![
             j.clone(),
             out.clone(),
             voltage.clone(),
             refractory.clone(),
+            aux.clone(),
+            rate_out.clone(),
         ]],
         Op::NodeTimeInput { x, out, .. }
         | Op::NodeStage { x, out, .. }
@@ -417,10 +425,14 @@ impl Op {
                 out,
                 voltage,
                 refractory,
+                aux,
+                rate_out,
             } => {
                 // SAFETY: `check_ranges` passed for this store (the caller's contract).
-                let [j, out, v, r] = unsafe { store.parts([&*j, &*out, &*voltage, &*refractory]) };
-                if !neuron.step_checked(j, out, v, r) {
+                let [j, out, v, r, a, ro] = unsafe {
+                    store.parts([&*j, &*out, &*voltage, &*refractory, &*aux, &*rate_out])
+                };
+                if !neuron.step_all(j, out, v, r, a, ro) {
                     return Err("non-finite neuron input or voltage".into());
                 }
             }
