@@ -158,6 +158,7 @@ fixtures! {
     s21_pes_ens_ens => "s21_pes_ens_ens",
     s22_forum_network => "s22_forum_network",
     s23_pes_neurons => "s23_pes_neurons",
+    s25_solver_network => "s25_solver_network",
 }
 
 /// Scenario 7 (gain and bias from max rates and intercepts) and 8 (LIFRate curve) for every case
