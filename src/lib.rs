@@ -71,8 +71,12 @@
 //! ends, and options: `function = |x| [..]`, `transform = 2.0 | [1.0, -1.0] | [[..], [..]]`,
 //! `synapse = None | 0 | 0.01 | Lowpass(τ) | Alpha(τ) | LinearFilter([num], [den])` (default
 //! `Lowpass(0.005)`; `None` is no filter and no delay, `0` a pure one-step delay),
-//! `solver = LstsqL2 { reg: 0.1, weights: false }`, `storage = f32` (see *Speed*). Connections
-//! into `.neurons` are scaled by the post gains, as in Nengo.
+//! `solver = LstsqL2 { reg: 0.1, weights: false }` (or any of Nengo's solvers with its parameter
+//! names: `Lstsq { rcond }`, `LstsqNoise { noise }`, `LstsqMultNoise { noise }`,
+//! `LstsqL2nz { reg }`, `LstsqL1 { l1, l2, max_iter }`, `LstsqDrop { drop, solver1, solver2 }`,
+//! `Nnls`, `NnlsL2 { reg }`, `NnlsL2nz { reg }`, `NoSolver { values }`, each with `weights`),
+//! `storage = f32` (see *Speed*). Connections into `.neurons` are scaled by the post gains, as
+//! in Nengo. A decoded probe takes a solver too: `probe p: a, solver = LstsqL2 { reg: 0.05 };`.
 //!
 //! A named connection can learn; its error goes into `name.learning`:
 //!
@@ -237,7 +241,10 @@ pub mod prelude {
     pub use netdsl_core::models::processes::{Piecewise, Process, Sines, WhiteSignal};
     pub use netdsl_core::models::synapses::Synapse;
     pub use netdsl_core::nef::dists::{Dist, VecDist};
-    pub use netdsl_core::network::{LstsqL2, Network, Transform};
+    pub use netdsl_core::network::{
+        Lstsq, LstsqDrop, LstsqL1, LstsqL2, LstsqL2nz, LstsqMultNoise, LstsqNoise, Network, Nnls,
+        NnlsL2, NnlsL2nz, NoSolver, Solver, Transform,
+    };
     pub use netdsl_core::plan::Plan;
     pub use netdsl_core::sim::{SimOptions, Simulator};
     pub use netdsl_macros::network;

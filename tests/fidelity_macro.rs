@@ -244,3 +244,73 @@ fn s22_forum_network_written_with_the_macro() {
         );
     }
 }
+
+const S25: &str = "s25_solver_network";
+
+/// The `NoSolver` decoders of s25: `0.001 * (k - 6)` for neuron k.
+fn none_values() -> netdsl::ndarray::Array2<f64> {
+    netdsl::ndarray::Array2::from_shape_fn((12, 1), |(k, _)| 0.001 * (k as f64 - 6.0))
+}
+
+network! {
+    /// Scenario 25: every solver family in the language, on connections and decoded probes.
+    pub Solvers25 {
+        node stim: 0 -> 1 = |t| [(8.0 * t).sin()];
+        ensemble a: 12 neurons, 1 dims,
+            encoders = encoders(S25, "A"), gain = gain(S25, "A"), bias = bias(S25, "A"),
+            eval_points = eval_points(S25, "A"), initial_voltage = voltage(S25, "A");
+        ensemble b: 8 neurons, 1 dims,
+            encoders = encoders(S25, "B"), gain = gain(S25, "B"), bias = bias(S25, "B"),
+            eval_points = eval_points(S25, "B"), initial_voltage = voltage(S25, "B");
+        ensemble c: 8 neurons, 1 dims,
+            encoders = encoders(S25, "C"), gain = gain(S25, "C"), bias = bias(S25, "C"),
+            eval_points = eval_points(S25, "C"), initial_voltage = voltage(S25, "C");
+        node out_lstsq: 1;
+        node out_l2nz: 1;
+        node out_nnls: 1;
+        node out_l1: 1;
+        node out_drop: 1;
+        node out_nnlsl2: 1;
+        node out_none: 1;
+        stim -> a, synapse = None;
+        a -> out_lstsq, solver = Lstsq;
+        a -> out_l2nz, function = |x| [x[0] * x[0]], solver = LstsqL2nz { reg: 0.1 };
+        a -> out_nnls, solver = Nnls;
+        a -> out_l1, solver = LstsqL1 { l1: 1e-4, l2: 1e-6, max_iter: 1000 };
+        a -> out_drop, solver = LstsqDrop {
+            drop: 0.25, solver1: LstsqL2 { reg: 0.001 }, solver2: LstsqL2
+        };
+        a -> out_nnlsl2, function = |x| [x[0] * x[0]], solver = NnlsL2;
+        a -> out_none, solver = NoSolver { values: none_values() };
+        a -> b, transform = 0.5, solver = Nnls { weights: true };
+        a -> c, function = |x| [-x[0]], solver = LstsqL2nz { weights: true };
+        probe p_lstsq: out_lstsq;
+        probe p_l2nz: out_l2nz;
+        probe p_nnls: out_nnls;
+        probe p_l1: out_l1;
+        probe p_drop: out_drop;
+        probe p_nnlsl2: out_nnlsl2;
+        probe p_none: out_none;
+        probe p_b_spikes: b.neurons;
+        probe p_c_spikes: c.neurons;
+        probe p_a_l2: a, synapse = 0.01, solver = LstsqL2 { reg: 0.05 };
+        probe p_a_nnls: a, solver = Nnls;
+        probe p_a_lstsq: a, solver = Lstsq { rcond: 0.01 };
+    }
+}
+
+#[test]
+fn s25_solvers_written_with_the_macro() {
+    let mut sim = Solvers25::new().build(0.001).expect("builds");
+    sim.run_steps(150).expect("runs");
+    let probes = [
+        "p_lstsq", "p_l2nz", "p_nnls", "p_l1", "p_drop", "p_nnlsl2", "p_none",
+    ];
+    let mut pairs: Vec<(&str, &str, bool)> = probes.iter().map(|p| (*p, *p, false)).collect();
+    pairs.push(("p_a_l2", "p_A_l2", false));
+    pairs.push(("p_a_nnls", "p_A_nnls", false));
+    pairs.push(("p_a_lstsq", "p_A_lstsq", false));
+    pairs.push(("p_b_spikes", "p_B_spikes", true));
+    pairs.push(("p_c_spikes", "p_C_spikes", true));
+    check(&sim, S25, &pairs);
+}

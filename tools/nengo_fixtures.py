@@ -228,6 +228,20 @@ def IZH(preset="RS"):
             "reset_voltage": nt.reset_voltage, "reset_recovery": nt.reset_recovery}
 
 
+def make_solver(spec):
+    """A Nengo solver from its record: {"type": class name, "weights": bool, parameters...}."""
+    kw = {k: v for k, v in spec.items() if k not in ("type", "weights", "solver1", "solver2",
+                                                     "values")}
+    for k in ("solver1", "solver2"):
+        if k in spec:
+            kw[k] = make_solver(spec[k])
+    if spec["type"] == "NoSolver":
+        vals = spec.get("values")
+        return nengo.solvers.NoSolver(None if vals is None else np.asarray(vals, dtype=float),
+                                      weights=spec.get("weights", False))
+    return getattr(nengo.solvers, spec["type"])(weights=spec.get("weights", False), **kw)
+
+
 class Net:
     def __init__(self, seed=0):
         self.seed = seed
@@ -319,7 +333,7 @@ class Net:
         if solver == "auto":
             solver = {"type": "LstsqL2", "reg": 0.1, "weights": False} if decoded else None
         if solver is not None:
-            kw["solver"] = nengo.solvers.LstsqL2(reg=solver["reg"], weights=solver["weights"])
+            kw["solver"] = make_solver(solver)
         if learning is not None:
             assert learning["type"] == "PES"
             kw["learning_rule_type"] = nengo.PES(
@@ -346,20 +360,21 @@ class Net:
         })
         return c
 
-    def probe(self, name, target, attr=None, synapse=None, sample_every=None):
+    def probe(self, name, target, attr=None, synapse=None, sample_every=None, solver=None):
         tk = self.kind(target)
         if attr is None:
             attr = {"ensemble": "decoded_output", "node": "output", "neurons": "output",
                     "connection": "output"}[tk]
+        kw = {} if solver is None else {"solver": make_solver(solver)}
         with self.net:
             p = nengo.Probe(self.resolve(target), attr, synapse=make_synapse(synapse),
-                            sample_every=sample_every, label=name)
+                            sample_every=sample_every, label=name, **kw)
         self.objs[name] = p
         self.kinds[name] = "probe"
         rec = {"name": name, "target": target, "target_kind": tk, "attr": attr,
                "synapse": synapse, "sample_every": sample_every}
         if attr == "decoded_output":
-            rec["solver"] = {"type": "LstsqL2", "reg": 0.1, "weights": False}
+            rec["solver"] = solver or {"type": "LstsqL2", "reg": 0.1, "weights": False}
         self.d["probes"].append(rec)
         return p
 
@@ -1292,12 +1307,194 @@ def stat_square():
     return stat_fixture("stat_square", lambda x: x ** 2, "x**2")
 
 
+# --------------------------------------------------------------------------------------------
+# Solvers (issue 14 item 2)
+
+
+def _lif_rates(n, m, seed, dead=0):
+    """Activities of n LIF neurons (explicit gains/biases/encoders drawn from a numpy seed) at m
+    points linspace(-1, 1, m); `dead` of them never fire (bias far below threshold)."""
+    r = np.random.RandomState(seed)
+    enc = np.where(r.rand(n) < 0.5, -1.0, 1.0)
+    intercepts = np.linspace(-0.85, 0.85, n)
+    r.shuffle(intercepts)
+    max_rates = r.uniform(150, 350, n)
+    gain, bias = nengo.LIFRate().gain_bias(max_rates, intercepts)
+    bias[:dead] = -20.0
+    x = np.linspace(-1, 1, m)[:, None]
+    A = nengo.LIFRate().rates(x * enc[None, :], gain, bias)
+    Y = np.hstack([x, x ** 2])
+    return A, Y
+
+
+SOLVER_CASES = {
+    # name: (n neurons, m points, seed, dead neurons)
+    "tall": (16, 60, 24, 0),
+    "small": (5, 30, 7, 0),
+    "fat": (16, 8, 25, 0),
+    "dead": (10, 40, 26, 2),
+}
+
+SOLVER_RUNS = [
+    # (case, solver record)
+    ("tall", {"type": "Lstsq", "rcond": 0.01}),
+    ("tall", {"type": "Lstsq", "rcond": 0.001}),
+    ("tall", {"type": "LstsqL2", "reg": 0.1}),
+    ("tall", {"type": "LstsqL2", "reg": 0.01}),
+    ("tall", {"type": "LstsqL2nz", "reg": 0.1}),
+    ("tall", {"type": "LstsqL1", "l1": 1e-4, "l2": 1e-6, "max_iter": 1000}),
+    ("tall", {"type": "LstsqL1", "l1": 1e-3, "l2": 1e-5, "max_iter": 1000}),
+    ("tall", {"type": "LstsqDrop", "drop": 0.25,
+              "solver1": {"type": "LstsqL2", "reg": 0.001},
+              "solver2": {"type": "LstsqL2", "reg": 0.1}}),
+    ("tall", {"type": "LstsqDrop", "drop": 0.5,
+              "solver1": {"type": "LstsqL2nz", "reg": 0.01},
+              "solver2": {"type": "Nnls"}}),
+    ("tall", {"type": "Nnls"}),
+    ("tall", {"type": "NnlsL2", "reg": 0.1}),
+    ("tall", {"type": "NnlsL2nz", "reg": 0.1}),
+    ("small", {"type": "LstsqNoise", "noise": 0.0}),
+    ("small", {"type": "LstsqMultNoise", "noise": 0.0}),
+    ("small", {"type": "Lstsq", "rcond": 0.01}),
+    ("small", {"type": "Nnls"}),
+    ("fat", {"type": "Lstsq", "rcond": 0.01}),
+    ("fat", {"type": "LstsqL2", "reg": 0.1}),
+    # (LstsqNoise/LstsqMultNoise with m < n raise AttributeError in Nengo 4.1: Cholesky's
+    # `sigma.size` on the int 0; netdsl solves the transposed system there.)
+    ("fat", {"type": "Nnls"}),
+    ("fat", {"type": "LstsqDrop", "drop": 0.25,
+             "solver1": {"type": "LstsqL2", "reg": 0.001},
+             "solver2": {"type": "LstsqL2", "reg": 0.1}}),
+    ("dead", {"type": "LstsqL2nz", "reg": 0.1}),
+    ("dead", {"type": "NnlsL2nz", "reg": 0.1}),
+    ("dead", {"type": "Nnls"}),
+    ("dead", {"type": "LstsqL1", "l1": 1e-4, "l2": 1e-6, "max_iter": 1000}),
+]
+
+# Noise solvers: Nengo's decoders over N_NOISE RandomState seeds (mean and s.d. per entry).
+N_NOISE = 400
+NOISE_RUNS = [("tall", {"type": "LstsqNoise", "noise": 0.1}),
+              ("tall", {"type": "LstsqMultNoise", "noise": 0.1})]
+
+
+def s24_solvers():
+    import scipy
+    import sklearn
+    cases = {}
+    for name, (n, m, seed, dead) in SOLVER_CASES.items():
+        A, Y = _lif_rates(n, m, seed, dead)
+        sv = np.linalg.svd(A, compute_uv=False)
+        cases[name] = {"A": tolist(A), "Y": tolist(Y), "singular_values": tolist(sv)}
+    runs = []
+    for case, spec in SOLVER_RUNS:
+        A, Y = np.asarray(cases[case]["A"]), np.asarray(cases[case]["Y"])
+        X, info = make_solver(spec)(A, Y, rng=np.random.RandomState(0))
+        rec = {"case": case, "solver": spec, "X": tolist(X)}
+        if spec["type"] == "Lstsq":
+            sv = np.asarray(cases[case]["singular_values"])
+            ratio = sv / sv[0]
+            # distance of the nearest singular value from the cut-off, relative
+            rec["cutoff_margin"] = float(np.min(np.abs(ratio - spec["rcond"])) / spec["rcond"])
+            rec["rank"] = int(info["rank"])
+        runs.append(rec)
+    noise = []
+    for case, spec in NOISE_RUNS:
+        A, Y = np.asarray(cases[case]["A"]), np.asarray(cases[case]["Y"])
+        Xs = np.array([make_solver(spec)(A, Y, rng=np.random.RandomState(k))[0]
+                       for k in range(N_NOISE)])
+        noise.append({"case": case, "solver": spec, "n_seeds": N_NOISE,
+                      "mean": tolist(Xs.mean(axis=0)), "std": tolist(Xs.std(axis=0))})
+    check_true("s24", "Nnls decoders non-negative",
+               all(np.min(r["X"]) >= 0 for r in runs if r["solver"]["type"].startswith("Nnls")),
+               True, True)
+    fx = {
+        "schema_version": SCHEMA_VERSION, "name": "s24_solvers",
+        "description": "Solver-level fixture: Nengo 4.1's solver classes called directly, "
+        "`solver(A, Y, rng=np.random.RandomState(0))`, on fixed LIF activity matrices A (m "
+        "points x n neurons, LIFRate rates of explicit gains/biases/encoders at "
+        "linspace(-1,1,m)) and targets Y = [x, x**2]. Cases: tall (60x16), small (30x5, well "
+        "conditioned, for the unregularised noise=0 solves), fat (8x16: the transposed "
+        "Cholesky), dead (40x10, two neurons never active). `runs`: one decoder matrix X (n x 2) "
+        "per (case, solver). `noise`: LstsqNoise/LstsqMultNoise(noise=0.1) over RandomState "
+        "seeds 0..n_seeds-1, entrywise mean and s.d. of X (numpy's stream is not reproduced, "
+        "so these are compared in distribution).",
+        "nengo_version": nengo.__version__, "numpy_version": np.__version__,
+        "scipy_version": scipy.__version__, "sklearn_version": sklearn.__version__,
+        "cases": cases, "runs": runs, "noise": noise,
+    }
+    return fx
+
+
+def s25_solver_network():
+    N = Net()
+    N.node("stim", lambda t: np.sin(8 * t), "sin(8*t)")
+    P = draw_params(12, 1, seed=25)
+    N.ensemble("A", 12, 1, encoders=P["encoders"], gain=P["gain"], bias=P["bias"],
+               eval_points=np.linspace(-1, 1, 41)[:, None], v0=0.0)
+    Q = draw_params(8, 1, seed=26)
+    N.ensemble("B", 8, 1, encoders=Q["encoders"], gain=Q["gain"], bias=Q["bias"],
+               eval_points=np.linspace(-1, 1, 31)[:, None], v0=0.0)
+    N.ensemble("C", 8, 1, encoders=Q["encoders"], gain=Q["gain"], bias=Q["bias"],
+               eval_points=np.linspace(-1, 1, 31)[:, None], v0=0.0)
+    N.node("out_lstsq", None, size_in=1)
+    N.node("out_l2nz", None, size_in=1)
+    N.node("out_nnls", None, size_in=1)
+    N.node("out_l1", None, size_in=1)
+    N.node("out_drop", None, size_in=1)
+    N.node("out_nnlsl2", None, size_in=1)
+    N.node("out_none", None, size_in=1)
+    N.conn("c_in", "stim", "A", synapse=None)
+    N.conn("c_lstsq", "A", "out_lstsq", solver={"type": "Lstsq", "rcond": 0.01,
+                                                "weights": False})
+    N.conn("c_l2nz", "A", "out_l2nz", function=lambda x: x ** 2, function_text="x**2",
+           solver={"type": "LstsqL2nz", "reg": 0.1, "weights": False})
+    N.conn("c_nnls", "A", "out_nnls", solver={"type": "Nnls", "weights": False})
+    N.conn("c_l1", "A", "out_l1", solver={"type": "LstsqL1", "l1": 1e-4, "l2": 1e-6,
+                                          "max_iter": 1000, "weights": False})
+    N.conn("c_drop", "A", "out_drop", solver={
+        "type": "LstsqDrop", "drop": 0.25, "solver1": {"type": "LstsqL2", "reg": 0.001},
+        "solver2": {"type": "LstsqL2", "reg": 0.1}, "weights": False})
+    N.conn("c_nnlsl2", "A", "out_nnlsl2", function=lambda x: x ** 2, function_text="x**2",
+           solver={"type": "NnlsL2", "reg": 0.1, "weights": False})
+    N.conn("c_none", "A", "out_none",
+           solver={"type": "NoSolver", "values": [[0.001 * (k - 6)] for k in range(12)],
+                   "weights": False})
+    # weight solves: non-compositional (Nnls) and compositional (LstsqL2nz), transform 0.5
+    N.conn("c_w_nnls", "A", "B", transform=0.5, solver={"type": "Nnls", "weights": True})
+    N.conn("c_w_l2nz", "A", "C", function=lambda x: -x, function_text="-x",
+           solver={"type": "LstsqL2nz", "reg": 0.1, "weights": True})
+    for o in ["out_lstsq", "out_l2nz", "out_nnls", "out_l1", "out_drop", "out_nnlsl2",
+              "out_none"]:
+        N.probe("p_" + o[4:], o)
+    N.probe("p_B_spikes", "B.neurons", "output")
+    N.probe("p_C_spikes", "C.neurons", "output")
+    N.probe("p_A_l2", "A", synapse=lowpass(0.01),
+            solver={"type": "LstsqL2", "reg": 0.05, "weights": False})
+    N.probe("p_A_nnls", "A", solver={"type": "Nnls", "weights": False})
+    N.probe("p_A_lstsq", "A", solver={"type": "Lstsq", "rcond": 0.01, "weights": False})
+    N.run(150)
+    check_true("s25", "c_w_nnls weights shape (8, 12)",
+               N.data("c_w_nnls").weights.shape == (8, 12),
+               list(N.data("c_w_nnls").weights.shape), [8, 12])
+    check_true("s25", "c_w_nnls weights >= 0 (Nnls, transform 0.5 folded into targets)",
+               bool(np.all(N.data("c_w_nnls").weights >= 0)), True, True)
+    return N.fixture(
+        "s25_solver_network", "Solvers in a network. A: 12 LIF neurons (Nengo-drawn, seed 25), "
+        "eval points linspace(-1,1,41); decoded connections to passthrough nodes with Lstsq, "
+        "LstsqL2nz (x**2), Nnls, LstsqL1, LstsqDrop, NnlsL2 (x**2), NoSolver(values); weight "
+        "solves A -> B (8 neurons) Nnls(weights=True) with transform 0.5 (non-compositional: "
+        "targets through transform and B's scaled encoders) and A -> C LstsqL2nz(weights=True) "
+        "function -x (compositional); decoded probes of A with LstsqL2(reg=0.05) (synapse "
+        "0.01), Nnls and Lstsq. 150 steps.")
+
+
 SCENARIOS = [s01_time, s02_lowpass, s03_alpha, s04_delay_zero, s04_delay_none, s04_circular,
              s06_single_lif, s07_gain_bias, s08_lifrate, s09_spiking_relu,
              s10_neuron_input_gain, s11_decoders, s12_comm_channel, s13_pes, s14_probe_timing,
              s15_neurons_to_node, s16_direct, s20_comm_channel_50, s21_pes_ens_ens,
-             s22_forum_network, s23_pes_neurons, s30_adaptive_lif, s31_adaptive_lif_rate,
-             s32_izhikevich, s33_rate_types, s34_regular_spiking, stat_comm_channel, stat_square]
+             s22_forum_network, s23_pes_neurons, s24_solvers, s25_solver_network,
+             s30_adaptive_lif, s31_adaptive_lif_rate, s32_izhikevich, s33_rate_types,
+             s34_regular_spiking, stat_comm_channel, stat_square]
 
 
 def seed_check():

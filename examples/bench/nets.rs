@@ -106,7 +106,8 @@ fn large_weights_stored(storage: WeightStorage) -> Network {
     c.solver = LstsqL2 {
         reg: 0.1,
         weights: true,
-    };
+    }
+    .into();
     c.weight_storage = storage;
     net.connect(c);
     probe(&mut net, "b", b);

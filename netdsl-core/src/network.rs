@@ -14,6 +14,10 @@ use crate::models::neurons::NeuronType;
 use crate::models::processes::Process;
 use crate::models::synapses::Synapse;
 use crate::nef::dists::{Dist, VecDist};
+pub use crate::nef::solvers::{
+    Lstsq, LstsqDrop, LstsqL1, LstsqL2, LstsqL2nz, LstsqMultNoise, LstsqNoise, Nnls, NnlsL2,
+    NnlsL2nz, NoSolver, Solver, SolverKind,
+};
 use crate::plan::{self, ProbeAttr};
 
 /// Index of an ensemble or node in its network.
@@ -174,24 +178,6 @@ impl std::fmt::Debug for Function {
     }
 }
 
-/// Nengo's `LstsqL2` solver.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LstsqL2 {
-    /// Regularisation relative to the largest rate (default 0.1).
-    pub reg: f64,
-    /// Solve for a full weight matrix into the post neurons (default false).
-    pub weights: bool,
-}
-
-impl Default for LstsqL2 {
-    fn default() -> Self {
-        LstsqL2 {
-            reg: 0.1,
-            weights: false,
-        }
-    }
-}
-
 /// How a connection's weight matrix is stored while the network steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum WeightStorage {
@@ -223,8 +209,9 @@ pub struct ConnectionSpec {
     pub transform: Transform,
     /// Synapse (default `Lowpass(0.005)`; `None` = no filter, no delay).
     pub synapse: Option<Synapse>,
-    /// Decoder solver.
-    pub solver: LstsqL2,
+    /// Decoder (or, with `weights`, weight) solver (default `LstsqL2 { reg: 0.1 }`); any of
+    /// Nengo's: `Solver::from(Nnls { weights: true })`.
+    pub solver: Solver,
     /// Connection-specific evaluation points (default: the pre ensemble's).
     pub eval_points: Option<Array2<f64>>,
     /// Learning rule.
@@ -248,7 +235,7 @@ impl ConnectionSpec {
             function: None,
             transform: Transform::Scalar(1.0),
             synapse: Some(Synapse::Lowpass(0.005)),
-            solver: LstsqL2::default(),
+            solver: Solver::default(),
             eval_points: None,
             learning: None,
             label: None,
@@ -278,6 +265,10 @@ pub struct ProbeSpec {
     pub synapse: Option<Synapse>,
     /// Record every this many seconds (default every step).
     pub sample_every: Option<f64>,
+    /// The decoder solver of a decoded-value probe of an ensemble (Nengo's
+    /// `Probe(ens, solver=…)`, default `LstsqL2 { reg: 0.1 }`); its `weights` flag has no effect
+    /// (Nengo only warns). Unused by other probes.
+    pub solver: Solver,
 }
 
 impl ProbeSpec {
@@ -288,6 +279,7 @@ impl ProbeSpec {
             attr,
             synapse: None,
             sample_every: None,
+            solver: Solver::default(),
         }
     }
 }

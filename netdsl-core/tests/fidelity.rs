@@ -158,6 +158,7 @@ fixtures! {
     s21_pes_ens_ens => "s21_pes_ens_ens",
     s22_forum_network => "s22_forum_network",
     s23_pes_neurons => "s23_pes_neurons",
+    s25_solver_network => "s25_solver_network",
     s30_adaptive_lif => "s30_adaptive_lif",
     s31_adaptive_lif_rate => "s31_adaptive_lif_rate",
     s32_izhikevich => "s32_izhikevich",

@@ -3,13 +3,11 @@
 //! store.
 
 use super::data::{ConnData, EnsembleData, Weights};
-use super::decoders::{
-    decoded_pre, fold_transform, transform_dense, DecoderSolve, SolveKey, Solved,
-};
+use super::decoders::{conn_weights, decoded_pre, transform_dense, DecoderSolve, SolveKey, Solved};
 use super::PlanIndex;
 use crate::error::{BuildError, SolveFor};
 use crate::models::learning::LearningRule;
-use crate::network::{Endpoint, ItemSpec, Network, Transform};
+use crate::network::{Network, Transform};
 use crate::plan::{Shape, Structure};
 use crate::step::ops::{transpose_in_place, WeightValues};
 use crate::step::signals::Layout;
@@ -39,7 +37,7 @@ pub(super) fn build_connections(
         let w: Vec<f64> = if let Some((pspec, ens)) = decoded_pre(net, ensembles, c) {
             let d = match solved.remove(&SolveKey::Conn(c)) {
                 Some(d) => d,
-                None => DecoderSolve::conn(net, pspec, ens, c).solve(),
+                None => DecoderSolve::conn(net, ensembles, pspec, ens, c).solve(),
             }
             .map_err(|source| BuildError::Solve {
                 of: SolveFor::Conn {
@@ -48,22 +46,7 @@ pub(super) fn build_connections(
                 },
                 source,
             })?;
-            let mut w = fold_transform(&spec.transform, &d);
-            if spec.solver.weights {
-                let Endpoint::Value(post) = spec.post else {
-                    unreachable!("checked")
-                };
-                let post_ens = ensembles[post].as_ref().expect("post ensemble");
-                let ItemSpec::Ensemble(qspec) = &net.items[post].1 else {
-                    unreachable!()
-                };
-                let cols = spec.post_slice.clone().unwrap_or(0..qspec.dimensions);
-                let enc = post_ens
-                    .scaled_encoders
-                    .slice(ndarray::s![.., cols])
-                    .to_owned();
-                w = enc.dot(&w);
-            }
+            let w = conn_weights(net, ensembles, c, &d);
             decoders = Some(d);
             // Either layout is taken as it is (no second copy of a big matrix).
             let fortran = !w.is_standard_layout() && w.t().is_standard_layout();

@@ -9,8 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ndarray::{Array1, Array2};
 
 use super::data::EnsembleData;
+use super::ensembles::seed_for;
 use crate::models::neurons::NeuronType;
-use crate::nef::solvers as nef;
+use crate::nef::rng::Rng;
+use crate::nef::solvers::{self as nef, SolverKind};
 use crate::network::{Endpoint, EnsembleSpec, ItemSpec, Network, Transform};
 use crate::plan::{OpKind, Owner, Plan, ProbeTarget, Structure};
 use crate::threads::build::{build_threads, map_parts, with_build_threads};
@@ -45,20 +47,30 @@ pub(super) fn decoded_pre<'a>(
     }
 }
 
+/// Stream numbers of the solvers' random generators (LstsqNoise, LstsqMultNoise): connection `c`
+/// draws from `seed_for(network seed, SOLVER_STREAM + c)` unless it has a seed of its own, probe
+/// `p` from `seed_for(network seed, PROBE_SOLVER_STREAM + p)`.
+const SOLVER_STREAM: u64 = 2_000_000;
+const PROBE_SOLVER_STREAM: u64 = 3_000_000;
+
 /// One decoder solve: an ensemble's activities at `eval_points` fitted to `targets`.
 pub(super) struct DecoderSolve<'a> {
     spec: &'a EnsembleSpec,
     ens: &'a EnsembleData,
     eval_points: Cow<'a, Array2<f64>>,
     targets: Cow<'a, Array2<f64>>,
-    reg: f64,
+    solver: &'a SolverKind,
+    seed: u64,
 }
 
 impl<'a> DecoderSolve<'a> {
     /// Connection `c`'s (its eval points, or the pre ensemble's; its function's targets,
-    /// evaluated here, on the calling thread).
+    /// evaluated here, on the calling thread). For a weight solve with a non-compositional solver
+    /// the targets are mapped through the transform and the post ensemble's scaled encoders
+    /// first, as Nengo's `build_decoders`: the solve gives the weights (n_pre × n_post).
     pub(super) fn conn(
         net: &'a Network,
+        ensembles: &'a [Option<EnsembleData>],
         spec: &'a EnsembleSpec,
         ens: &'a EnsembleData,
         c: usize,
@@ -68,28 +80,40 @@ impl<'a> DecoderSolve<'a> {
             Some(ep) => Cow::Owned(ep * spec.radius),
             None => Cow::Borrowed(&ens.eval_points),
         };
-        let targets = Cow::Owned(targets(
-            &eval_points,
-            &conn.pre_slice,
-            conn.function.as_ref(),
-        ));
+        let mut targets = targets(&eval_points, &conn.pre_slice, conn.function.as_ref());
+        if conn.solver.weights && !conn.solver.kind.compositional() {
+            targets = post_encoded(net, ensembles, c, &targets)
+                .reversed_axes()
+                .as_standard_layout()
+                .into_owned();
+        }
         DecoderSolve {
             spec,
             ens,
             eval_points,
-            targets,
-            reg: conn.solver.reg,
+            targets: Cow::Owned(targets),
+            solver: &conn.solver.kind,
+            seed: conn
+                .seed
+                .unwrap_or_else(|| seed_for(net.seed, SOLVER_STREAM + c as u64)),
         }
     }
 
-    /// A decoded-value probe's: the identity on the ensemble's own eval points, reg 0.1.
-    pub(super) fn probe(spec: &'a EnsembleSpec, ens: &'a EnsembleData) -> DecoderSolve<'a> {
+    /// A decoded-value probe's (probe `p`): the identity on the ensemble's own eval points, with
+    /// the probe's solver.
+    pub(super) fn probe(
+        net: &'a Network,
+        p: usize,
+        spec: &'a EnsembleSpec,
+        ens: &'a EnsembleData,
+    ) -> DecoderSolve<'a> {
         DecoderSolve {
             spec,
             ens,
             eval_points: Cow::Borrowed(&ens.eval_points),
             targets: Cow::Borrowed(&ens.eval_points),
-            reg: 0.1,
+            solver: &net.probes[p].1.solver.kind,
+            seed: seed_for(net.seed, PROBE_SOLVER_STREAM + p as u64),
         }
     }
 
@@ -99,7 +123,8 @@ impl<'a> DecoderSolve<'a> {
     }
 
     pub(super) fn solve(&self) -> Result<Array2<f64>, nef::SolveError> {
-        nef::solve_decoders(
+        nef::solve_decoders_with(
+            self.solver,
             &self.spec.neuron_type,
             &self.eval_points,
             &self.ens.encoders,
@@ -107,8 +132,53 @@ impl<'a> DecoderSolve<'a> {
             &self.ens.bias,
             self.spec.radius,
             &self.targets,
-            self.reg,
+            &mut Rng::new(self.seed),
         )
+    }
+}
+
+/// `E_post[:, post_slice] · (transform · decodersᵀ)` for connection `c` into an ensemble: what a
+/// compositional weight solve folds its decoders (n_pre × k) into, and (with the function's
+/// targets, m × k, in place of the decoders) the targets of a non-compositional one.
+fn post_encoded(
+    net: &Network,
+    ensembles: &[Option<EnsembleData>],
+    c: usize,
+    dec: &Array2<f64>,
+) -> Array2<f64> {
+    let spec = &net.conns[c];
+    let w = fold_transform(&spec.transform, dec);
+    let Endpoint::Value(post) = spec.post else {
+        unreachable!("checked: a weight solver needs a post ensemble")
+    };
+    let post_ens = ensembles[post].as_ref().expect("post ensemble");
+    let ItemSpec::Ensemble(qspec) = &net.items[post].1 else {
+        unreachable!()
+    };
+    let cols = spec.post_slice.clone().unwrap_or(0..qspec.dimensions);
+    let enc = post_ens
+        .scaled_encoders
+        .slice(ndarray::s![.., cols])
+        .to_owned();
+    enc.dot(&w)
+}
+
+/// Connection `c`'s weight matrix from its solved decoders `d`: `transform · dᵀ`, times the post
+/// encoders for a weight solve; a non-compositional weight solve solved the weights themselves
+/// (`dᵀ`, n_post × n_pre).
+pub(super) fn conn_weights(
+    net: &Network,
+    ensembles: &[Option<EnsembleData>],
+    c: usize,
+    d: &Array2<f64>,
+) -> Array2<f64> {
+    let solver = &net.conns[c].solver;
+    if !solver.weights {
+        fold_transform(&net.conns[c].transform, d)
+    } else if solver.kind.compositional() {
+        post_encoded(net, ensembles, c, d)
+    } else {
+        d.t().to_owned()
     }
 }
 
@@ -131,7 +201,10 @@ pub(super) fn prefetch_solves(
                 .as_ref()
                 .map_or(ens.eval_points.nrows(), |ep| ep.nrows());
             if DecoderSolve::big(points, ens) {
-                jobs.push((SolveKey::Conn(c), DecoderSolve::conn(net, spec, ens, c)));
+                jobs.push((
+                    SolveKey::Conn(c),
+                    DecoderSolve::conn(net, ensembles, spec, ens, c),
+                ));
             }
         }
     }
@@ -144,7 +217,7 @@ pub(super) fn prefetch_solves(
         };
         if let (ItemSpec::Ensemble(spec), Some(ens)) = (&net.items[i].1, ensembles[i].as_ref()) {
             if DecoderSolve::big(ens.eval_points.nrows(), ens) {
-                jobs.push((SolveKey::Probe(p), DecoderSolve::probe(spec, ens)));
+                jobs.push((SolveKey::Probe(p), DecoderSolve::probe(net, p, spec, ens)));
             }
         }
     }

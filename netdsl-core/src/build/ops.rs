@@ -200,7 +200,7 @@ pub(super) fn bind_ops(
                     let ens = ensembles[i].as_ref().expect("ensemble");
                     let d = match solved.remove(&SolveKey::Probe(p)) {
                         Some(d) => d,
-                        None => DecoderSolve::probe(pspec, ens).solve(),
+                        None => DecoderSolve::probe(net, p, pspec, ens).solve(),
                     }
                     .map_err(|source| BuildError::Solve {
                         of: SolveFor::Probe {

@@ -55,6 +55,38 @@ fn synapse(v: &Value) -> Option<Synapse> {
     })
 }
 
+/// A solver as the fixtures record it: `{"type": "Nnls", "weights": true, ...parameters}` with
+/// Nengo's parameter names.
+pub fn solver(v: &Value) -> Solver {
+    let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("solver {k}"));
+    let weights = v["weights"].as_bool().unwrap_or(false);
+    let kind = match v["type"].as_str().expect("solver type") {
+        "Lstsq" => SolverKind::Lstsq { rcond: f("rcond") },
+        "LstsqNoise" => SolverKind::LstsqNoise { noise: f("noise") },
+        "LstsqMultNoise" => SolverKind::LstsqMultNoise { noise: f("noise") },
+        "LstsqL2" => SolverKind::LstsqL2 { reg: f("reg") },
+        "LstsqL2nz" => SolverKind::LstsqL2nz { reg: f("reg") },
+        "LstsqL1" => SolverKind::LstsqL1 {
+            l1: f("l1"),
+            l2: f("l2"),
+            max_iter: v["max_iter"].as_u64().expect("max_iter") as usize,
+        },
+        "LstsqDrop" => SolverKind::LstsqDrop {
+            drop: f("drop"),
+            solver1: Box::new(solver(&v["solver1"]).kind),
+            solver2: Box::new(solver(&v["solver2"]).kind),
+        },
+        "Nnls" => SolverKind::Nnls,
+        "NnlsL2" => SolverKind::NnlsL2 { reg: f("reg") },
+        "NnlsL2nz" => SolverKind::NnlsL2nz { reg: f("reg") },
+        "NoSolver" => SolverKind::NoSolver {
+            values: (!v["values"].is_null()).then(|| matrix(&v["values"])),
+        },
+        other => panic!("solver {other}"),
+    };
+    Solver { kind, weights }
+}
+
 pub fn neuron_type(v: &Value) -> NeuronType {
     let g = |k: &str| v[k].as_f64().expect(k);
     match v["type"].as_str().expect("type") {
@@ -193,6 +225,7 @@ fn node_output(
             match text {
                 "t" => NodeOutput::Time(Box::new(|t, o| o[0] = t)),
                 "sin(10*t)" => NodeOutput::Time(Box::new(|t, o| o[0] = (10.0 * t).sin())),
+                "sin(8*t)" => NodeOutput::Time(Box::new(|t, o| o[0] = (8.0 * t).sin())),
                 "sin(2*pi*t)" => NodeOutput::Time(Box::new(|t, o| {
                     o[0] = (2.0 * std::f64::consts::PI * t).sin()
                 })),
@@ -256,6 +289,14 @@ fn conn_function(text: &Value, size_in: usize) -> Option<Function> {
             }),
         ),
         "[0.0]" => (1, Box::new(|_, o| o[0] = 0.0)),
+        "-x" => (
+            size_in,
+            Box::new(|x, o| {
+                for (o, x) in o.iter_mut().zip(x) {
+                    *o = -x;
+                }
+            }),
+        ),
         "10*x[1]" => (1, Box::new(|x, o| o[0] = 10.0 * x[1])),
         other => panic!("connection function `{other}` has no Rust twin in this test"),
     };
@@ -344,11 +385,8 @@ pub fn build(fx: &Value) -> Network {
             other => panic!("transform {other}"),
         };
         spec.synapse = synapse(&c["synapse"]);
-        if let Some(s) = c["solver"].as_object() {
-            spec.solver = LstsqL2 {
-                reg: s["reg"].as_f64().expect("reg"),
-                weights: s["weights"].as_bool().expect("weights"),
-            };
+        if c["solver"].is_object() {
+            spec.solver = solver(&c["solver"]);
         }
         if !c["eval_points"].is_null() {
             spec.eval_points = Some(matrix(&c["eval_points"]));
@@ -387,6 +425,9 @@ pub fn build(fx: &Value) -> Network {
             (k, a) => panic!("probe {k}.{a}"),
         };
         let mut spec = ProbeSpec::new(of, attr);
+        if p["solver"].is_object() {
+            spec.solver = solver(&p["solver"]);
+        }
         spec.synapse = synapse(&p["synapse"]);
         spec.sample_every = p["sample_every"].as_f64();
         net.probe(p["name"].as_str().expect("name"), spec);

@@ -11,7 +11,7 @@ use crate::check::{Checked, Deferred};
 use crate::model::*;
 use crate::parse::NetworkInput;
 use netdsl_plan as np;
-use values::{dist, float, float_matrix, float_vec, neuron, rt, rule, synapse, vec_dist};
+use values::{dist, float, float_matrix, float_vec, neuron, rt, rule, solver, synapse, vec_dist};
 
 mod values;
 
@@ -324,12 +324,8 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
         sets.push(quote!(__c.synapse = #v;));
     }
     if let Some(so) = &c.solver {
-        let w = so.weights;
-        let reg = match &so.reg {
-            Some(r) => float(r),
-            None => quote!(#p::network::LstsqL2::default().reg),
-        };
-        sets.push(quote!(__c.solver = #p::network::LstsqL2 { reg: #reg, weights: #w };));
+        let v = solver(so);
+        sets.push(quote!(__c.solver = #v;));
     }
     if let Some(r) = &c.rule {
         let v = rule(r);
@@ -385,6 +381,10 @@ fn probe(pr: &Probe) -> TokenStream {
     if let Some(e) = &pr.sample_every {
         let v = float(e);
         sets.push(quote!(__p.sample_every = ::core::option::Option::Some(#v);));
+    }
+    if let Some(s) = &pr.solver {
+        let v = solver(s);
+        sets.push(quote!(__p.solver = #v;));
     }
     quote!({
         let mut __p = #p::network::ProbeSpec::new(#target, #p::plan::ProbeAttr::#attr);

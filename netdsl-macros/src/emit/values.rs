@@ -277,3 +277,42 @@ pub(super) fn rule(r: &Rule) -> TokenStream {
         __rule
     })
 }
+
+/// A solver as a `network::Solver` value: the struct named after Nengo's class, from its
+/// `Default` with the parameters given, turned into a `Solver`.
+pub(super) fn solver(s: &Solver) -> TokenStream {
+    let p = rt();
+    let kind = &s.kind;
+    let fields = s.fields.iter().map(|(k, f)| {
+        let v = match f {
+            SolverField::Num(e) => float(e),
+            SolverField::Count(e) => quote!(#e),
+            SolverField::Sub(sub) => {
+                let t = solver(sub);
+                quote!(::std::boxed::Box::new(#t))
+            }
+            SolverField::Values(e) => {
+                let rows: Option<Vec<Vec<Expr>>> = match e {
+                    Expr::Array(a) => a
+                        .elems
+                        .iter()
+                        .map(|r| match r {
+                            Expr::Array(r) => Some(r.elems.iter().cloned().collect()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => None,
+                };
+                let m = match rows {
+                    Some(rows) => float_matrix(&rows),
+                    None => quote!(#e),
+                };
+                quote!(::core::option::Option::Some(#m))
+            }
+        };
+        quote!(#k: #v,)
+    });
+    let w = s.weights;
+    let rest = (!s.complete).then(|| quote!(..::core::default::Default::default()));
+    quote!(#p::network::Solver::from(#p::network::#kind { #(#fields)* weights: #w, #rest }))
+}

@@ -409,11 +409,40 @@ fn build_probe(
             return None;
         }
     };
+    let solver = match p.get("solver") {
+        Some(e) => {
+            let decoded = matches!(of, ProbeOf::Item(i)
+                if attr == ProbeAttr::Value && matches!(b.items[i], StmtInput::Ensemble { .. }));
+            if !decoded {
+                b.err(syn::Error::new_spanned(
+                    e,
+                    format!(
+                        "`solver` is for a probe of an ensemble's decoded value (Nengo's \
+                         `Probe(ens, solver=…)`); `{key}{}` is not one",
+                        words.iter().map(|w| format!(".{w}")).collect::<String>()
+                    ),
+                ));
+                return None;
+            }
+            let s = parse_solver(b, e)?;
+            if s.weights {
+                b.err(syn::Error::new_spanned(
+                    e,
+                    "a probe's solver solves decoders: `weights: true` has no effect on a probe \
+                     (Nengo only warns); remove it",
+                ));
+                return None;
+            }
+            Some(s)
+        }
+        None => None,
+    };
     Some(Probe {
         name: name.clone(),
         target: of,
         attr,
         synapse,
+        solver,
         sample_every: p.get("sample_every").map(|e| (*e).clone()),
         attr_word: words.last().copied().unwrap_or("neurons").to_string(),
         tokens: target_tokens.clone(),

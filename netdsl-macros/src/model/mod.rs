@@ -14,6 +14,7 @@ use crate::parse::{ArgInput, EndInput, GenericInput, SizeInput, SliceInput};
 mod build;
 mod names;
 mod sizes;
+mod solver;
 mod values;
 
 pub use build::build;
@@ -275,10 +276,7 @@ pub struct Rule {
     pub fields: Vec<(Ident, Expr)>,
 }
 
-pub struct Solver {
-    pub reg: Option<Expr>,
-    pub weights: bool,
-}
+pub use solver::{Solver, SolverField};
 
 pub struct Conn {
     pub label: String,
@@ -313,6 +311,8 @@ pub struct Probe {
     pub attr: ProbeAttr,
     pub synapse: Option<Synapse>,
     pub sample_every: Option<Expr>,
+    /// `solver = …` of a decoded-value probe of an ensemble.
+    pub solver: Option<Solver>,
     /// The attribute's last word as written (`voltage`), for messages.
     pub attr_word: String,
     /// The target and attribute as written, for errors.

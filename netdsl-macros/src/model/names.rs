@@ -458,4 +458,4 @@ pub(super) const CONN_PARAMS: &[&str] = &[
     "seed",
     "storage",
 ];
-pub(super) const PROBE_PARAMS: &[&str] = &["synapse", "sample_every"];
+pub(super) const PROBE_PARAMS: &[&str] = &["synapse", "sample_every", "solver"];

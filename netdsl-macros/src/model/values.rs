@@ -541,51 +541,7 @@ pub(super) fn parse_rule(b: &mut Builder, e: &Expr) -> Option<Rule> {
     Some(Rule { kind, fields })
 }
 
-pub(super) fn parse_solver(b: &mut Builder, e: &Expr) -> Option<Solver> {
-    let Some((id, fields, _)) = expr_name(e) else {
-        b.err(syn::Error::new_spanned(
-            e,
-            "expected a solver: `LstsqL2` or `LstsqL2 { reg: 0.1, weights: false }`",
-        ));
-        return None;
-    };
-    if id != "LstsqL2" {
-        let s = suggest(&id.to_string(), ["LstsqL2"]);
-        b.err(syn::Error::new(
-            id.span(),
-            format!(
-                "unknown solver `{id}`{}; expected `LstsqL2`",
-                did_you_mean(s)
-            ),
-        ));
-        return None;
-    }
-    if !check_fields(b, "LstsqL2", &fields, &["reg", "weights"]) {
-        return None;
-    }
-    let mut weights = false;
-    let mut reg = None;
-    for (k, v) in fields {
-        if k == "weights" {
-            match &v {
-                Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Bool(bl),
-                    ..
-                }) => weights = bl.value,
-                _ => {
-                    b.err(syn::Error::new_spanned(
-                        &v,
-                        "`weights` must be `true` or `false` (the macro plans with it)",
-                    ));
-                    return None;
-                }
-            }
-        } else {
-            reg = Some(v);
-        }
-    }
-    Some(Solver { reg, weights })
-}
+pub(super) use super::solver::parse_solver;
 
 /// `storage = f32` or `storage = f64`: whether the weights are single precision.
 pub(super) fn parse_storage(b: &mut Builder, e: &Expr) -> Option<bool> {

@@ -1,6 +1,6 @@
 //! Dense linear algebra needed by the NEF build and the synapse discretisation: Cholesky
-//! factorisation and solves, an LU solve with partial pivoting, products, and the matrix
-//! exponential.
+//! factorisation and solves, an LU solve with partial pivoting, products, the matrix
+//! exponential and an SVD least-squares solve (`lstsq_svd`).
 //!
 //! Matrices are `ndarray::Array2<f64>` in row-major (standard) layout. The Cholesky factor is
 //! computed row by row so that every inner loop is a dot product of two contiguous rows, which
@@ -11,11 +11,13 @@ use ndarray::{s, Array2, ArrayView2, Axis};
 
 mod expm;
 mod gram;
+mod svd;
 #[cfg(test)]
 mod tests;
 
 pub use expm::expm;
 pub use gram::{gram_tn, gram_tn_acc_lower, gram_tn_acc_lower_sparse};
+pub use svd::lstsq_svd;
 
 use crate::threads::build::{build_threads, run_parts};
 
