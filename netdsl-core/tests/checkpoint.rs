@@ -151,10 +151,28 @@ fn pes_network() -> Network {
         net.probe(name, p);
     };
     let lp = Some(Synapse::Lowpass(0.01));
-    probe(&mut net, "e3", ProbeOf::Item(ens[3]), ProbeAttr::Value, lp.clone());
+    probe(
+        &mut net,
+        "e3",
+        ProbeOf::Item(ens[3]),
+        ProbeAttr::Value,
+        lp.clone(),
+    );
     probe(&mut net, "two", ProbeOf::Item(two), ProbeAttr::Value, lp);
-    probe(&mut net, "spikes", ProbeOf::Item(ens[1]), ProbeAttr::Spikes, None);
-    probe(&mut net, "voltage", ProbeOf::Item(ens[0]), ProbeAttr::Voltage, None);
+    probe(
+        &mut net,
+        "spikes",
+        ProbeOf::Item(ens[1]),
+        ProbeAttr::Spikes,
+        None,
+    );
+    probe(
+        &mut net,
+        "voltage",
+        ProbeOf::Item(ens[0]),
+        ProbeAttr::Voltage,
+        None,
+    );
     let mut w = ProbeSpec::new(ProbeOf::Conn(learned), ProbeAttr::Weights);
     w.sample_every = Some(0.005);
     net.probe("weights", w);
@@ -226,8 +244,17 @@ fn process_network(seed: u64) -> Network {
     net.seed = seed;
     let procs: Vec<(&str, Box<dyn Process>)> = vec![
         ("white", Box::new(WhiteSignal::new(0.5, 10.0))),
-        ("white_own", Box::new(WhiteSignal::new(1.0, 5.0).with_seed(11).with_dims(2))),
-        ("sines", Box::new(Sines { dims: 2, period: 0.3 })),
+        (
+            "white_own",
+            Box::new(WhiteSignal::new(1.0, 5.0).with_seed(11).with_dims(2)),
+        ),
+        (
+            "sines",
+            Box::new(Sines {
+                dims: 2,
+                period: 0.3,
+            }),
+        ),
         (
             "steps",
             Box::new(Piecewise::new(vec![(0.0, vec![0.5]), (0.07, vec![-0.5])])),
@@ -237,7 +264,10 @@ fn process_network(seed: u64) -> Network {
         let d = p.size_out();
         let node = net.add_node(name, 0, d, NodeOutput::Process(p));
         let e = net.add_ensemble(format!("{name}_ens"), EnsembleSpec::new(50, d));
-        net.connect(ConnectionSpec::new(Endpoint::Value(node), Endpoint::Value(e)));
+        net.connect(ConnectionSpec::new(
+            Endpoint::Value(node),
+            Endpoint::Value(e),
+        ));
         net.probe(name, ProbeSpec::new(ProbeOf::Item(node), ProbeAttr::Value));
         let mut p = ProbeSpec::new(ProbeOf::Item(e), ProbeAttr::Value);
         p.synapse = Some(Synapse::Alpha(0.005));
@@ -278,7 +308,12 @@ fn accumulate(s: &mut dyn std::any::Any, _t: f64, x: &[f64], out: &mut [f64]) {
 /// A stage with state of its own between two ensembles.
 fn stage_network<T: std::any::Any + Send>(state: T) -> Network {
     let mut net = Network::new("stage");
-    let inp = net.add_node("inp", 0, 1, NodeOutput::Time(Box::new(|t, o| o[0] = t.cos())));
+    let inp = net.add_node(
+        "inp",
+        0,
+        1,
+        NodeOutput::Time(Box::new(|t, o| o[0] = t.cos())),
+    );
     let a = net.add_ensemble("a", EnsembleSpec::new(60, 1));
     let b = net.add_ensemble("b", EnsembleSpec::new(60, 1));
     let s = net.add_state("acc", state);
@@ -292,10 +327,22 @@ fn stage_network<T: std::any::Any + Send>(state: T) -> Network {
             call: accumulate,
         },
     );
-    net.connect(ConnectionSpec::new(Endpoint::Value(inp), Endpoint::Value(a)));
-    net.connect(ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(stage)));
-    net.connect(ConnectionSpec::new(Endpoint::Value(stage), Endpoint::Value(b)));
-    net.probe("stage", ProbeSpec::new(ProbeOf::Item(stage), ProbeAttr::Value));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(a),
+    ));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(a),
+        Endpoint::Value(stage),
+    ));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(stage),
+        Endpoint::Value(b),
+    ));
+    net.probe(
+        "stage",
+        ProbeSpec::new(ProbeOf::Item(stage), ProbeAttr::Value),
+    );
     let mut p = ProbeSpec::new(ProbeOf::Item(b), ProbeAttr::Value);
     p.synapse = Some(Synapse::Lowpass(0.01));
     net.probe("b", p);
@@ -377,7 +424,12 @@ fn resumes_in_a_fresh_process() {
     let dir = tmp_dir("process");
     let path = dir.join("from_child.ckpt");
     let status = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "child_saves_a_checkpoint", "--ignored", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_saves_a_checkpoint",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env("NETDSL_CHECKPOINT_CHILD", &path)
         .status()
         .expect("child runs");
@@ -472,7 +524,15 @@ fn refused(bytes: &[u8]) -> CheckpointError {
 #[test]
 fn truncated_files_are_refused() {
     let bytes = saved_small(30);
-    for cut in [0, 4, 8, HEADER_LEN - 1, HEADER_LEN, bytes.len() / 2, bytes.len() - 1] {
+    for cut in [
+        0,
+        4,
+        8,
+        HEADER_LEN - 1,
+        HEADER_LEN,
+        bytes.len() / 2,
+        bytes.len() - 1,
+    ] {
         let err = refused(&bytes[..cut]);
         assert!(
             matches!(
@@ -486,7 +546,10 @@ fn truncated_files_are_refused() {
     assert!(err.to_string().contains("truncated"), "{err}");
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(matches!(refused(&longer), CheckpointError::Truncated { .. }));
+    assert!(matches!(
+        refused(&longer),
+        CheckpointError::Truncated { .. }
+    ));
 }
 
 #[test]
@@ -521,11 +584,21 @@ fn other_versions_are_refused() {
     bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
     let err = refused(&bytes);
     assert!(
-        matches!(err, CheckpointError::Version { found: 2, supported: 1, .. }),
+        matches!(
+            err,
+            CheckpointError::Version {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ),
         "{err}"
     );
     let err = refused(b"not a checkpoint at all");
-    assert!(matches!(err, CheckpointError::NotACheckpoint { .. }), "{err}");
+    assert!(
+        matches!(err, CheckpointError::NotACheckpoint { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -540,15 +613,27 @@ fn checkpoints_of_other_networks_are_refused() {
         err.to_string()
     };
     // Another network.
-    let e = other(Simulator::resume(pes_network(), 0.001, &path).err().expect("refused"));
+    let e = other(
+        Simulator::resume(pes_network(), 0.001, &path)
+            .err()
+            .expect("refused"),
+    );
     assert!(e.contains("plan differs"), "{e}");
     // The same network at another dt.
-    let e = other(Simulator::resume(small(), 0.002, &path).err().expect("refused"));
+    let e = other(
+        Simulator::resume(small(), 0.002, &path)
+            .err()
+            .expect("refused"),
+    );
     assert!(e.contains("dt"), "{e}");
     // The same network with another seed: same plan, other build.
     let mut reseeded = small();
     reseeded.seed = 99;
-    let e = other(Simulator::resume(reseeded, 0.001, &path).err().expect("refused"));
+    let e = other(
+        Simulator::resume(reseeded, 0.001, &path)
+            .err()
+            .expect("refused"),
+    );
     assert!(e.contains("build differs"), "{e}");
     // A process generated with another seed.
     let mut p = sim_with(process_network(5), 0.001, 1);

@@ -22,15 +22,24 @@ fn network() -> Network {
     );
     let a = net.add_ensemble("a", EnsembleSpec::new(40, 1));
     let b = net.add_ensemble("b", EnsembleSpec::new(40, 1));
-    net.connect(ConnectionSpec::new(Endpoint::Value(inp), Endpoint::Value(a)));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(a),
+    ));
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.learning = Some(LearningRule::pes());
     let c = net.connect(c);
-    net.connect(ConnectionSpec::new(Endpoint::Value(b), Endpoint::Learning(c)));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(b),
+        Endpoint::Learning(c),
+    ));
     let mut p = ProbeSpec::new(ProbeOf::Item(b), ProbeAttr::Value);
     p.synapse = Some(Synapse::Lowpass(0.01));
     net.probe("b", p);
-    net.probe("spikes", ProbeSpec::new(ProbeOf::Item(a), ProbeAttr::Spikes));
+    net.probe(
+        "spikes",
+        ProbeSpec::new(ProbeOf::Item(a), ProbeAttr::Spikes),
+    );
     let mut w = ProbeSpec::new(ProbeOf::Conn(c), ProbeAttr::Weights);
     w.sample_every = Some(0.002);
     net.probe("weights", w);
@@ -49,12 +58,16 @@ fn streaming_and_scheduled_checkpoints_step_without_allocating() {
         sim.set_progress(false);
         sim.set_stream_flush(10);
         sim.stream_all(dir.join("probes")).expect("streams");
-        sim.checkpoint_every(every, dir.join("ck")).expect("writable");
+        sim.checkpoint_every(every, dir.join("ck"))
+            .expect("writable");
         sim.run_steps(50).expect("runs");
         for steps in [1, 500, 3000] {
             let (r, n) = count(|| sim.run_steps(steps));
             r.expect("runs");
-            assert_eq!(n, 0, "run_steps({steps}) with streams and {every:?}: {n} allocations");
+            assert_eq!(
+                n, 0,
+                "run_steps({steps}) with streams and {every:?}: {n} allocations"
+            );
         }
         assert_eq!(sim.checkpoints_written(), 0);
     }

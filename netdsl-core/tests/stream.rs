@@ -32,7 +32,10 @@ fn network() -> Network {
     );
     let a = net.add_ensemble("a", EnsembleSpec::new(30, 1));
     let b = net.add_ensemble("b", EnsembleSpec::new(20, 2));
-    net.connect(ConnectionSpec::new(Endpoint::Value(inp), Endpoint::Value(a)));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(inp),
+        Endpoint::Value(a),
+    ));
     let mut c = ConnectionSpec::new(Endpoint::Value(a), Endpoint::Value(b));
     c.post_slice = Some(0..1);
     c.learning = Some(LearningRule::pes());
@@ -43,11 +46,17 @@ fn network() -> Network {
     let mut p = ProbeSpec::new(ProbeOf::Item(b), ProbeAttr::Value);
     p.synapse = Some(Synapse::Lowpass(0.01));
     net.probe("b", p);
-    net.probe("spikes", ProbeSpec::new(ProbeOf::Item(a), ProbeAttr::Spikes));
+    net.probe(
+        "spikes",
+        ProbeSpec::new(ProbeOf::Item(a), ProbeAttr::Spikes),
+    );
     let mut v = ProbeSpec::new(ProbeOf::Item(a), ProbeAttr::Voltage);
     v.sample_every = Some(0.003);
     net.probe("voltage", v);
-    net.probe("weights", ProbeSpec::new(ProbeOf::Conn(c), ProbeAttr::Weights));
+    net.probe(
+        "weights",
+        ProbeSpec::new(ProbeOf::Conn(c), ProbeAttr::Weights),
+    );
     net
 }
 
@@ -78,7 +87,9 @@ fn streamed_files_hold_the_in_memory_runs_bytes() {
         let mut streamed = sim();
         streamed.set_stream_flush(flush);
         streamed.run_steps(10).expect("runs"); // samples before the stream starts go too
-        let files = streamed.stream_all(dir.join(format!("f{flush}"))).expect("streams");
+        let files = streamed
+            .stream_all(dir.join(format!("f{flush}")))
+            .expect("streams");
         assert_eq!(files.len(), 4);
         for _ in 0..6 {
             streamed.run_steps(115).expect("runs");
@@ -90,10 +101,7 @@ fn streamed_files_hold_the_in_memory_runs_bytes() {
                 le_bytes(&p.data),
                 "probe {name}, flush {flush}"
             );
-            assert_eq!(
-                streamed.streamed_samples(name),
-                Some(p.n_samples() as u64)
-            );
+            assert_eq!(streamed.streamed_samples(name), Some(p.n_samples() as u64));
             // Memory holds only what is not yet written: nothing after a run.
             assert_eq!(streamed.probe(name).expect("probe").n_samples(), 0);
         }
@@ -106,18 +114,25 @@ fn streamed_probe_memory_stays_flat() {
     let dir = tmp_dir("flat");
     let mut s = sim();
     s.set_stream_flush(50);
-    s.stream_probe("weights", dir.join("w.npy")).expect("streams");
+    s.stream_probe("weights", dir.join("w.npy"))
+        .expect("streams");
     s.run_steps(100).expect("runs");
     let cap = s.probe("weights").expect("probe").data.capacity();
     let per = s.probe("weights").expect("probe").sample_len();
-    assert!(cap <= 50 * per, "capacity {cap} values for a 50-sample flush");
+    assert!(
+        cap <= 50 * per,
+        "capacity {cap} values for a 50-sample flush"
+    );
     for _ in 0..5 {
         s.run_steps(2000).expect("runs");
     }
     assert_eq!(s.probe("weights").expect("probe").data.capacity(), cap);
     assert_eq!(s.streamed_samples("weights"), Some(10_100));
     // Stopped: later samples stay in memory, the file keeps what it has.
-    let path = s.stop_stream("weights").expect("stops").expect("was streamed");
+    let path = s
+        .stop_stream("weights")
+        .expect("stops")
+        .expect("was streamed");
     s.run_steps(10).expect("runs");
     assert_eq!(s.probe("weights").expect("probe").n_samples(), 10);
     let (shape, _) = from_npy_bytes(&std::fs::read(path).expect("file")).expect("npy");
@@ -172,7 +187,12 @@ fn a_killed_process_leaves_a_readable_file_with_every_flushed_step() {
     let dir = tmp_dir("kill");
     let path = dir.join("t.npy");
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "child_streams_forever", "--ignored", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_streams_forever",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env("NETDSL_STREAM_CHILD", &path)
         .spawn()
         .expect("child starts");
@@ -232,6 +252,7 @@ fn a_killed_process_leaves_a_readable_file_with_every_flushed_step() {
                 "numpy.load failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            eprint!("{}", String::from_utf8_lossy(&out.stdout));
         }
         _ => eprintln!("note: python3 with numpy is not installed; numpy.load check skipped"),
     }

@@ -94,8 +94,8 @@ impl NpyStream {
             )));
         }
         let sample_len: usize = sample_shape.iter().product();
-        let need = (STREAM_HEADER_LEN as u64)
-            .saturating_add(rows.saturating_mul(sample_len as u64 * 8));
+        let need =
+            (STREAM_HEADER_LEN as u64).saturating_add(rows.saturating_mul(sample_len as u64 * 8));
         let have = file.metadata()?.len();
         if have < need {
             return Err(io::Error::other(format!(
@@ -181,7 +181,10 @@ mod tests {
 
     #[test]
     fn headers_have_a_fixed_length_and_read_back() {
-        for (rows, shape) in [(0u64, vec![1usize]), (u64::MAX, vec![usize::MAX, usize::MAX])] {
+        for (rows, shape) in [
+            (0u64, vec![1usize]),
+            (u64::MAX, vec![usize::MAX, usize::MAX]),
+        ] {
             let h = stream_header(rows, &shape).expect("fits");
             assert_eq!(header_rows(&h), Some(rows));
         }

@@ -277,25 +277,30 @@ impl Simulator {
             Stage::Other(e) => e,
         })?;
         if r.remaining() != 0 {
-            return Err(malformed(format!("{} bytes after the last field", r.remaining())));
+            return Err(malformed(format!(
+                "{} bytes after the last field",
+                r.remaining()
+            )));
         }
         // Processes first: a built-in one checks that it was set up as the saved one was.
         let mut procs = staged.processes.iter();
         for (i, op) in self.ops.iter_mut().enumerate() {
-            match op {
-                Op::NodeProcess { process, .. } => {
-                    if let Some(blob) = procs.next() {
-                        let mut rd: &[u8] = blob;
-                        process.load_state(&mut rd).map_err(|e| {
-                            CheckpointError::OtherNetwork {
-                                path: path.into(),
-                                what: format!("the process of `{}`: {e}", self.op_names[i]),
-                            }
-                        })?;
-                    }
+            let Op::NodeProcess { process, .. } = op else {
+                continue;
+            };
+            let Some(blob) = procs.next() else { break };
+            let mut rd: &[u8] = blob;
+            let result = process.load_state(&mut rd).and_then(|()| {
+                if rd.is_empty() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("load_state left bytes unread"))
                 }
-                _ => {}
-            }
+            });
+            result.map_err(|e| CheckpointError::OtherNetwork {
+                path: path.into(),
+                what: format!("the process of `{}`: {e}", self.op_names[i]),
+            })?;
         }
         // Then streams (they can fail on files), user states, and the rest (infallible).
         let mut streams = Vec::with_capacity(staged.probes.len());
@@ -569,7 +574,9 @@ impl Simulator {
         let path = path.as_ref().to_path_buf();
         self.save_checkpoint(&path)?;
         let every_steps = match every {
-            CheckpointEvery::SimTime(s) => ((s / self.dt).round().max(1.0)).min(u64::MAX as f64) as u64,
+            CheckpointEvery::SimTime(s) => {
+                ((s / self.dt).round().max(1.0)).min(u64::MAX as f64) as u64
+            }
             CheckpointEvery::Wall(_) => 1,
         };
         self.persist.periodic = Some(Periodic {

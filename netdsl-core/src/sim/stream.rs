@@ -94,11 +94,7 @@ impl Simulator {
     /// The file probe `name` streams to.
     pub fn stream_path(&self, name: &str) -> Option<&Path> {
         let i = self.probe_index(name)?;
-        self.persist
-            .streams
-            .get(i)?
-            .as_ref()
-            .map(|s| s.file.path())
+        self.persist.streams.get(i)?.as_ref().map(|s| s.file.path())
     }
 
     pub(super) fn flush_values(&self, sample_len: usize) -> usize {

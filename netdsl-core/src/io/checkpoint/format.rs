@@ -319,7 +319,8 @@ pub fn decode(bytes: &[u8]) -> Result<&[u8], ContainerError> {
             found: bytes.len() as u64,
         });
     }
-    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let version = word(8);
     if version != FORMAT_VERSION {
         return Err(ContainerError::Version(version));
@@ -375,7 +376,10 @@ mod tests {
     fn crc32_matches_zlib() {
         assert_eq!(crc32(b""), 0);
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(crc32(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
+        assert_eq!(
+            crc32(b"The quick brown fox jumps over the lazy dog"),
+            0x414F_A339
+        );
     }
 
     #[test]

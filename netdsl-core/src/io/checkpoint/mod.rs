@@ -254,7 +254,9 @@ pub enum CheckpointError {
         found: u64,
     },
     /// The checksum does not match: the file was changed or damaged.
-    #[error("checkpoint {path} is corrupt: CRC-32 {computed:08x} of its contents, {stored:08x} stored")]
+    #[error(
+        "checkpoint {path} is corrupt: CRC-32 {computed:08x} of its contents, {stored:08x} stored"
+    )]
     Corrupt {
         /// The file.
         path: PathBuf,
