@@ -185,6 +185,36 @@ impl Memristors {
     }
 }
 
+/// Checkpoints (`Simulator::save_checkpoint`, `Simulator::resume`) save what the stages
+/// change: resistances, conductances, filtered activities, the lowpass decay, post's encoders
+/// and the pulse count (polarity, sizes and gain are the constructor's). Register the type once
+/// with `netdsl::core::io::checkpoint::register_state::<Memristors>()`.
+impl netdsl::core::io::checkpoint::Checkpoint for Memristors {
+    fn save(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.r.save(w)?;
+        self.g.save(w)?;
+        self.acts.save(w)?;
+        self.decay.is_some().save(w)?;
+        self.decay.unwrap_or(0.0).save(w)?;
+        self.post_encoders.clone().unwrap_or_default().save(w)?;
+        self.pulses.save(w)
+    }
+
+    fn load(&mut self, r: &mut dyn std::io::Read) -> std::io::Result<()> {
+        self.r.load(r)?;
+        self.g.load(r)?;
+        self.acts.load(r)?;
+        let (mut has_decay, mut decay) = (false, 0.0);
+        has_decay.load(r)?;
+        decay.load(r)?;
+        self.decay = has_decay.then_some(decay);
+        let mut enc: Vec<f64> = Vec::new();
+        enc.load(r)?;
+        self.post_encoders = (!enc.is_empty()).then_some(enc);
+        self.pulses.load(r)
+    }
+}
+
 network! {
     /// The forum thread's memristive network (sizes raised to 100 neurons).
     pub MemristorNet(exc: Memristors, inh: Memristors) {

@@ -21,6 +21,11 @@ use crate::threads::build::with_build_threads;
 use crate::threads::pulse::PulseHelper;
 
 pub use crate::build::data::{ConnData, EnsembleData, Weights, WeightsIter};
+pub use crate::io::checkpoint::{CheckpointError, CheckpointEvery};
+
+mod checkpoint;
+mod persist;
+mod stream;
 pub use crate::threads::SimOptions;
 
 /// A running network.
@@ -54,6 +59,8 @@ pub struct Simulator {
     memristor_of: Vec<usize>,
     /// The helper thread of large pulse stages (see [`SimOptions::pulse_threads`]).
     pulse: Option<PulseHelper>,
+    /// Streamed probes and periodic checkpoints (`sim/persist.rs`).
+    persist: persist::Persist,
 }
 
 /// A short summary: the network, time step, steps taken, ops, probes and threads (not the
@@ -121,6 +128,7 @@ impl Simulator {
             conn_texts: b.conn_texts,
             memristor_of: b.memristor_of,
             pulse: b.pulse,
+            persist: persist::Persist::default(),
         }
     }
 
@@ -206,15 +214,25 @@ impl Simulator {
     /// Run `n` steps. On error, the run stops at the failing step, which is not recorded; every
     /// sample recorded before it is kept.
     pub fn run_steps(&mut self, n: u64) -> Result<(), SimError> {
-        for p in &mut self.probes {
+        for (i, p) in self.probes.iter_mut().enumerate() {
+            if self.persist.streamed(i) {
+                continue; // buffers of one flush, reserved when the stream was opened
+            }
             let k = p.samples_in(self.step, n);
             p.data.reserve(k * p.sample_len());
             p.steps.reserve(k);
         }
         let mut progress =
             (self.progress && n >= 20_000).then(|| Progress::new(n as usize, "netdsl run"));
+        let mut result = Ok(());
         for k in 0..n {
-            self.step_once()?;
+            result = self.step_once();
+            if result.is_ok() && self.persist.active {
+                result = self.after_step();
+            }
+            if result.is_err() {
+                break;
+            }
             if let Some(p) = progress.as_mut() {
                 p.tick(k as usize + 1);
             }
@@ -222,7 +240,8 @@ impl Simulator {
         if let Some(p) = progress.as_mut() {
             p.finish();
         }
-        Ok(())
+        let end = self.end_run();
+        result.and(end)
     }
 
     /// One step: every op in plan order, then the probes.

@@ -26,6 +26,28 @@ pub trait Process: Send {
     /// Tells the process the simulator's time step (default [`DEFAULT_DT`]). Processes that do
     /// not depend on `dt` ignore it.
     fn set_dt(&mut self, _dt: f64) {}
+
+    /// Writes what stepping has changed in the process since [`reset`](Process::reset), for a
+    /// checkpoint ([`crate::io::checkpoint`]); a resumed simulator builds the process anew
+    /// (same parameters, same reset seed) and passes these bytes to
+    /// [`load_state`](Process::load_state). The default refuses: a process of unknown state
+    /// is not silently left out of a checkpoint. A process whose output is a function of `t`
+    /// and its reset seed writes nothing (or a digest to check on load).
+    fn save_state(&self, _w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Err(unsupported_state())
+    }
+
+    /// Restores what [`save_state`](Process::save_state) wrote.
+    fn load_state(&mut self, _r: &mut dyn std::io::Read) -> std::io::Result<()> {
+        Err(unsupported_state())
+    }
+}
+
+fn unsupported_state() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "this process does not implement Process::save_state / load_state",
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +70,15 @@ impl Process for Sines {
     }
 
     fn reset(&mut self, _rng_seed: u64) {}
+
+    /// Stateless: the output is a function of `t`.
+    fn save_state(&self, _w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn load_state(&mut self, _r: &mut dyn std::io::Read) -> std::io::Result<()> {
+        Ok(())
+    }
 
     fn step(&mut self, t: f64, out: &mut [f64]) {
         let phase = 2.0 * PI * t / self.period;
@@ -349,6 +380,38 @@ impl Process for WhiteSignal {
             self.signal.clear();
         }
     }
+
+    /// The output is a lookup in the samples generated at reset: writes a digest of them
+    /// (FNV-1a of their bits), checked on load, so a signal generated differently (another
+    /// seed) is refused instead of resumed.
+    fn save_state(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        w.write_all(&samples_digest(&self.signal).to_le_bytes())
+    }
+
+    fn load_state(&mut self, r: &mut dyn std::io::Read) -> std::io::Result<()> {
+        let mut b = [0u8; 8];
+        r.read_exact(&mut b)?;
+        if u64::from_le_bytes(b) != samples_digest(&self.signal) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "WhiteSignal: the samples generated here differ from the checkpoint's \
+                 (another seed, period, band or dt)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// FNV-1a of the bits of `v`.
+fn samples_digest(v: &[f64]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for x in v {
+        for b in x.to_bits().to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+    h
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +473,15 @@ impl Process for Piecewise {
 
     fn set_dt(&mut self, dt: f64) {
         self.dt = dt;
+    }
+
+    /// Stateless: the output is a function of `t`.
+    fn save_state(&self, _w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn load_state(&mut self, _r: &mut dyn std::io::Read) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -61,6 +61,18 @@ impl Rng {
         Rng::new(seed_key ^ stream_key.rotate_left(17))
     }
 
+    /// The generator's whole state (the xoshiro words and the spare normal deviate), e.g. for a
+    /// checkpoint of a process or neuron model that draws while it steps.
+    pub fn state(&self) -> ([u64; 4], Option<f64>) {
+        (self.s, self.spare_normal)
+    }
+
+    /// A generator in a state returned by [`Rng::state`]: it continues that generator's
+    /// sequence exactly.
+    pub fn from_state(s: [u64; 4], spare_normal: Option<f64>) -> Rng {
+        Rng { s, spare_normal }
+    }
+
     /// Splits off an independent child generator (advances `self` by two draws).
     pub fn fork(&mut self) -> Rng {
         let a = self.next_u64();

@@ -217,6 +217,34 @@ impl<M: DeviceModel> MemristorArray<M> {
         self.refresh_all();
     }
 
+    /// Everything pulses change, for a checkpoint: the gain, then `r⁺`, `r⁻`, `g⁺`, `g⁻`, `w`
+    /// and, for power-law arrays, the pulse counts `n⁺`, `n⁻`; and the pulse total. (The
+    /// per-device parameters are drawn at build and never change; scratch is rebuilt.)
+    pub(crate) fn state_parts(&self) -> (f64, Vec<&[f64]>, u64) {
+        let mut v: Vec<&[f64]> = vec![&self.r_pos, &self.r_neg, &self.g_pos, &self.g_neg, &self.w];
+        if let Some(p) = &self.power {
+            v.push(&p.n_pos);
+            v.push(&p.n_neg);
+        }
+        (self.gain, v, self.total_pulses)
+    }
+
+    /// [`MemristorArray::state_parts`], to overwrite (same order and lengths).
+    pub(crate) fn state_parts_mut(&mut self) -> (&mut f64, Vec<&mut [f64]>, &mut u64) {
+        let mut v: Vec<&mut [f64]> = vec![
+            &mut self.r_pos,
+            &mut self.r_neg,
+            &mut self.g_pos,
+            &mut self.g_neg,
+            &mut self.w,
+        ];
+        if let Some(p) = &mut self.power {
+            v.push(&mut p.n_pos);
+            v.push(&mut p.n_neg);
+        }
+        (&mut self.gain, v, &mut self.total_pulses)
+    }
+
     /// Recomputes every conductance and weight (and, for power-law devices, every pulse count)
     /// from the current resistances.
     pub fn refresh_all(&mut self) {
