@@ -220,8 +220,9 @@ pub struct SimError {
     pub step: u64,
     /// Simulated time of that step.
     pub t: f64,
-    /// The op's index in the plan.
-    pub op_index: usize,
+    /// The op's index in the plan; `None` for work done between steps (a streamed probe's
+    /// flush, a periodic checkpoint: `op` then says which).
+    pub op_index: Option<usize>,
     /// The op, as in the plan text (`node memristor_plus`).
     pub op: String,
     /// What went wrong.

@@ -283,7 +283,7 @@ impl Simulator {
             return Err(SimError {
                 step,
                 t,
-                op_index: i,
+                op_index: Some(i),
                 op: self.op_names[i].clone(),
                 message,
             });

@@ -62,6 +62,7 @@ impl Simulator {
         SimError {
             step: self.step,
             t: self.time(),
+            op_index: None,
             op: op.into(),
             message: e.to_string(),
         }
