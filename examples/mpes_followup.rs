@@ -20,7 +20,7 @@ mod common;
 mod mpes_common;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{arg, mean_std};
@@ -38,14 +38,7 @@ fn parse_models(s: &str) -> Vec<Model> {
         .collect()
 }
 
-fn run_task(
-    task: &Task,
-    models: &[Model],
-    seeds: &[u64],
-    s: &Settings,
-    jobs: usize,
-    out: &PathBuf,
-) {
+fn run_task(task: &Task, models: &[Model], seeds: &[u64], s: &Settings, jobs: usize, out: &Path) {
     let sim_s = s.steps() as f64 * DT;
     println!(
         "## {} ({}): pre {} ({}-D) → post {} ({}-D), ground truth {}, error {}; {sim_s} s = {} \

@@ -31,7 +31,7 @@ fn band(label: &str, k: usize, x: &[f64], runs: &[Vec<f64>]) -> Vec<LineSeries> 
         let hi: Vec<f64> = stats.iter().map(|p| p.0 + p.1).collect();
         let lo: Vec<f64> = stats.iter().map(|p| p.0 - p.1).collect();
         out.push(LineSeries::new(format!("{label} ± std"), x.to_vec(), hi).color(light));
-        out.push(LineSeries::new(format!("{label} − std"), x.to_vec(), lo).color(light));
+        out.push(LineSeries::new("", x.to_vec(), lo).color(light));
     }
     out
 }
