@@ -10,7 +10,8 @@
 //!
 //! `<experiment>`: `x1x2` (50 s), `x1x2_x3x4` (100 s), `products3` (100 s), `cconv2` (200 s),
 //! `cconv3` (400 s), or `all`; each run adds one 2.5 s test block at the end. `--seconds`
-//! shortens (or lengthens) the learning time for a quick look. `--jobs K` runs K simulations at
+//! shortens (or lengthens) the learning time for a quick look; `--replot` only redraws
+//! `plot.svg` from a previous run's `test_errors.csv`. `--jobs K` runs K simulations at
 //! once (the numbers do not change; the wall times do). Writes `<out>/<experiment>/`:
 //! `test_errors.csv` (model, seed, block, start, error), `plot.svg` (error per test block for each
 //! rule, mean ± std over seeds) and `summary.md` (the tables printed here). The network and the
@@ -186,6 +187,57 @@ fn run_task(task: &Task, models: &[Model], seeds: &[u64], s: &Settings, jobs: us
     );
 }
 
+/// Redraws `<out>/<task>/plot.svg` from the `test_errors.csv` a run wrote (no simulation).
+fn replot(task: &Task, out: &Path, gain: f64, noise: f64) {
+    let dir = out.join(task.name);
+    let text = std::fs::read_to_string(dir.join("test_errors.csv")).expect("test_errors.csv");
+    // model → seed → errors in block order
+    let mut data: Vec<(String, Vec<(u64, Vec<f64>)>)> = Vec::new();
+    let mut starts: Vec<f64> = Vec::new();
+    for line in text.lines().skip(1) {
+        let v: Vec<&str> = line.split(',').collect();
+        let (model, seed, block): (String, u64, usize) = (
+            v[0].into(),
+            v[1].parse().expect("seed"),
+            v[2].parse().expect("block"),
+        );
+        let (start, err): (f64, f64) = (v[3].parse().expect("start"), v[4].parse().expect("error"));
+        if starts.len() <= block {
+            starts.resize(block + 1, 0.0);
+        }
+        starts[block] = start;
+        let m = match data.iter().position(|(name, _)| *name == model) {
+            Some(k) => k,
+            None => {
+                data.push((model, Vec::new()));
+                data.len() - 1
+            }
+        };
+        let runs = &mut data[m].1;
+        let r = match runs.iter().position(|(s, _)| *s == seed) {
+            Some(k) => k,
+            None => {
+                runs.push((seed, Vec::new()));
+                runs.len() - 1
+            }
+        };
+        runs[r].1.push(err);
+    }
+    let n_seeds = data.first().map_or(0, |d| d.1.len());
+    let series: Vec<(&str, Vec<Vec<f64>>)> = data
+        .iter()
+        .map(|(m, runs)| (m.as_str(), runs.iter().map(|r| r.1.clone()).collect()))
+        .collect();
+    let title = format!(
+        "{} — mPES (γ = {gain}, σ = {noise}), PES, NEF; {n_seeds} seeds",
+        task.title
+    );
+    plot::test_errors(&title, &starts, &series)
+        .save(dir.join("plot.svg"))
+        .expect("write plot");
+    println!("redrew {}", dir.join("plot.svg").display());
+}
+
 fn main() {
     let which = std::env::args()
         .nth(1)
@@ -211,6 +263,10 @@ fn main() {
         s.noise = arg("--noise", s.noise);
         let seconds: f64 = arg("--seconds", task.seconds);
         s.blocks = (seconds / (BLOCK_STEPS as f64 * DT)).round() as u64 + 1;
+        if common::flag("--replot") {
+            replot(task, &out, s.gain, s.noise);
+            continue;
+        }
         run_task(task, &models, &seeds, &s, jobs, &out);
     }
 }
