@@ -187,12 +187,14 @@ fn run_task(task: &Task, models: &[Model], seeds: &[u64], s: &Settings, jobs: us
     );
 }
 
+/// Test-block errors of one model: (seed, errors in block order) per seed.
+type SeedRuns = Vec<(u64, Vec<f64>)>;
+
 /// Redraws `<out>/<task>/plot.svg` from the `test_errors.csv` a run wrote (no simulation).
 fn replot(task: &Task, out: &Path, gain: f64, noise: f64) {
     let dir = out.join(task.name);
     let text = std::fs::read_to_string(dir.join("test_errors.csv")).expect("test_errors.csv");
-    // model → seed → errors in block order
-    let mut data: Vec<(String, Vec<(u64, Vec<f64>)>)> = Vec::new();
+    let mut data: Vec<(String, SeedRuns)> = Vec::new();
     let mut starts: Vec<f64> = Vec::new();
     for line in text.lines().skip(1) {
         let v: Vec<&str> = line.split(',').collect();
