@@ -156,7 +156,7 @@ pub fn mean_std(v: &[f64]) -> (f64, f64, usize) {
 }
 
 /// The four metrics of one run, each averaged over the output dimensions.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Metrics {
     /// Mean squared error.
     pub mse: f64,
