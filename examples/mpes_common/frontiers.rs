@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::imports::{
     ConnectionSpec, Device, Endpoint, EnsembleSpec, Function, LearningRule, Network, NodeOutput,
-    ProbeAttr, ProbeOf, ProbeSpec, Simulator, Sines, Synapse, Transform, Variability,
+    ProbeAttr, ProbeOf, ProbeSpec, SimOptions, Simulator, Sines, Synapse, Transform, Variability,
 };
 use crate::common::{full_matrix, metrics, Metrics};
 
@@ -176,9 +176,15 @@ pub struct RunResult {
 }
 
 /// Builds, runs and scores one configuration.
+#[allow(dead_code)]
 pub fn run(c: &Config) -> RunResult {
+    run_with(c, SimOptions::default())
+}
+
+/// [`run`] with the simulator's thread options (the results do not depend on them).
+pub fn run_with(c: &Config, options: SimOptions) -> RunResult {
     let start = Instant::now();
-    let mut sim = Simulator::new(build(c), DT).expect("build");
+    let mut sim = Simulator::with_options(build(c), DT, options).expect("build");
     sim.set_progress(false);
     sim.run_steps(c.sim_steps).expect("run");
     let seconds = start.elapsed().as_secs_f64();

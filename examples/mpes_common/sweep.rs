@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::frontiers::{self, Config, Func};
-use super::imports::set_parallel_pulses;
+use super::imports::SimOptions;
 use super::pool::map_indexed;
 use crate::common::Metrics;
 
@@ -80,13 +80,18 @@ pub fn parse_shard(s: &str) -> Option<(usize, usize)> {
 /// memristor arrays' pulse helper thread is turned off (the cells already fill the cores; the
 /// results are the same either way).
 pub fn run_cells(cells: &[Cell], jobs: usize, progress: bool) -> Vec<(Cell, frontiers::RunResult)> {
-    if jobs > 1 {
-        set_parallel_pulses(false);
-    }
+    let options = if jobs > 1 {
+        SimOptions {
+            pulse_threads: 1,
+            ..SimOptions::default()
+        }
+    } else {
+        SimOptions::default()
+    };
     let results = map_indexed(
         cells.len(),
         jobs,
-        |i| frontiers::run(&cells[i]),
+        |i| frontiers::run_with(&cells[i], options),
         |i, r: &frontiers::RunResult| {
             if progress {
                 let c = &cells[i];
