@@ -613,45 +613,27 @@ fn checkpoints_of_other_networks_are_refused() {
         err.to_string()
     };
     // Another network.
-    let e = other(
-        Simulator::resume(pes_network(), 0.001, &path)
-            .err()
-            .expect("refused"),
-    );
+    let e = other(Simulator::resume(pes_network(), 0.001, &path).expect_err("refused"));
     assert!(e.contains("plan differs"), "{e}");
     // The same network at another dt.
-    let e = other(
-        Simulator::resume(small(), 0.002, &path)
-            .err()
-            .expect("refused"),
-    );
+    let e = other(Simulator::resume(small(), 0.002, &path).expect_err("refused"));
     assert!(e.contains("dt"), "{e}");
     // The same network with another seed: same plan, other build.
     let mut reseeded = small();
     reseeded.seed = 99;
-    let e = other(
-        Simulator::resume(reseeded, 0.001, &path)
-            .err()
-            .expect("refused"),
-    );
+    let e = other(Simulator::resume(reseeded, 0.001, &path).expect_err("refused"));
     assert!(e.contains("build differs"), "{e}");
     // A process generated with another seed.
     let mut p = sim_with(process_network(5), 0.001, 1);
     p.run_steps(5).expect("runs");
     p.save_checkpoint(&path).expect("saves");
-    let e = Simulator::resume(process_network(6), 0.001, &path)
-        .err()
-        .expect("refused");
+    let e = Simulator::resume(process_network(6), 0.001, &path).expect_err("refused");
     other(e);
     // A state value of another type under the same name.
     let mut s = sim_with(stage_network(1u64), 0.001, 1);
     s.run_steps(5).expect("runs");
     s.save_checkpoint(&path).expect("saves");
-    let e = other(
-        Simulator::resume(stage_network(1u32), 0.001, &path)
-            .err()
-            .expect("refused"),
-    );
+    let e = other(Simulator::resume(stage_network(1u32), 0.001, &path).expect_err("refused"));
     assert!(e.contains("u64") && e.contains("u32"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -167,9 +167,7 @@ fn a_checkpointed_run_resumes_its_streams() {
         .open(&files[0])
         .expect("open");
     f.set_len(STREAM_HEADER_LEN as u64 + 8).expect("cut");
-    let err = Simulator::resume(network(), 0.001, &ck)
-        .err()
-        .expect("refused");
+    let err = Simulator::resume(network(), 0.001, &ck).expect_err("refused");
     assert!(err.to_string().contains("streamed probe `b`"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
