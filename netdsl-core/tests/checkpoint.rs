@@ -379,7 +379,10 @@ fn every_fixture_network_resumes_bit_identically() {
     assert!(names.len() >= 20, "fixtures found: {names:?}");
     for name in &names {
         let fx = common::fixture(name);
-        let dt = fx["dt"].as_f64().expect("dt");
+        // Solver-level fixtures (s24) hold matrices, not a network to run.
+        let Some(dt) = fx["dt"].as_f64() else {
+            continue;
+        };
         let steps = fx["n_steps"].as_u64().expect("n_steps").div_ceil(2).max(1);
         let size = assert_resume_identical(&|| common::build(&fx), dt, steps, name);
         eprintln!("{name}: {steps} + {steps} steps, checkpoint {size} bytes");
