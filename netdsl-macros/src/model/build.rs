@@ -10,9 +10,9 @@ use super::names::{
     decl_what, did_you_mean, suggest, take_param, Builder, Decl, Resolve, CONN_PARAMS, PROBE_PARAMS,
 };
 use super::sizes::Size;
+use super::solver::parse_solver;
 use super::values::{
-    build_item, parse_function, parse_rule, parse_solver, parse_storage, parse_synapse,
-    parse_transform,
+    build_item, parse_function, parse_rule, parse_storage, parse_synapse, parse_transform,
 };
 use super::*;
 use crate::parse::*;

@@ -541,8 +541,6 @@ pub(super) fn parse_rule(b: &mut Builder, e: &Expr) -> Option<Rule> {
     Some(Rule { kind, fields })
 }
 
-pub(super) use super::solver::parse_solver;
-
 /// `storage = f32` or `storage = f64`: whether the weights are single precision.
 pub(super) fn parse_storage(b: &mut Builder, e: &Expr) -> Option<bool> {
     let word = match e {
