@@ -216,6 +216,9 @@
 //! [`core::error::SimError`] naming the op and the step; the probes keep what they recorded.
 #![warn(missing_docs)]
 
+// Generated code names `::netdsl::…`; this lets the crate's own networks (`networks`) use it.
+extern crate self as netdsl;
+
 pub use netdsl_core as core;
 pub use netdsl_core::ndarray;
 pub use netdsl_core::plan::Plan;

@@ -73,8 +73,12 @@ fn expand_network(net: &parse::NetworkInput) -> Result<TokenStream, Failure> {
     if !all.is_empty() || !model.complete {
         return Err((all, consts));
     }
+    // With instances, the macro cannot see every item: the runtime computes the plan.
+    if model.hierarchical() {
+        return Ok(emit::emit(&model, &checked, None));
+    }
     let plan = plan::plan(&model, &checked).map_err(|e| (e, consts))?;
-    Ok(emit::emit(&model, &checked, &plan))
+    Ok(emit::emit(&model, &checked, Some(&plan)))
 }
 
 #[cfg(test)]
@@ -351,7 +355,7 @@ mod tests {
             let plan = crate::plan::plan(&m, &ck).unwrap_or_else(|_| panic!("plans"));
             phases[3] += t.elapsed().as_secs_f64();
             let t = Instant::now();
-            out = crate::emit::emit(&m, &ck, &plan);
+            out = crate::emit::emit(&m, &ck, Some(&plan));
             phases[4] += t.elapsed().as_secs_f64();
             let t = Instant::now();
             let again = super::expand(tokens.clone()).expect("expands");

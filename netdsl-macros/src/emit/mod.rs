@@ -250,9 +250,32 @@ fn ensemble(e: &Ensemble) -> TokenStream {
     })
 }
 
-fn endpoint(t: Target) -> TokenStream {
+/// Indices of the network's own connections and probes start after its instances'.
+fn own_offset(m: &Model, what: &str) -> TokenStream {
+    if m.hierarchical() {
+        let t = total(&m.instances, what);
+        quote!(+ #t)
+    } else {
+        quote!()
+    }
+}
+
+fn endpoint(m: &Model, t: Target) -> TokenStream {
     let p = rt();
     match t {
+        Target::Virtual { v, port } => {
+            let vi = &m.virtuals[v];
+            let s = &vi.shape;
+            match (vi.learning, port) {
+                (true, _) => quote!(#p::network::Endpoint::Learning((#s).index)),
+                (false, Port::Value) => quote!(#p::network::Endpoint::Value((#s).index)),
+                (false, Port::Neurons) => quote!(#p::network::Endpoint::Neurons((#s).index)),
+            }
+        }
+        Target::Learning { conn } if m.hierarchical() => {
+            let off = own_offset(m, "CONNS");
+            quote!(#p::network::Endpoint::Learning(#conn #off))
+        }
         Target::Item {
             item,
             port: Port::Value,
@@ -265,15 +288,32 @@ fn endpoint(t: Target) -> TokenStream {
     }
 }
 
-fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
+/// The slice of an end: as written, or, for an item inside an instance, its view's (`arr.x[2]`
+/// of a single item) and then the one written.
+fn end_slice(m: &Model, t: Target, s: &Option<(Size, Size)>) -> Option<TokenStream> {
     let p = rt();
-    let (pre, post) = (endpoint(c.pre.target), endpoint(c.post.target));
-    let mut sets = Vec::new();
-    if let Some((lo, hi)) = &s.pre_slice {
-        sets.push(quote!(__c.pre_slice = ::core::option::Option::Some(#lo..#hi);));
+    let written = s
+        .as_ref()
+        .map(|(lo, hi)| quote!(::core::option::Option::Some(#lo..#hi)));
+    match t {
+        Target::Virtual { v, .. } if !m.virtuals[v].learning => {
+            let sh = &m.virtuals[v].shape;
+            let w = written.unwrap_or(quote!(::core::option::Option::None));
+            Some(quote!(#p::ItemShape::slice(#sh, #w)))
+        }
+        _ => written,
     }
-    if let Some((lo, hi)) = &s.post_slice {
-        sets.push(quote!(__c.post_slice = ::core::option::Option::Some(#lo..#hi);));
+}
+
+fn connection(m: &Model, c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
+    let p = rt();
+    let (pre, post) = (endpoint(m, c.pre.target), endpoint(m, c.post.target));
+    let mut sets = Vec::new();
+    if let Some(sl) = end_slice(m, c.pre.target, &s.pre_slice) {
+        sets.push(quote!(__c.pre_slice = #sl;));
+    }
+    if let Some(sl) = end_slice(m, c.post.target, &s.post_slice) {
+        sets.push(quote!(__c.post_slice = #sl;));
     }
     if let Some(f) = &c.function {
         let span = f.expr.span();
@@ -366,11 +406,18 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
     })
 }
 
-fn probe(pr: &Probe) -> TokenStream {
+fn probe(m: &Model, pr: &Probe) -> TokenStream {
     let p = rt();
     let target = match pr.target {
         ProbeOf::Item(i) => quote!(#p::network::ProbeOf::Item(#i)),
-        ProbeOf::Conn(c) => quote!(#p::network::ProbeOf::Conn(#c)),
+        ProbeOf::Conn(c) => {
+            let off = own_offset(m, "CONNS");
+            quote!(#p::network::ProbeOf::Conn(#c #off))
+        }
+        ProbeOf::Virtual(v) => {
+            let s = &m.virtuals[v].shape;
+            quote!(#p::network::ProbeOf::Item((#s).index))
+        }
     };
     let attr = Ident::new(&format!("{:?}", pr.attr), Span::call_site());
     let mut sets = Vec::new();
@@ -390,7 +437,9 @@ fn probe(pr: &Probe) -> TokenStream {
 }
 
 /// The full expansion of a checked network.
-pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
+/// `plan` is `None` for a network with instances: the macro cannot see their items, so the
+/// runtime computes its plan (with the same rules) when it is built.
+pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStream {
     let p = rt();
     let name = &m.name;
     let vis = &m.vis;
@@ -401,7 +450,17 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
     let name_str = name.to_string();
     let generic = !m.generics.is_empty();
 
-    let plan_ts = plan_tokens(plan);
+    let plan_const = plan.map(|plan| {
+        let plan_ts = plan_tokens(plan);
+        let plan_doc =
+            "The static step plan, computed at compile time (its `Display` is the plan text).";
+        quote!(
+            #[doc = #plan_doc]
+            pub const PLAN: #p::plan::Plan = #plan_ts;
+        )
+    });
+    let set_plan =
+        plan.map(|_| quote!(__net.static_plan = ::core::option::Option::Some(Self::PLAN);));
 
     // Deferred checks.
     let (free, inline): (Vec<&Deferred>, Vec<&Deferred>) =
@@ -462,19 +521,34 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
         }
     });
     let conns = m.conns.iter().zip(&ck.conns).map(|(c, s)| {
-        let spec = connection(c, s);
+        let spec = connection(m, c, s);
         quote!(__net.connect(#spec);)
     });
     let probes = m.probes.iter().map(|pr| {
         let n = pr.name.to_string();
-        let spec = probe(pr);
+        let spec = probe(m, pr);
         quote!(__net.probe(#n, #spec);)
     });
-    let statements: Vec<TokenStream> = items.chain(conns).chain(probes).collect();
+    let embeds = m.instances.iter().enumerate().map(|(j, inst)| {
+        let [items_at, conns_at, probes_at] = offsets(m.items.len(), &m.instances, j);
+        let (ty, args) = (&inst.ty, &inst.args);
+        let n = inst.name.to_string();
+        let span = ty.span();
+        let new = quote_spanned!(span=> <#ty>::new(#(#args),*));
+        // Stays in `network()`: it moves `__net`'s own value (and may name arguments).
+        (
+            quote!(#p::embed(&mut __net, #n, #new.network(), #items_at, #conns_at, #probes_at);),
+            true,
+        )
+    });
+    let statements: Vec<(TokenStream, bool)> = items
+        .map(|s| (s, false))
+        .chain(embeds)
+        .chain(conns.chain(probes).map(|s| (s, false)))
+        .collect();
     let arg_strs: Vec<String> = arg_names.iter().map(|a| unraw(a)).collect();
     let (parts, body) = split_parts(statements, &arg_strs, &m.generics);
-    let plan_doc =
-        "The static step plan, computed at compile time (its `Display` is the plan text).";
+    let subnet = emit_subnet(m, ck);
     let ctor_doc = format!("A `{name_str}` network owning its state values.");
 
     quote! {
@@ -486,8 +560,7 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
         #(#free_asserts)*
 
         impl #gparams #name #gargs {
-            #[doc = #plan_doc]
-            pub const PLAN: #p::plan::Plan = #plan_ts;
+            #plan_const
             #(#assoc_consts)*
             #checks_item
 
@@ -508,7 +581,7 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
                 #(#parts)*
                 #(#states)*
                 #(#body)*
-                __net.static_plan = ::core::option::Option::Some(Self::PLAN);
+                #set_plan
                 __net
             }
 
@@ -526,6 +599,82 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
                 __net.seed = seed;
                 #p::sim::Simulator::new(__net, dt)
             }
+        }
+
+        #subnet
+    }
+}
+
+/// The hidden shape struct's name: `__NameItems` (rustc names it in "no field" errors).
+fn shape_name(name: &Ident) -> Ident {
+    format_ident!("__{}Items", unraw(name))
+}
+
+/// What an outer network needs to instantiate this one (`net x: Name<..>(..)`): the shape
+/// struct (one field per item, named connection and instance) and `impl Subnet`.
+fn emit_subnet(m: &Model, ck: &Checked) -> TokenStream {
+    let p = rt();
+    let name = &m.name;
+    let vis = &m.vis;
+    let (gparams, gargs) = generics(&m.generics);
+    let shape = shape_name(name);
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for (i, it) in m.items.iter().enumerate() {
+        let n = &it.name;
+        fields.push(quote!(pub #n: #p::ItemShape));
+        values.push(match &it.kind {
+            ItemKind::Ensemble(e) => {
+                let (nn, d) = (e.n.tokens(), e.d.tokens());
+                quote!(#n: #p::ItemShape::ensemble(#i, #nn, #d))
+            }
+            ItemKind::Node(nd) => {
+                let (si, so) = (nd.size_in.tokens(), nd.size_out.tokens());
+                quote!(#n: #p::ItemShape::node(#i, #si, #so))
+            }
+        });
+    }
+    let conn_off = total(&m.instances, "CONNS");
+    for (c, (conn, sz)) in m.conns.iter().zip(&ck.conns).enumerate() {
+        let Some(n) = &conn.name else { continue };
+        let err = sz.error_size.clone().unwrap_or_else(|| sz.out_size.clone());
+        fields.push(quote!(pub #n: #p::ConnShape));
+        values.push(quote!(#n: #p::ConnShape { index: #c + #conn_off, error_size: #err }));
+    }
+    for (j, inst) in m.instances.iter().enumerate() {
+        let n = &inst.name;
+        let sub = inst.subnet();
+        let [items_at, conns_at, _] = offsets(m.items.len(), &m.instances, j);
+        fields.push(quote!(pub #n: #p::Inst<#sub::Shape>));
+        values.push(quote!(#n: #p::Inst {
+            items: #items_at,
+            conns: #conns_at,
+            items_each: #sub::ITEMS,
+            conns_each: #sub::CONNS,
+            len: 1,
+            array: false,
+            shape: #sub::SHAPE,
+        }));
+    }
+    let [items, conns, probes] = offsets(m.items.len(), &m.instances, m.instances.len());
+    let (n_conns, n_probes) = (m.conns.len(), m.probes.len());
+    let doc = format!("Where the items of `{name}` sit, for networks that instantiate it.");
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, non_snake_case, dead_code, private_interfaces)]
+        #[derive(Clone, Copy)]
+        #vis struct #shape #gparams {
+            #(#fields,)*
+        }
+
+        #[allow(private_interfaces)]
+        impl #gparams #p::Subnet for #name #gargs {
+            type Shape = #shape #gargs;
+            const SHAPE: Self::Shape = #shape { #(#values,)* };
+            const ITEMS: usize = #items;
+            const CONNS: usize = #conns + #n_conns;
+            const PROBES: usize = #probes + #n_probes;
         }
     }
 }
@@ -569,7 +718,7 @@ fn names_a_local(ts: &TokenStream, args: &[String]) -> bool {
 /// `#[inline(never)] fn __netdsl_part_K(__net: &mut Network)` items (generic over the network's
 /// const generics), called in order; the rest stay inline. Returns (the items, the body).
 fn split_parts(
-    statements: Vec<TokenStream>,
+    statements: Vec<(TokenStream, bool)>,
     args: &[String],
     m_generics: &[crate::parse::GenericInput],
 ) -> (Vec<TokenStream>, Vec<TokenStream>) {
@@ -599,8 +748,8 @@ fn split_parts(
             body.push(quote!(#f #turbofish (&mut __net);));
             run.clear();
         };
-    for st in statements {
-        if names_a_local(&st, args) {
+    for (st, local) in statements {
+        if local || names_a_local(&st, args) {
             flush(&mut run, &mut parts, &mut body);
             body.push(st);
         } else {

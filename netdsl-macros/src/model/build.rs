@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
+
+use super::instances::Instance;
 use syn::Ident;
 
 use super::names::{
@@ -28,6 +30,9 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         items: Vec::new(),
         item_sizes: Vec::new(),
         conn_stmts: Vec::new(),
+        instances: Vec::new(),
+        virtuals: Vec::new(),
+        subnet_checks: Vec::new(),
     };
     for (i, g) in net.generics.iter().enumerate() {
         b.declare(&g.name, Decl::Generic(i));
@@ -64,6 +69,38 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
             StmtInput::Probe { name, .. } => {
                 b.declare(name, Decl::Probe(probe_count));
                 probe_count += 1;
+            }
+            StmtInput::Net {
+                name,
+                count,
+                ty,
+                args,
+                ..
+            } => {
+                b.declare(name, Decl::Inst(b.instances.len()));
+                if let Some(c) = count {
+                    b.err(syn::Error::new_spanned(
+                        &c.tokens,
+                        "arrays of instances are not supported yet; declare each instance",
+                    ));
+                }
+                let last = ty.segments.last().map(|s| s.ident.to_string());
+                if last.as_deref() == Some(net.name.to_string().as_str()) {
+                    b.err(syn::Error::new_spanned(
+                        ty,
+                        format!(
+                            "`{}` cannot contain an instance of itself (it would be infinitely large)",
+                            net.name
+                        ),
+                    ));
+                }
+                let generic = b.mentions_generic(&ty.to_token_stream());
+                b.instances.push(Instance {
+                    name: name.clone(),
+                    ty: ty.clone(),
+                    args: args.clone(),
+                    generic,
+                });
             }
         }
     }
@@ -103,11 +140,12 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
             name,
             target,
             attrs,
+            indices,
             target_tokens,
             params,
         } = s
         {
-            match build_probe(&mut b, name, target, attrs, target_tokens, params) {
+            match build_probe(&mut b, name, target, attrs, indices, target_tokens, params) {
                 Some(p) if ok => probes.push(p),
                 _ => ok = false,
             }
@@ -149,6 +187,9 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         items,
         conns,
         probes,
+        instances: std::mem::take(&mut b.instances),
+        virtuals: std::mem::take(&mut b.virtuals),
+        subnet_checks: std::mem::take(&mut b.subnet_checks),
         state_args,
         complete,
     };
@@ -156,6 +197,64 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
 }
 
 fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
+    if let Some(j) = b.instance_of(&e.name) {
+        let port = e.port.as_ref().map(|p| p.to_string());
+        let learning = port.as_deref() == Some("learning");
+        let neurons = port.as_deref() == Some("neurons");
+        let mut members = e.members.clone();
+        let mut slice = e.slice.clone();
+        // `arr.output[0]`, `arr.ens[1]`: a last index picks an element of an array or one
+        // value of a single item (rustc decides, from the inner type's shape).
+        if port.is_none() {
+            if let (Some(last), Some(s)) = (members.last_mut(), &slice) {
+                if last.index.is_none() && !s.range {
+                    last.index = slice.take();
+                }
+            }
+        }
+        let v = b.virtual_item(
+            j,
+            e.index.as_ref(),
+            &members,
+            learning,
+            neurons,
+            is_post,
+            &e.tokens,
+        )?;
+        let slice = resolve_slice(b, slice.as_ref())?;
+        let port = if neurons { Port::Neurons } else { Port::Value };
+        return Some(End {
+            target: Target::Virtual { v, port },
+            slice,
+            input: e.clone(),
+        });
+    }
+    // Not an instance: `x.word` is a port (reported below when unknown).
+    let mut e = e.clone();
+    if e.port.is_none() && e.members.len() == 1 && e.index.is_none() {
+        let m = e.members.remove(0);
+        if m.index.is_none() {
+            e.port = Some(m.name);
+        } else {
+            e.members.push(m);
+        }
+    }
+    if !e.members.is_empty() || e.index.is_some() {
+        let what = b
+            .names
+            .get(&e.name.to_string())
+            .map(|d| format!("a {}", decl_what(*d)))
+            .unwrap_or_else(|| "not a subnetwork instance".to_string());
+        b.err(syn::Error::new_spanned(
+            &e.tokens,
+            format!(
+                "`{}` is {what}; only a subnetwork instance has items (`inst.item`)",
+                e.name
+            ),
+        ));
+        return None;
+    }
+    let e = &e;
     let key = e.name.to_string();
     let port_name = e.port.as_ref().map(|p| p.to_string());
     let target = match b.names.get(&key).copied() {
@@ -205,12 +304,22 @@ fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
                 } else {
                     "connection source"
                 },
-                |d| matches!(d, Decl::Item(_) | Decl::Conn(_)),
+                |d| matches!(d, Decl::Item(_) | Decl::Conn(_) | Decl::Inst(_)),
             );
             return None;
         }
     };
-    let slice = match &e.slice {
+    let slice = resolve_slice(b, e.slice.as_ref())?;
+    Some(End {
+        target,
+        slice,
+        input: e.clone(),
+    })
+}
+
+/// A slice as written to sizes; `Some(None)` when there is none, `None` on an error.
+fn resolve_slice(b: &mut Builder, s: Option<&SliceInput>) -> Option<Option<Slice>> {
+    let slice = match s {
         None => None,
         Some(s) => {
             let lo = match &s.lo {
@@ -233,11 +342,7 @@ fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
             })
         }
     };
-    Some(End {
-        target,
-        slice,
-        input: e.clone(),
-    })
+    Some(slice)
 }
 
 fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
@@ -318,6 +423,7 @@ fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
     };
     Some(Conn {
         label,
+        name: name.clone(),
         pre: pre_e,
         post: post_e,
         function,
@@ -333,12 +439,32 @@ fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
     })
 }
 
+/// Words that end the path of a probe into an instance and start its attribute.
+const PROBE_WORDS: &[&str] = &[
+    "neurons",
+    "spikes",
+    "voltage",
+    "refractory",
+    "refractory_time",
+    "decoded",
+    "decoded_output",
+    "value",
+    "weights",
+    "error",
+    "learning",
+    "r_pos",
+    "r_neg",
+    "resistance_pos",
+    "resistance_neg",
+];
+
 #[allow(clippy::too_many_arguments)]
 fn build_probe(
     b: &mut Builder,
     name: &Ident,
     target: &Ident,
     attrs: &[Ident],
+    indices: &[Option<SliceInput>],
     target_tokens: &TokenStream,
     params: &[ParamInput],
 ) -> Option<Probe> {
@@ -350,12 +476,41 @@ fn build_probe(
         None => None,
     };
     let key = target.to_string();
+    // `arr.ens[0].neurons`: the path into an instance, then the attribute words.
+    let mut virtual_path = None;
+    let mut attrs = attrs;
+    if let Some(j) = b.instance_of(target) {
+        let k = attrs
+            .iter()
+            .position(|a| PROBE_WORDS.contains(&a.to_string().as_str()))
+            .unwrap_or(attrs.len());
+        let members: Vec<MemberInput> = attrs[..k]
+            .iter()
+            .zip(&indices[1..])
+            .map(|(a, i)| MemberInput {
+                name: a.clone(),
+                index: i.clone(),
+            })
+            .collect();
+        virtual_path = Some((j, members));
+        attrs = &attrs[k..];
+    } else if indices.iter().any(Option::is_some) {
+        b.err(syn::Error::new_spanned(
+            target_tokens,
+            "only items of subnetwork instances and arrays take an index in a probe",
+        ));
+        return None;
+    }
     let words: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
     let words: Vec<&str> = words.iter().map(|s| s.as_str()).collect();
     let bad = |b: &mut Builder, what: String| {
         b.err(syn::Error::new_spanned(target_tokens, what));
     };
-    let (of, attr) = match b.names.get(&key).copied() {
+    let decl = match virtual_path {
+        Some(_) => Some(Decl::Item(usize::MAX)),
+        None => b.names.get(&key).copied(),
+    };
+    let (of, attr) = match decl {
         Some(Decl::Item(i)) => {
             let attr = match words.as_slice() {
                 [] | ["value"] | ["decoded"] | ["decoded_output"] | ["output"] => ProbeAttr::Value,
@@ -373,7 +528,22 @@ fn build_probe(
                     return None;
                 }
             };
-            (ProbeOf::Item(i), attr)
+            match &virtual_path {
+                Some((j, members)) => {
+                    let neurons = attr != ProbeAttr::Value;
+                    let v = b.virtual_item(
+                        *j,
+                        indices[0].as_ref(),
+                        members,
+                        false,
+                        neurons,
+                        false,
+                        target_tokens,
+                    )?;
+                    (ProbeOf::Virtual(v), attr)
+                }
+                None => (ProbeOf::Item(i), attr),
+            }
         }
         Some(Decl::Conn(c)) => {
             let attr = match words.as_slice() {

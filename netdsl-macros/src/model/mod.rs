@@ -12,11 +12,13 @@ use syn::{Expr, ExprClosure, Ident};
 use crate::parse::{ArgInput, EndInput, GenericInput, SizeInput, SliceInput};
 
 mod build;
+mod instances;
 mod names;
 mod sizes;
 mod values;
 
 pub use build::build;
+pub use instances::{offsets, total, Instance, SubnetCheck, Virtual};
 pub use sizes::Size;
 
 // ------------------------------------------------------------------------------------------
@@ -33,6 +35,12 @@ pub struct Model {
     pub items: Vec<Item>,
     pub conns: Vec<Conn>,
     pub probes: Vec<Probe>,
+    /// Subnetwork instances, in declaration order.
+    pub instances: Vec<Instance>,
+    /// Items inside instances that this network connects or probes.
+    pub virtuals: Vec<Virtual>,
+    /// What rustc must check about those paths (index in range, has neurons).
+    pub subnet_checks: Vec<SubnetCheck>,
     /// Which constructor arguments are state values borrowed by stages.
     pub state_args: Vec<bool>,
     /// False when some statement failed: only the items that built are here, with no
@@ -114,6 +122,13 @@ pub struct Neuron {
     pub span: Span,
 }
 
+impl Model {
+    /// Whether the network has subnetwork instances (then its plan is the runtime's).
+    pub fn hierarchical(&self) -> bool {
+        !self.instances.is_empty()
+    }
+}
+
 impl Neuron {
     pub fn field(&self, name: &str) -> Option<&Expr> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
@@ -148,8 +163,18 @@ pub enum Port {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Target {
-    Item { item: usize, port: Port },
-    Learning { conn: usize },
+    Item {
+        item: usize,
+        port: Port,
+    },
+    /// An item (or a connection's `.learning`) inside an instance: `Model::virtuals[v]`.
+    Virtual {
+        v: usize,
+        port: Port,
+    },
+    Learning {
+        conn: usize,
+    },
 }
 
 pub struct End {
@@ -203,6 +228,8 @@ pub struct Solver {
 
 pub struct Conn {
     pub label: String,
+    /// `conn name: ..`.
+    pub name: Option<Ident>,
     pub pre: End,
     pub post: End,
     pub function: Option<Function>,
@@ -225,6 +252,7 @@ pub use netdsl_plan::ProbeAttr;
 
 pub enum ProbeOf {
     Item(usize),
+    Virtual(usize),
     Conn(usize),
 }
 

@@ -19,6 +19,7 @@ pub(super) enum Decl {
     Item(usize),
     Conn(usize),
     Probe(usize),
+    Inst(usize),
 }
 
 pub(super) fn decl_what(d: Decl) -> &'static str {
@@ -29,6 +30,7 @@ pub(super) fn decl_what(d: Decl) -> &'static str {
         Decl::Item(_) => "item",
         Decl::Conn(_) => "connection",
         Decl::Probe(_) => "probe",
+        Decl::Inst(_) => "subnetwork instance",
     }
 }
 
@@ -93,6 +95,9 @@ pub(super) struct Builder<'a> {
     pub(super) items: Vec<&'a StmtInput>,
     pub(super) item_sizes: Vec<Resolve<(Size, Size)>>,
     pub(super) conn_stmts: Vec<&'a StmtInput>,
+    pub(super) instances: Vec<super::instances::Instance>,
+    pub(super) virtuals: Vec<super::instances::Virtual>,
+    pub(super) subnet_checks: Vec<super::instances::SubnetCheck>,
 }
 
 impl<'a> Builder<'a> {

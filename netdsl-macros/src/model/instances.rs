@@ -1,0 +1,264 @@
+//! Subnetwork instances (`net arr: EnsembleArray<2, 50>(1.0);`) and paths into them
+//! (`arr.ens[1].neurons`).
+//!
+//! The macro cannot see another invocation's items, so every network type describes itself to
+//! rustc instead: `impl Subnet for Type` (see the facade's `__private`) has `const SHAPE`, a
+//! struct with one field per item, named connection and instance, and `ITEMS`/`CONNS`/`PROBES`.
+//! A path into an instance becomes a *virtual item* of the outer network: a const expression
+//! (`<Ty as Subnet>::SHAPE.ens`) for its index and sizes. The rules see virtual items with
+//! sizes as Rust expressions (so mismatches become deferred `const` assertions on the user's
+//! tokens), and a misspelt item is rustc's "no field" error on the user's word, with its
+//! suggestion.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use super::names::{mentions, Builder, Decl};
+use super::sizes::Size;
+use crate::parse::{MemberInput, SizeInput, SliceInput};
+
+/// `net name: Type<..>(args);`
+pub struct Instance {
+    pub name: Ident,
+    pub ty: syn::Path,
+    pub args: Vec<Expr>,
+    /// Mentions a generic parameter of the outer network.
+    pub generic: bool,
+}
+
+impl Instance {
+    /// `<Ty as Subnet>`, spanned at the type as written.
+    pub fn subnet(&self) -> TokenStream {
+        let ty = &self.ty;
+        let span = ty.span();
+        quote_spanned!(span=> <#ty as ::netdsl::__private::Subnet>)
+    }
+}
+
+/// An item (or a named connection's `.learning`) inside an instance, as the outer network
+/// uses it.
+pub struct Virtual {
+    /// The path as written, `arr.ens[1]`: its name in messages.
+    pub text: String,
+    /// A const expression: the `ItemShape` (or, for `learning`, the `ConnShape`) with indices
+    /// in the outer network.
+    pub shape: TokenStream,
+    /// A named connection's error input.
+    pub learning: bool,
+    /// Used as an ensemble (`.neurons`, a neuron probe): the rules see an ensemble.
+    pub ensemble: bool,
+    pub generic: bool,
+}
+
+impl Virtual {
+    /// A size of the virtual item, as a Rust expression rustc evaluates.
+    pub fn size(&self, field: &str) -> Size {
+        let f = Ident::new(field, Span::call_site());
+        let s = &self.shape;
+        Size::opaque(
+            format!("{}.{field}", self.text),
+            quote!((#s).#f),
+            self.generic,
+            false,
+        )
+    }
+}
+
+/// A condition rustc checks (`const` assertion) for a path into an instance.
+pub struct SubnetCheck {
+    pub cond: TokenStream,
+    pub msg: String,
+    pub span: Span,
+    pub generic: bool,
+}
+
+/// Where instance `j`'s items, connections and probes start in the outer network: own items
+/// first, then the instances' items in order; the instances' connections and probes come
+/// before the outer network's own.
+pub fn offsets(own_items: usize, instances: &[Instance], j: usize) -> [TokenStream; 3] {
+    let mut out = [quote!(#own_items), quote!(0usize), quote!(0usize)];
+    for inst in &instances[..j] {
+        let sub = inst.subnet();
+        out[0].extend(quote!(+ #sub::ITEMS));
+        out[1].extend(quote!(+ #sub::CONNS));
+        out[2].extend(quote!(+ #sub::PROBES));
+    }
+    out
+}
+
+/// All the instances' connections (or probes): what the outer network's own indices start at.
+pub fn total(instances: &[Instance], what: &str) -> TokenStream {
+    let c = Ident::new(what, Span::call_site());
+    let parts = instances.iter().map(|i| {
+        let sub = i.subnet();
+        quote!(#sub::#c)
+    });
+    quote!((0usize #(+ #parts)*))
+}
+
+impl Builder<'_> {
+    /// Resolve `base[k0].m1[k1]...mn[kn]` (base an instance) to a virtual item; `neurons`,
+    /// `learning`: the port it is used with; `post`: used as a connection target.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn virtual_item(
+        &mut self,
+        j: usize,
+        base_index: Option<&SliceInput>,
+        members: &[MemberInput],
+        learning: bool,
+        neurons: bool,
+        post: bool,
+        tokens: &TokenStream,
+    ) -> Option<usize> {
+        let span = crate::parse::first_span(tokens);
+        let base_name = self.instances[j].name.clone();
+        if members.is_empty() {
+            self.err(syn::Error::new(
+                span,
+                format!("`{base_name}` is a subnetwork instance; connect to one of its items, e.g. `{base_name}.input`"),
+            ));
+            return None;
+        }
+        if let Some(s) = base_index {
+            self.err(syn::Error::new_spanned(
+                &s.tokens,
+                format!("`{base_name}` is one instance, not an array of them"),
+            ));
+            return None;
+        }
+        let [items_at, conns_at, _] = offsets(self.own_items(), &self.instances, j);
+        let inst = &self.instances[j];
+        let mut generic = inst.generic;
+        let sub = inst.subnet();
+        let mut items = items_at;
+        let mut conns = conns_at;
+        let mut shape = quote!(#sub::SHAPE);
+        let mut text = base_name.to_string();
+        let mut checks = Vec::new();
+        let p = quote!(::netdsl::__private);
+        for (i, m) in members.iter().enumerate() {
+            let f = &m.name;
+            let idx = match &m.index {
+                Some(s) => {
+                    if s.range {
+                        self.err(syn::Error::new_spanned(
+                            &s.tokens,
+                            "a range selects values; pick one element of an array with `[i]`",
+                        ));
+                        return None;
+                    }
+                    let k = self.index_size(s.lo.as_ref()?)?;
+                    generic |= k.is_generic();
+                    Some(k)
+                }
+                None => None,
+            };
+            let field = quote!(#shape.#f);
+            let prefix = text.clone();
+            text = format!("{text}.{}", m.text());
+            if i + 1 < members.len() {
+                let k = idx.clone().unwrap_or(Size::Known(0));
+                let kt = k.tokens();
+                if idx.is_some() {
+                    checks.push((
+                        quote!(#kt < (#field).len),
+                        format!("`{text}`: index {} is out of range of the instance array `{prefix}.{f}`", k.text()),
+                    ));
+                } else {
+                    checks.push((
+                        quote!(!(#field).array),
+                        format!("`{prefix}.{f}` is an array of instances; pick one with `{prefix}.{f}[i]`"),
+                    ));
+                }
+                items = quote!(#items + (#field).item_base(#kt));
+                conns = quote!(#conns + (#field).conn_base(#kt));
+                shape = quote!(#field.shape);
+                continue;
+            }
+            if learning {
+                if idx.is_some() {
+                    self.err(syn::Error::new(f.span(), "a connection is not an array"));
+                    return None;
+                }
+                shape = quote!(#p::ConnShape::shifted(#field, #conns));
+                continue;
+            }
+            let mut s = field.clone();
+            if let Some(k) = &idx {
+                let kt = k.tokens();
+                checks.push((
+                    quote!(#p::ItemShape::at_ok(#field, #kt, #post)),
+                    format!(
+                        "`{text}`: index {} is out of range of `{prefix}.{f}`",
+                        k.text()
+                    ),
+                ));
+                s = quote!(#p::ItemShape::at(#s, #kt));
+            }
+            checks.push((
+                quote!(!(#s).array),
+                format!("`{text}` is an array of items; connect one element, `{text}[i]`"),
+            ));
+            if neurons {
+                checks.push((
+                    quote!((#s).has_neurons()),
+                    format!("`{text}` has no neurons: only a single ensemble (not a node, not one value of it) has `.neurons`"),
+                ));
+            }
+            shape = quote!(#p::ItemShape::shifted(#s, #items));
+        }
+        for (cond, msg) in checks {
+            self.subnet_checks.push(SubnetCheck {
+                cond,
+                msg,
+                span,
+                generic,
+            });
+        }
+        let found = self
+            .virtuals
+            .iter()
+            .position(|v| v.text == text && v.learning == learning);
+        let v = match found {
+            Some(v) => v,
+            None => {
+                self.virtuals.push(Virtual {
+                    text,
+                    shape,
+                    learning,
+                    ensemble: false,
+                    generic,
+                });
+                self.virtuals.len() - 1
+            }
+        };
+        self.virtuals[v].ensemble |= neurons;
+        Some(v)
+    }
+
+    fn index_size(&mut self, s: &SizeInput) -> Option<Size> {
+        self.size(s)
+    }
+
+    /// Items the outer network adds itself, before the instances' items.
+    pub(super) fn own_items(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(super) fn instance_of(&self, name: &Ident) -> Option<usize> {
+        match self.names.get(&name.to_string()) {
+            Some(Decl::Inst(j)) => Some(*j),
+            _ => None,
+        }
+    }
+
+    /// Does a token stream mention a generic parameter of the network?
+    pub(super) fn mentions_generic(&self, ts: &TokenStream) -> bool {
+        self.net
+            .generics
+            .iter()
+            .any(|g| mentions(ts, &g.name.to_string()))
+    }
+}
