@@ -95,3 +95,112 @@ fn consts_describe_the_shape() {
     assert_eq!(s.chain.shape.a.shape.ens.index, 2);
     assert_eq!(s.chain.shape.a.shape.ens.n, 40);
 }
+
+network! {
+    /// Value parameters where literals go: one type, many model variants.
+    pub Variant(tau: f64, rate: f64, r: f64, seed: u64, k: f64, reg: f64) {
+        node stim: 0 -> 1 = |t| [t.sin()];
+        ensemble a: 30 neurons, 1 dims, radius = r, seed = seed, max_rates = Uniform(100.0 * k, 200.0);
+        ensemble b: 30 neurons, 1 dims;
+        stim -> a;
+        conn learn: a -> b, synapse = tau, transform = k, solver = LstsqL2 { reg: reg },
+            learning = PES { learning_rate: rate };
+        b -> learn.learning, synapse = Alpha(tau);
+        probe p: b, synapse = tau;
+    }
+
+    /// Value parameters passed down into instances.
+    pub TwoVariants(tau: f64) {
+        net fast: Variant(tau, 1e-4, 1.0, 1, 1.0, 0.1);
+        net slow: Variant(10.0 * tau, 1e-5, 2.0, 2, 0.5, 0.01);
+    }
+}
+
+#[test]
+fn value_parameters_go_where_literals_go() {
+    use netdsl::core::network::{ItemSpec, Transform};
+    let net = Variant::new(0.02, 3e-4, 1.5, 7, 0.5, 0.2).network();
+    let ItemSpec::Ensemble(a) = &net.items[1].1 else {
+        panic!("a is an ensemble")
+    };
+    assert_eq!(a.radius, 1.5);
+    assert_eq!(a.seed, Some(7));
+    assert_eq!(
+        a.max_rates,
+        Dist::Uniform {
+            low: 50.0,
+            high: 200.0
+        }
+    );
+    let learn = &net.conns[1];
+    assert_eq!(learn.synapse, Some(Synapse::Lowpass(0.02)));
+    assert_eq!(learn.transform, Transform::Scalar(0.5));
+    assert_eq!(learn.solver.reg, 0.2);
+    match &learn.learning {
+        Some(LearningRule::Pes { learning_rate, .. }) => assert_eq!(*learning_rate, 3e-4),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(net.conns[2].synapse, Some(Synapse::Alpha(0.02)));
+    assert_eq!(net.probes[0].1.synapse, Some(Synapse::Lowpass(0.02)));
+}
+
+#[test]
+fn value_parameters_pass_into_instances() {
+    let net = TwoVariants::new(0.005).network();
+    assert_eq!(net.conns[1].synapse, Some(Synapse::Lowpass(0.005)));
+    assert_eq!(net.conns[4].synapse, Some(Synapse::Lowpass(0.05)));
+    assert_eq!(net.conns[4].label.as_deref(), Some("slow.learn"));
+    // The learning target moved with the instance.
+    assert_eq!(
+        net.conns[5].post,
+        netdsl::core::network::Endpoint::Learning(4)
+    );
+    let mut sim = TwoVariants::new(0.005).build(0.001).expect("builds");
+    sim.run(0.02).unwrap();
+    assert_eq!(sim.data("slow.p").dim(), (20, 1));
+}
+
+mod stateful {
+    use netdsl::prelude::*;
+
+    /// A state value shared by two stages.
+    pub struct Counter {
+        pub calls: usize,
+    }
+
+    impl Counter {
+        pub fn tick(&mut self, _t: f64, x: &[f64]) -> [f64; 1] {
+            self.calls += 1;
+            [x[0]]
+        }
+    }
+
+    network! {
+        pub Counted(c: Counter) {
+            node input: 1;
+            node count: 1 -> 1 = c.tick;
+            input -> count, synapse = None;
+        }
+    }
+}
+
+network! {
+    /// A state parameter passed into an instance.
+    pub HasState(c: stateful::Counter) {
+        node stim: 0 -> 1 = |t| [t];
+        net inner: stateful::Counted(c);
+        stim -> inner.input;
+    }
+}
+
+#[test]
+fn state_parameters_pass_into_instances() {
+    let mut sim = HasState::new(stateful::Counter { calls: 0 })
+        .build(0.001)
+        .expect("builds");
+    sim.run_steps(5).unwrap();
+    let c: &stateful::Counter = sim
+        .state("inner.c")
+        .expect("state under its qualified name");
+    assert_eq!(c.calls, 5);
+}
