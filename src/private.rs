@@ -375,3 +375,28 @@ pub fn embed(
         net.states.push((q(&name), s));
     }
 }
+
+/// The label of one iteration's connection of a `for` loop: the loop variable's name, as a
+/// whole word, replaced by its value (`input[i] -> ens[i]` → `input[2] -> ens[2]`).
+pub fn loop_label(label: &str, var: &str, value: usize) -> String {
+    let mut out = String::with_capacity(label.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word == var {
+            out.push_str(&value.to_string());
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for ch in label.chars() {
+        if ch.is_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}

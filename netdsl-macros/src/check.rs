@@ -161,6 +161,24 @@ fn about_inner_item(m: &Model, at: At) -> bool {
     i >= m.items.len()
 }
 
+/// Whether a violation is about the emitted copy of a connection in a `for` loop (its loop
+/// variable is the runtime one; the copies at the range's ends are the ones checked).
+fn about_emitted_copy(m: &Model, at: At) -> bool {
+    let c = match at {
+        At::Conn(c)
+        | At::ConnPre(c)
+        | At::ConnPost(c)
+        | At::ConnPreSlice(c)
+        | At::ConnPostSlice(c)
+        | At::ConnTransform(c)
+        | At::ConnStorage(c) => c,
+        _ => return false,
+    };
+    m.conns
+        .get(c)
+        .is_some_and(|c| matches!(c.role, ConnRole::Emit { .. }))
+}
+
 fn slice_decl(s: &Option<Slice>) -> Option<SliceDecl<Size>> {
     s.as_ref().map(|s| SliceDecl {
         lo: s.lo.clone(),
@@ -399,9 +417,20 @@ pub fn check(m: &Model) -> Result<Checked, Vec<syn::Error>> {
         };
     let texts = Source(m);
     let mut errors = Vec::new();
-    let mut later = Vec::new();
+    // Paths into instances, array indices and counts, loop ranges first: rustc stops at the
+    // first failing assertion of a generic network, and these explain the size checks after.
+    let mut later: Vec<Deferred> = m
+        .subnet_checks
+        .iter()
+        .map(|c| Deferred {
+            cond: c.cond.clone(),
+            msg: c.msg.clone(),
+            span: c.span,
+            generic: c.generic,
+        })
+        .collect();
     for x in &v.violations {
-        if about_inner_item(m, x.at) {
+        if about_inner_item(m, x.at) || about_emitted_copy(m, x.at) {
             continue;
         }
         let msg = x.message_with(&decl, &texts);
@@ -412,15 +441,6 @@ pub fn check(m: &Model) -> Result<Checked, Vec<syn::Error>> {
     }
     if !errors.is_empty() {
         return Err(errors);
-    }
-    // Paths into instances: index in range, neurons where used (rustc evaluates the shapes).
-    for c in &m.subnet_checks {
-        later.push(Deferred {
-            cond: c.cond.clone(),
-            msg: c.msg.clone(),
-            span: c.span,
-            generic: c.generic,
-        });
     }
     let conns: Option<Vec<ConnSizes>> = v.sizes.into_iter().collect();
     match (conns, v.structure) {

@@ -237,6 +237,19 @@ pub enum StmtInput {
         target_tokens: TokenStream,
         params: Vec<ParamInput>,
     },
+    /// `ensemble e[N]: ..;`, `node n[N]: ..;`: `N` items alike (`e[0]`, `e[1]`, ..).
+    Array {
+        count: SizeInput,
+        item: Box<StmtInput>,
+    },
+    /// `for i in a..b { connections }`.
+    For {
+        var: Ident,
+        lo: SizeInput,
+        hi: SizeInput,
+        body: Vec<StmtInput>,
+        tokens: TokenStream,
+    },
     /// `net arr: EnsembleArray<2, 50>(1.0);` or `net s[N]: Type;`: a subnetwork instance.
     Net {
         name: Ident,
@@ -372,6 +385,14 @@ pub fn split_statements(ts: TokenStream) -> Vec<TokenStream> {
                     out.push(std::mem::take(&mut cur));
                 }
             }
+            // `for i in a..b { .. }` ends at its block.
+            TokenTree::Group(g)
+                if g.delimiter() == Delimiter::Brace
+                    && matches!(cur.clone().into_iter().next(), Some(TokenTree::Ident(i)) if i == "for") =>
+            {
+                cur.extend([tt]);
+                out.push(std::mem::take(&mut cur));
+            }
             _ => cur.extend([tt]),
         }
     }
@@ -394,9 +415,38 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
         expect_end(input, "after a const's value")?;
         return Ok(StmtInput::Const { name, size });
     }
+    if input.peek(Token![for]) {
+        let begin = input.cursor();
+        input.parse::<Token![for]>()?;
+        let var: Ident = input.parse()?;
+        input.parse::<Token![in]>()?;
+        let lo = parse_size(input)?;
+        if input.peek(Token![..=]) {
+            return Err(input.error("use an exclusive range `a..b` (`..=` is not supported)"));
+        }
+        input.parse::<Token![..]>()?;
+        let hi = parse_size(input)?;
+        let tokens = tokens_between(begin, input.cursor());
+        let content;
+        syn::braced!(content in input);
+        let inner: TokenStream = content.parse()?;
+        let mut body = Vec::new();
+        for chunk in split_statements(inner) {
+            body.push(parse_stmt.parse2(chunk)?);
+        }
+        expect_end(input, "after a `for` block")?;
+        return Ok(StmtInput::For {
+            var,
+            lo,
+            hi,
+            body,
+            tokens,
+        });
+    }
     if input.peek(kw::node) && input.peek2(Ident) {
         input.parse::<kw::node>()?;
         let name: Ident = input.parse()?;
+        let count = parse_count(input)?;
         input.parse::<Token![:]>()?;
         let first = parse_size(input)?;
         let (size_in, size_out) = if input.peek(Token![->]) {
@@ -416,17 +466,21 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
             }
         }
         let params = parse_params(input)?;
-        return Ok(StmtInput::Node {
-            name,
-            size_in,
-            size_out,
-            output,
-            params,
-        });
+        return Ok(array_of(
+            count,
+            StmtInput::Node {
+                name,
+                size_in,
+                size_out,
+                output,
+                params,
+            },
+        ));
     }
     if input.peek(kw::ensemble) && input.peek2(Ident) {
         input.parse::<kw::ensemble>()?;
         let name: Ident = input.parse()?;
+        let count = parse_count(input)?;
         input.parse::<Token![:]>()?;
         let n = parse_size(input)?;
         let w: Ident = input.call(Ident::parse_any).map_err(|e| {
@@ -455,7 +509,7 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
             ));
         }
         let params = parse_params(input)?;
-        return Ok(StmtInput::Ensemble { name, n, d, params });
+        return Ok(array_of(count, StmtInput::Ensemble { name, n, d, params }));
     }
     if input.peek(kw::probe) && input.peek2(Ident) {
         input.parse::<kw::probe>()?;
@@ -548,6 +602,30 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
         params,
         tokens,
     })
+}
+
+/// `[N]` after an item's name: how many.
+fn parse_count(input: ParseStream) -> syn::Result<Option<SizeInput>> {
+    if !input.peek(syn::token::Bracket) {
+        return Ok(None);
+    }
+    let content;
+    syn::bracketed!(content in input);
+    let n = parse_size(&content)?;
+    if !content.is_empty() {
+        return Err(content.error("expected `]` after the number of items"));
+    }
+    Ok(Some(n))
+}
+
+fn array_of(count: Option<SizeInput>, item: StmtInput) -> StmtInput {
+    match count {
+        Some(count) => StmtInput::Array {
+            count,
+            item: Box::new(item),
+        },
+        None => item,
+    }
 }
 
 /// `path::to::Type<2, 50>`: a path whose last segment may have generic arguments (not

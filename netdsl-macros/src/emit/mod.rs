@@ -250,6 +250,44 @@ fn ensemble(e: &Ensemble) -> TokenStream {
     })
 }
 
+/// The runtime index of item `i` (element `elem` of an array item): items before it that are
+/// arrays count their elements.
+fn item_index(m: &Model, i: usize, elem: Option<&Size>) -> TokenStream {
+    let base = own_items(&m.item_counts[..i]);
+    match elem {
+        Some(k) => quote!((#base + #k)),
+        None => base,
+    }
+}
+
+/// The runtime index of the network's own connection `c` (without the instances' before it):
+/// a connection in a `for` loop is one per iteration, its checked copies none.
+fn own_conns(m: &Model, c: usize) -> TokenStream {
+    let mut fixed = 0usize;
+    let mut loops = Vec::new();
+    for conn in &m.conns[..c] {
+        match conn.role {
+            ConnRole::Plain => fixed += 1,
+            ConnRole::Check => {}
+            ConnRole::Emit { lp } => {
+                let (lo, hi) = (&m.loops[lp].lo, &m.loops[lp].hi);
+                loops.push(quote!((#hi - #lo)));
+            }
+        }
+    }
+    if loops.is_empty() {
+        quote!(#fixed)
+    } else {
+        quote!((#fixed #(+ #loops)*))
+    }
+}
+
+fn conn_index(m: &Model, c: usize) -> TokenStream {
+    let own = own_conns(m, c);
+    let off = own_offset(m, "CONNS");
+    quote!(#own #off)
+}
+
 /// Indices of the network's own connections and probes start after its instances'.
 fn own_offset(m: &Model, what: &str) -> TokenStream {
     if m.hierarchical() {
@@ -260,7 +298,7 @@ fn own_offset(m: &Model, what: &str) -> TokenStream {
     }
 }
 
-fn endpoint(m: &Model, t: Target) -> TokenStream {
+fn endpoint(m: &Model, t: Target, elem: Option<&Size>) -> TokenStream {
     let p = rt();
     match t {
         Target::Virtual { v, port } => {
@@ -273,17 +311,23 @@ fn endpoint(m: &Model, t: Target) -> TokenStream {
             }
         }
         Target::Learning { conn } if m.hierarchical() => {
-            let off = own_offset(m, "CONNS");
-            quote!(#p::network::Endpoint::Learning(#conn #off))
+            let c = conn_index(m, conn);
+            quote!(#p::network::Endpoint::Learning(#c))
         }
         Target::Item {
             item,
             port: Port::Value,
-        } => quote!(#p::network::Endpoint::Value(#item)),
+        } => {
+            let i = item_index(m, item, elem);
+            quote!(#p::network::Endpoint::Value(#i))
+        }
         Target::Item {
             item,
             port: Port::Neurons,
-        } => quote!(#p::network::Endpoint::Neurons(#item)),
+        } => {
+            let i = item_index(m, item, elem);
+            quote!(#p::network::Endpoint::Neurons(#i))
+        }
         Target::Learning { conn } => quote!(#p::network::Endpoint::Learning(#conn)),
     }
 }
@@ -307,7 +351,10 @@ fn end_slice(m: &Model, t: Target, s: &Option<(Size, Size)>) -> Option<TokenStre
 
 fn connection(m: &Model, c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
     let p = rt();
-    let (pre, post) = (endpoint(m, c.pre.target), endpoint(m, c.post.target));
+    let (pre, post) = (
+        endpoint(m, c.pre.target, c.pre.elem.as_ref()),
+        endpoint(m, c.post.target, c.post.elem.as_ref()),
+    );
     let mut sets = Vec::new();
     if let Some(sl) = end_slice(m, c.pre.target, &s.pre_slice) {
         sets.push(quote!(__c.pre_slice = #sl;));
@@ -398,10 +445,18 @@ fn connection(m: &Model, c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
         sets.push(quote!(__c.weight_storage = #p::network::WeightStorage::F32;));
     }
     let label = &c.label;
+    let label = match c.role {
+        ConnRole::Emit { lp } => {
+            let var = &m.loops[lp].var;
+            let vs = var.to_string();
+            quote!(#p::loop_label(#label, #vs, #var))
+        }
+        _ => quote!(::std::string::String::from(#label)),
+    };
     quote!({
         let mut __c = #p::network::ConnectionSpec::new(#pre, #post);
         #(#sets)*
-        __c.label = ::core::option::Option::Some(::std::string::String::from(#label));
+        __c.label = ::core::option::Option::Some(#label);
         __c
     })
 }
@@ -409,11 +464,15 @@ fn connection(m: &Model, c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
 fn probe(m: &Model, pr: &Probe) -> TokenStream {
     let p = rt();
     let target = match pr.target {
-        ProbeOf::Item(i) => quote!(#p::network::ProbeOf::Item(#i)),
-        ProbeOf::Conn(c) => {
-            let off = own_offset(m, "CONNS");
-            quote!(#p::network::ProbeOf::Conn(#c #off))
+        ProbeOf::Item(i) => {
+            let i = item_index(m, i, pr.elem.as_ref());
+            quote!(#p::network::ProbeOf::Item(#i))
         }
+        ProbeOf::Conn(c) if m.hierarchical() => {
+            let c = conn_index(m, c);
+            quote!(#p::network::ProbeOf::Conn(#c))
+        }
+        ProbeOf::Conn(c) => quote!(#p::network::ProbeOf::Conn(#c)),
         ProbeOf::Virtual(v) => {
             let s = &m.virtuals[v].shape;
             quote!(#p::network::ProbeOf::Item((#s).index))
@@ -506,45 +565,93 @@ pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStre
             states.push(quote!(__net.add_state(#s, #n);));
         }
     }
-    let items = m.items.iter().map(|it| {
+    let items = m.items.iter().zip(&m.item_counts).map(|(it, count)| {
         let n = it.name.to_string();
-        match &it.kind {
+        let name = match count {
+            Some(_) => quote!(::std::format!("{}[{}]", #n, __k)),
+            None => quote!(#n),
+        };
+        let add = match &it.kind {
             ItemKind::Ensemble(e) => {
                 let spec = ensemble(e);
-                quote!(__net.add_ensemble(#n, #spec);)
+                quote!(__net.add_ensemble(#name, #spec);)
             }
             ItemKind::Node(nd) => {
                 let out = node_output(m, nd, &it.name);
                 let (si, so) = (nd.size_in.tokens(), nd.size_out.tokens());
-                quote!(__net.add_node(#n, #si, #so, #out);)
+                quote!(__net.add_node(#name, #si, #so, #out);)
             }
+        };
+        match count {
+            Some(c) => quote!(for __k in 0..#c { #add }),
+            None => add,
         }
     });
-    let conns = m.conns.iter().zip(&ck.conns).map(|(c, s)| {
-        let spec = connection(m, c, s);
-        quote!(__net.connect(#spec);)
-    });
+    // Connections in order; those of a `for` loop as one loop (their checked copies are not
+    // emitted).
+    let mut conns: Vec<TokenStream> = Vec::new();
+    let mut run: Option<(usize, Vec<TokenStream>)> = None;
+    let flush_loop = |run: &mut Option<(usize, Vec<TokenStream>)>, conns: &mut Vec<TokenStream>| {
+        if let Some((lp, body)) = run.take() {
+            let l = &m.loops[lp];
+            let (var, lo, hi) = (&l.var, &l.lo, &l.hi);
+            conns.push(quote!(for #var in #lo..#hi { #(#body)* }));
+        }
+    };
+    for (c, s) in m.conns.iter().zip(&ck.conns) {
+        match c.role {
+            ConnRole::Check => {}
+            ConnRole::Plain => {
+                flush_loop(&mut run, &mut conns);
+                let spec = connection(m, c, s);
+                conns.push(quote!(__net.connect(#spec);));
+            }
+            ConnRole::Emit { lp } => {
+                if run.as_ref().is_some_and(|(l, _)| *l != lp) {
+                    flush_loop(&mut run, &mut conns);
+                }
+                let spec = connection(m, c, s);
+                run.get_or_insert_with(|| (lp, Vec::new()))
+                    .1
+                    .push(quote!(__net.connect(#spec);));
+            }
+        }
+    }
+    flush_loop(&mut run, &mut conns);
     let probes = m.probes.iter().map(|pr| {
         let n = pr.name.to_string();
         let spec = probe(m, pr);
         quote!(__net.probe(#n, #spec);)
     });
     let embeds = m.instances.iter().enumerate().map(|(j, inst)| {
-        let [items_at, conns_at, probes_at] = offsets(m.items.len(), &m.instances, j);
+        let [items_at, conns_at, probes_at] = offsets(own_items(&m.item_counts), &m.instances, j);
         let (ty, args) = (&inst.ty, &inst.args);
         let n = inst.name.to_string();
         let span = ty.span();
         let new = quote_spanned!(span=> <#ty>::new(#(#args),*));
+        let sub = inst.subnet();
         // Stays in `network()`: it moves `__net`'s own value (and may name arguments).
-        (
-            quote!(#p::embed(&mut __net, #n, #new.network(), #items_at, #conns_at, #probes_at);),
-            true,
-        )
+        let st = match &inst.count {
+            None => {
+                quote!(#p::embed(&mut __net, #n, #new.network(), #items_at, #conns_at, #probes_at);)
+            }
+            Some(c) => quote!(for __k in 0..#c {
+                #p::embed(
+                    &mut __net,
+                    &::std::format!("{}[{}]", #n, __k),
+                    #new.network(),
+                    #items_at + __k * #sub::ITEMS,
+                    #conns_at + __k * #sub::CONNS,
+                    #probes_at + __k * #sub::PROBES,
+                );
+            }),
+        };
+        (st, true)
     });
     let statements: Vec<(TokenStream, bool)> = items
         .map(|s| (s, false))
         .chain(embeds)
-        .chain(conns.chain(probes).map(|s| (s, false)))
+        .chain(conns.into_iter().chain(probes).map(|s| (s, false)))
         .collect();
     let arg_strs: Vec<String> = arg_names.iter().map(|a| unraw(a)).collect();
     let (parts, body) = split_parts(statements, &arg_strs, &m.generics);
@@ -622,42 +729,54 @@ fn emit_subnet(m: &Model, ck: &Checked) -> TokenStream {
     let mut values = Vec::new();
     for (i, it) in m.items.iter().enumerate() {
         let n = &it.name;
+        let at = item_index(m, i, None);
         fields.push(quote!(pub #n: #p::ItemShape));
-        values.push(match &it.kind {
+        let mut v = match &it.kind {
             ItemKind::Ensemble(e) => {
                 let (nn, d) = (e.n.tokens(), e.d.tokens());
-                quote!(#n: #p::ItemShape::ensemble(#i, #nn, #d))
+                quote!(#p::ItemShape::ensemble(#at, #nn, #d))
             }
             ItemKind::Node(nd) => {
                 let (si, so) = (nd.size_in.tokens(), nd.size_out.tokens());
-                quote!(#n: #p::ItemShape::node(#i, #si, #so))
+                quote!(#p::ItemShape::node(#at, #si, #so))
             }
-        });
+        };
+        if let Some(c) = &m.item_counts[i] {
+            v = quote!(#p::ItemShape::array(#v, #c));
+        }
+        values.push(quote!(#n: #v));
     }
     let conn_off = total(&m.instances, "CONNS");
     for (c, (conn, sz)) in m.conns.iter().zip(&ck.conns).enumerate() {
         let Some(n) = &conn.name else { continue };
         let err = sz.error_size.clone().unwrap_or_else(|| sz.out_size.clone());
+        let own = own_conns(m, c);
         fields.push(quote!(pub #n: #p::ConnShape));
-        values.push(quote!(#n: #p::ConnShape { index: #c + #conn_off, error_size: #err }));
+        values.push(quote!(#n: #p::ConnShape { index: #own + #conn_off, error_size: #err }));
     }
+    let own = own_items(&m.item_counts);
     for (j, inst) in m.instances.iter().enumerate() {
         let n = &inst.name;
         let sub = inst.subnet();
-        let [items_at, conns_at, _] = offsets(m.items.len(), &m.instances, j);
+        let [items_at, conns_at, _] = offsets(own.clone(), &m.instances, j);
+        let (len, array) = match &inst.count {
+            Some(c) => (c.tokens(), true),
+            None => (quote!(1), false),
+        };
         fields.push(quote!(pub #n: #p::Inst<#sub::Shape>));
         values.push(quote!(#n: #p::Inst {
             items: #items_at,
             conns: #conns_at,
             items_each: #sub::ITEMS,
             conns_each: #sub::CONNS,
-            len: 1,
-            array: false,
+            len: #len,
+            array: #array,
             shape: #sub::SHAPE,
         }));
     }
-    let [items, conns, probes] = offsets(m.items.len(), &m.instances, m.instances.len());
-    let (n_conns, n_probes) = (m.conns.len(), m.probes.len());
+    let [items, conns, probes] = offsets(own, &m.instances, m.instances.len());
+    let n_conns = own_conns(m, m.conns.len());
+    let n_probes = m.probes.len();
     let doc = format!("Where the items of `{name}` sit, for networks that instantiate it.");
     quote! {
         #[doc = #doc]

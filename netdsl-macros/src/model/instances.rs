@@ -24,11 +24,22 @@ pub struct Instance {
     pub name: Ident,
     pub ty: syn::Path,
     pub args: Vec<Expr>,
+    /// `net s[N]: ..`: how many.
+    pub count_input: Option<SizeInput>,
+    pub count: Option<Size>,
     /// Mentions a generic parameter of the outer network.
     pub generic: bool,
 }
 
 impl Instance {
+    /// `* N` for an array of instances.
+    pub fn times(&self) -> TokenStream {
+        match &self.count {
+            Some(n) => quote!(* #n),
+            None => quote!(),
+        }
+    }
+
     /// `<Ty as Subnet>`, spanned at the type as written.
     pub fn subnet(&self) -> TokenStream {
         let ty = &self.ty;
@@ -77,15 +88,28 @@ pub struct SubnetCheck {
 /// Where instance `j`'s items, connections and probes start in the outer network: own items
 /// first, then the instances' items in order; the instances' connections and probes come
 /// before the outer network's own.
-pub fn offsets(own_items: usize, instances: &[Instance], j: usize) -> [TokenStream; 3] {
-    let mut out = [quote!(#own_items), quote!(0usize), quote!(0usize)];
+pub fn offsets(own_items: TokenStream, instances: &[Instance], j: usize) -> [TokenStream; 3] {
+    let mut out = [own_items, quote!(0usize), quote!(0usize)];
     for inst in &instances[..j] {
         let sub = inst.subnet();
-        out[0].extend(quote!(+ #sub::ITEMS));
-        out[1].extend(quote!(+ #sub::CONNS));
-        out[2].extend(quote!(+ #sub::PROBES));
+        let times = inst.times();
+        out[0].extend(quote!(+ #sub::ITEMS #times));
+        out[1].extend(quote!(+ #sub::CONNS #times));
+        out[2].extend(quote!(+ #sub::PROBES #times));
     }
     out
+}
+
+/// The runtime items a network adds itself (an array counts its elements), before its
+/// instances': `3usize`, or an expression with arrays.
+pub fn own_items(counts: &[Option<Size>]) -> TokenStream {
+    let singles = counts.iter().filter(|c| c.is_none()).count();
+    let arrays: Vec<TokenStream> = counts.iter().flatten().map(Size::tokens).collect();
+    if arrays.is_empty() {
+        quote!(#singles)
+    } else {
+        quote!((#singles #(+ #arrays)*))
+    }
 }
 
 /// All the instances' connections (or probes): what the outer network's own indices start at.
@@ -93,7 +117,8 @@ pub fn total(instances: &[Instance], what: &str) -> TokenStream {
     let c = Ident::new(what, Span::call_site());
     let parts = instances.iter().map(|i| {
         let sub = i.subnet();
-        quote!(#sub::#c)
+        let times = i.times();
+        quote!(#sub::#c #times)
     });
     quote!((0usize #(+ #parts)*))
 }
@@ -121,21 +146,57 @@ impl Builder<'_> {
             ));
             return None;
         }
-        if let Some(s) = base_index {
-            self.err(syn::Error::new_spanned(
-                &s.tokens,
-                format!("`{base_name}` is one instance, not an array of them"),
-            ));
-            return None;
-        }
-        let [items_at, conns_at, _] = offsets(self.own_items(), &self.instances, j);
+        let count = self.instances[j].count.clone();
+        let k0 = match (base_index, &count) {
+            (Some(s), None) => {
+                self.err(syn::Error::new_spanned(
+                    &s.tokens,
+                    format!("`{base_name}` is one instance, not an array of them"),
+                ));
+                return None;
+            }
+            (None, Some(_)) => {
+                self.err(syn::Error::new(
+                    span,
+                    format!("`{base_name}` is an array of instances; pick one, `{base_name}[i]`"),
+                ));
+                return None;
+            }
+            (Some(s), Some(n)) if !s.range => {
+                let k = self.size(s.lo.as_ref()?)?;
+                let msg = format!(
+                    "index {} is out of range: `{base_name}` has {} instances",
+                    k.text(),
+                    n.show()
+                );
+                self.less(&k, n, &s.tokens, &msg);
+                Some(k)
+            }
+            (Some(s), Some(_)) => {
+                self.err(syn::Error::new_spanned(
+                    &s.tokens,
+                    format!("pick one instance of `{base_name}` with `[i]`"),
+                ));
+                return None;
+            }
+            (None, None) => None,
+        };
+        let own = self.own_items();
+        let [items_at, conns_at, _] = offsets(own, &self.instances, j);
         let inst = &self.instances[j];
-        let mut generic = inst.generic;
+        let mut generic = inst.generic || k0.as_ref().is_some_and(Size::is_generic);
         let sub = inst.subnet();
         let mut items = items_at;
         let mut conns = conns_at;
+        let mut base_name = base_name.to_string();
+        if let Some(k) = &k0 {
+            let kt = k.tokens();
+            items = quote!(#items + #kt * #sub::ITEMS);
+            conns = quote!(#conns + #kt * #sub::CONNS);
+            base_name = format!("{base_name}[{}]", k.text());
+        }
         let mut shape = quote!(#sub::SHAPE);
-        let mut text = base_name.to_string();
+        let mut text = base_name;
         let mut checks = Vec::new();
         let p = quote!(::netdsl::__private);
         for (i, m) in members.iter().enumerate() {
@@ -209,18 +270,21 @@ impl Builder<'_> {
             }
             shape = quote!(#p::ItemShape::shifted(#s, #items));
         }
-        for (cond, msg) in checks {
-            self.subnet_checks.push(SubnetCheck {
-                cond,
-                msg,
-                span,
-                generic,
-            });
+        if !self.emit_copy {
+            for (cond, msg) in checks {
+                self.subnet_checks.push(SubnetCheck {
+                    cond,
+                    msg,
+                    span,
+                    generic,
+                });
+            }
         }
+        let key = shape.to_string();
         let found = self
             .virtuals
             .iter()
-            .position(|v| v.text == text && v.learning == learning);
+            .position(|v| v.text == text && v.learning == learning && v.shape.to_string() == key);
         let v = match found {
             Some(v) => v,
             None => {
@@ -242,9 +306,66 @@ impl Builder<'_> {
         self.size(s)
     }
 
+    /// A condition on sizes: an error now where both are known, else a `const` assertion.
+    fn require(
+        &mut self,
+        ok: Option<bool>,
+        cond: TokenStream,
+        generic: bool,
+        at: &TokenStream,
+        msg: String,
+    ) {
+        match ok {
+            Some(true) => {}
+            Some(false) => self.err(syn::Error::new_spanned(at, msg)),
+            None if self.emit_copy => {}
+            None => self.subnet_checks.push(SubnetCheck {
+                cond,
+                msg,
+                span: crate::parse::first_span(at),
+                generic,
+            }),
+        }
+    }
+
+    /// `n > 0`.
+    pub(super) fn positive(&mut self, n: &Size, at: &TokenStream, msg: &str) {
+        let t = n.tokens();
+        let ok = n.value().map(|v| v > 0);
+        self.require(ok, quote!(#t > 0), n.is_generic(), at, msg.to_string());
+    }
+
+    /// `a < b`.
+    pub(super) fn less(&mut self, a: &Size, b: &Size, at: &TokenStream, msg: &str) {
+        let (x, y) = (a.tokens(), b.tokens());
+        let ok = a.value().zip(b.value()).map(|(a, b)| a < b);
+        let generic = a.is_generic() || b.is_generic();
+        self.require(ok, quote!(#x < #y), generic, at, msg.to_string());
+    }
+
+    /// Element `s` of array item `item` (`e[i]`), checked against its length.
+    pub(super) fn element(&mut self, item: usize, s: &SliceInput, name: &Ident) -> Option<Size> {
+        if s.range {
+            self.err(syn::Error::new_spanned(
+                &s.tokens,
+                format!("`{name}` is an array of items: pick one with `{name}[i]` (a range selects values of one item)"),
+            ));
+            return None;
+        }
+        let k = self.size(s.lo.as_ref()?)?;
+        let n = self.item_count_sizes.get(item).cloned().flatten()?;
+        let msg = format!(
+            "index {} is out of range: `{name}` has {} elements",
+            k.text(),
+            n.show()
+        );
+        self.less(&k, &n, &s.tokens, &msg);
+        Some(k)
+    }
+
     /// Items the outer network adds itself, before the instances' items.
-    pub(super) fn own_items(&self) -> usize {
-        self.items.len()
+    pub(super) fn own_items(&self) -> TokenStream {
+        own_items(&self.item_count_sizes)
     }
 
     pub(super) fn instance_of(&self, name: &Ident) -> Option<usize> {

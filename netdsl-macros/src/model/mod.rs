@@ -18,7 +18,7 @@ mod sizes;
 mod values;
 
 pub use build::build;
-pub use instances::{offsets, total, Instance, SubnetCheck, Virtual};
+pub use instances::{offsets, own_items, total, Instance, SubnetCheck, Virtual};
 pub use sizes::Size;
 
 // ------------------------------------------------------------------------------------------
@@ -39,8 +39,13 @@ pub struct Model {
     pub instances: Vec<Instance>,
     /// Items inside instances that this network connects or probes.
     pub virtuals: Vec<Virtual>,
-    /// What rustc must check about those paths (index in range, has neurons).
+    /// What rustc must check about those paths (index in range, has neurons), array
+    /// indices and loop ranges.
     pub subnet_checks: Vec<SubnetCheck>,
+    /// `[N]` of each item (aligned with `items`; `None` for a single item).
+    pub item_counts: Vec<Option<Size>>,
+    /// `for` loops; connections name theirs in `Conn::role`.
+    pub loops: Vec<Loop>,
     /// Which constructor arguments are state values borrowed by stages.
     pub state_args: Vec<bool>,
     /// False when some statement failed: only the items that built are here, with no
@@ -122,10 +127,30 @@ pub struct Neuron {
     pub span: Span,
 }
 
+/// `for var in lo..hi { .. }`.
+pub struct Loop {
+    pub var: Ident,
+    pub lo: Size,
+    pub hi: Size,
+}
+
+/// A connection statement as written, or inside a `for` loop: there it is built three times,
+/// once to be emitted (the loop variable is the runtime one) and at each end of the range to
+/// be checked (sizes as consts).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ConnRole {
+    Plain,
+    Emit { lp: usize },
+    Check,
+}
+
 impl Model {
-    /// Whether the network has subnetwork instances (then its plan is the runtime's).
+    /// Whether the macro cannot list every item and connection (instances, arrays, loops):
+    /// then the runtime computes the plan, with the same rules, when the network is built.
     pub fn hierarchical(&self) -> bool {
         !self.instances.is_empty()
+            || self.item_counts.iter().any(Option::is_some)
+            || !self.loops.is_empty()
     }
 }
 
@@ -179,6 +204,8 @@ pub enum Target {
 
 pub struct End {
     pub target: Target,
+    /// The element of an array item (`e[i]`).
+    pub elem: Option<Size>,
     pub slice: Option<Slice>,
     pub input: EndInput,
 }
@@ -230,6 +257,7 @@ pub struct Conn {
     pub label: String,
     /// `conn name: ..`.
     pub name: Option<Ident>,
+    pub role: ConnRole,
     pub pre: End,
     pub post: End,
     pub function: Option<Function>,
@@ -259,6 +287,8 @@ pub enum ProbeOf {
 pub struct Probe {
     pub name: Ident,
     pub target: ProbeOf,
+    /// The element of an array item (`probe p: e[2]`).
+    pub elem: Option<Size>,
     pub attr: ProbeAttr,
     pub synapse: Option<Synapse>,
     pub sample_every: Option<Expr>,
