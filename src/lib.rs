@@ -224,8 +224,29 @@ pub use netdsl_core::ndarray;
 pub use netdsl_core::plan::Plan;
 pub use netdsl_macros::network;
 
+/// A transform of every entry `x`, shaped by the connection: `transform = fill(-2.5)` is
+/// Nengo's `-2.5 * np.ones((post, pre))` (e.g. `np.ones((30, 1))` into 30 values).
+pub fn fill(x: f64) -> Fill {
+    Fill(x)
+}
+
+/// See [`fill`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fill(pub f64);
+
+/// `x` times the identity, shaped by the connection (`eye(1.0)` from 3 values into 5 fills
+/// the first 3 of them): Nengo's `x * np.eye(post, pre)`.
+pub fn eye(x: f64) -> Eye {
+    Eye(x)
+}
+
+/// See [`eye`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eye(pub f64);
+
 /// Everything a network file needs: `use netdsl::prelude::*;`.
 pub mod prelude {
+    pub use crate::{eye, fill};
     pub use netdsl_core::models::learning::LearningRule;
     pub use netdsl_core::models::neurons::NeuronType;
     pub use netdsl_core::models::processes::{Piecewise, Process, Sines, WhiteSignal};

@@ -400,3 +400,101 @@ pub fn loop_label(label: &str, var: &str, value: usize) -> String {
     flush(&mut word, &mut out);
     out
 }
+
+// ------------------------------------------------------------------------------------------
+// Computed transforms: a Rust value whose type fixes its shape, checked by rustc against the
+// connection's sizes (`I` in, `O` out); runtime-shaped values are checked at build.
+// ------------------------------------------------------------------------------------------
+
+use netdsl_core::ndarray::Array2;
+use netdsl_core::network::Transform;
+
+/// Marks a scalar transform.
+pub struct ScalarShape;
+/// Marks a vector (diagonal) transform.
+pub struct DiagonalShape;
+/// Marks a matrix transform.
+pub struct MatrixShape;
+/// Marks a value whose shape is known at run time only.
+pub struct RuntimeShape;
+
+/// A transform value for a connection taking `I` values and giving `O`.
+#[diagnostic::on_unimplemented(
+    message = "this transform does not fit the connection: it takes {I} values and gives {O}",
+    label = "`{Self}` is not a transform from {I} to {O} values",
+    note = "a transform is a scalar `f64`, a vector `[f64; n]` (only where it gives as many values as it takes), a matrix `[[f64; {I}]; {O}]` (rows out, columns in; e.g. `[[-2.5; {I}]; {O}]`), `fill(x)`, or an `ndarray::Array2<f64>` / `Vec<f64>` checked when the network is built"
+)]
+pub trait TransformOf<const I: usize, const O: usize, K> {
+    /// The runtime transform.
+    fn build(self) -> Transform;
+}
+
+impl<const I: usize, const O: usize> TransformOf<I, O, ScalarShape> for f64 {
+    fn build(self) -> Transform {
+        Transform::Scalar(self)
+    }
+}
+
+impl<const N: usize> TransformOf<N, N, DiagonalShape> for [f64; N] {
+    fn build(self) -> Transform {
+        Transform::Diagonal(self.to_vec())
+    }
+}
+
+impl<const I: usize, const O: usize> TransformOf<I, O, MatrixShape> for [[f64; I]; O] {
+    fn build(self) -> Transform {
+        Transform::Matrix(Array2::from(self.to_vec()))
+    }
+}
+
+impl<T: TransformAny, const I: usize, const O: usize> TransformOf<I, O, RuntimeShape> for T {
+    fn build(self) -> Transform {
+        self.build_any(I, O)
+    }
+}
+
+/// `transform = expr` where rustc can check the shape.
+pub fn transform<const I: usize, const O: usize, K, T: TransformOf<I, O, K>>(t: T) -> Transform {
+    t.build()
+}
+
+/// A transform value whose shape is checked when the network is built (the runtime's check
+/// names the connection), or one that adapts to the sizes (`fill`).
+pub trait TransformAny {
+    /// The runtime transform for a connection taking `i` values and giving `o`.
+    fn build_any(self, i: usize, o: usize) -> Transform;
+}
+
+impl TransformAny for Array2<f64> {
+    fn build_any(self, _i: usize, _o: usize) -> Transform {
+        Transform::Matrix(self)
+    }
+}
+
+impl TransformAny for &Array2<f64> {
+    fn build_any(self, _i: usize, _o: usize) -> Transform {
+        Transform::Matrix(self.clone())
+    }
+}
+
+impl TransformAny for Vec<f64> {
+    fn build_any(self, _i: usize, _o: usize) -> Transform {
+        Transform::Diagonal(self)
+    }
+}
+
+impl TransformAny for crate::Fill {
+    fn build_any(self, i: usize, o: usize) -> Transform {
+        Transform::Matrix(Array2::from_elem((o, i), self.0))
+    }
+}
+
+impl TransformAny for crate::Eye {
+    fn build_any(self, i: usize, o: usize) -> Transform {
+        let mut m = Array2::zeros((o, i));
+        for k in 0..o.min(i) {
+            m[[k, k]] = self.0;
+        }
+        Transform::Matrix(m)
+    }
+}

@@ -204,6 +204,7 @@ pub fn declared(m: &Model) -> Declared<Size> {
             }),
             transform: match &c.transform {
                 None | Some(Transform::Scalar(_)) => TransformDecl::Scalar,
+                Some(Transform::Computed(_)) => TransformDecl::Implied,
                 Some(Transform::Diagonal(v)) => TransformDecl::Diagonal(Size::Known(v.len())),
                 Some(Transform::Matrix(rows)) => TransformDecl::Matrix {
                     rows: Size::Known(rows.len()),

@@ -391,6 +391,19 @@ fn connection(m: &Model, c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
                 let v = float(e);
                 quote!(#p::network::Transform::Scalar(#v))
             }
+            Transform::Computed(e) => {
+                // rustc checks the value's shape against the sizes (in, out) where they are
+                // const arguments; otherwise the runtime does, naming the connection.
+                let span = e.span();
+                let x = s.func_size.clone().unwrap_or_else(|| s.src_size.clone());
+                match (x.const_arg(), s.out_size.const_arg()) {
+                    (Some(i), Some(o)) => quote_spanned!(span=> #p::transform::<#i, #o, _, _>(#e)),
+                    _ => {
+                        let (i, o) = (x.tokens(), s.out_size.tokens());
+                        quote_spanned!(span=> #p::TransformAny::build_any(#e, #i, #o))
+                    }
+                }
+            }
             Transform::Diagonal(v) => {
                 let v = v.iter().map(float);
                 quote!(#p::network::Transform::Diagonal(::std::vec![#(#v),*]))

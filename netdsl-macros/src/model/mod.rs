@@ -151,6 +151,10 @@ impl Model {
         !self.instances.is_empty()
             || self.item_counts.iter().any(Option::is_some)
             || !self.loops.is_empty()
+            || self
+                .conns
+                .iter()
+                .any(|c| matches!(c.transform, Some(Transform::Computed(_))))
     }
 }
 
@@ -218,6 +222,9 @@ pub struct Slice {
 
 pub enum Transform {
     Scalar(Expr),
+    /// Any Rust value whose type gives the shape (`[[f64; C]; R]`, `[f64; N]`, `f64`, checked
+    /// by rustc), or an `Array2`/`Vec` (checked when the network is built).
+    Computed(Expr),
     Diagonal(Vec<Expr>),
     Matrix(Vec<Vec<Expr>>),
 }
