@@ -224,6 +224,8 @@ pub use netdsl_core::ndarray;
 pub use netdsl_core::plan::Plan;
 pub use netdsl_macros::network;
 
+pub mod networks;
+
 /// A transform of every entry `x`, shaped by the connection: `transform = fill(-2.5)` is
 /// Nengo's `-2.5 * np.ones((post, pre))` (e.g. `np.ones((30, 1))` into 30 values).
 pub fn fill(x: f64) -> Fill {
