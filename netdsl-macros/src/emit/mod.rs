@@ -291,7 +291,13 @@ fn conn_index(m: &Model, c: usize) -> TokenStream {
 /// Indices of the network's own connections and probes start after its instances'.
 fn own_offset(m: &Model, what: &str) -> TokenStream {
     if m.hierarchical() {
-        let t = total(&m.instances, what);
+        let k = if what == "CONNS" { 1 } else { 2 };
+        let t = offsets(
+            &owner(&m.name, &m.generics),
+            quote!(0usize),
+            m.instances.len(),
+        )[k]
+            .clone();
         quote!(+ #t)
     } else {
         quote!()
@@ -637,7 +643,8 @@ pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStre
         quote!(__net.probe(#n, #spec);)
     });
     let embeds = m.instances.iter().enumerate().map(|(j, inst)| {
-        let [items_at, conns_at, probes_at] = offsets(own_items(&m.item_counts), &m.instances, j);
+        let [items_at, conns_at, probes_at] =
+            offsets(&owner(&m.name, &m.generics), own_items(&m.item_counts), j);
         let (ty, args) = (&inst.ty, &inst.args);
         let n = inst.name.to_string();
         let span = ty.span();
@@ -669,6 +676,11 @@ pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStre
     let arg_strs: Vec<String> = arg_names.iter().map(|a| unraw(a)).collect();
     let (parts, body) = split_parts(statements, &arg_strs, &m.generics);
     let subnet = emit_subnet(m, ck);
+    let offset_items = offset_consts(
+        &owner(&m.name, &m.generics),
+        own_items(&m.item_counts),
+        &m.instances,
+    );
     let ctor_doc = format!("A `{name_str}` network owning its state values.");
 
     quote! {
@@ -683,6 +695,7 @@ pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStre
             #plan_const
             #(#assoc_consts)*
             #checks_item
+            #offset_items
 
             #[doc = #ctor_doc]
             #[allow(clippy::new_without_default)]
@@ -759,7 +772,8 @@ fn emit_subnet(m: &Model, ck: &Checked) -> TokenStream {
         }
         values.push(quote!(#n: #v));
     }
-    let conn_off = total(&m.instances, "CONNS");
+    let me = owner(&m.name, &m.generics);
+    let conn_off = offsets(&me, quote!(0usize), m.instances.len())[1].clone();
     for (c, (conn, sz)) in m.conns.iter().zip(&ck.conns).enumerate() {
         let Some(n) = &conn.name else { continue };
         let err = sz.error_size.clone().unwrap_or_else(|| sz.out_size.clone());
@@ -771,7 +785,7 @@ fn emit_subnet(m: &Model, ck: &Checked) -> TokenStream {
     for (j, inst) in m.instances.iter().enumerate() {
         let n = &inst.name;
         let sub = inst.subnet();
-        let [items_at, conns_at, _] = offsets(own.clone(), &m.instances, j);
+        let [items_at, conns_at, _] = offsets(&me, own.clone(), j);
         let (len, array) = match &inst.count {
             Some(c) => (c.tokens(), true),
             None => (quote!(1), false),
@@ -787,7 +801,7 @@ fn emit_subnet(m: &Model, ck: &Checked) -> TokenStream {
             shape: #sub::SHAPE,
         }));
     }
-    let [items, conns, probes] = offsets(own, &m.instances, m.instances.len());
+    let [items, conns, probes] = offsets(&me, own, m.instances.len());
     let n_conns = own_conns(m, m.conns.len());
     let n_probes = m.probes.len();
     let doc = format!("Where the items of `{name}` sit, for networks that instantiate it.");

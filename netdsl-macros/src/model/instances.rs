@@ -11,7 +11,7 @@
 //! suggestion.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
@@ -87,17 +87,58 @@ pub struct SubnetCheck {
 
 /// Where instance `j`'s items, connections and probes start in the outer network: own items
 /// first, then the instances' items in order; the instances' connections and probes come
-/// before the outer network's own.
-pub fn offsets(own_items: TokenStream, instances: &[Instance], j: usize) -> [TokenStream; 3] {
-    let mut out = [own_items, quote!(0usize), quote!(0usize)];
-    for inst in &instances[..j] {
+/// before the outer network's own. `j = 0` is the own items' count; later ones are the hidden
+/// consts [`offset_consts`] chains (`<Owner>::__NETDSL_ITEMS_AT_j`), so the expansion stays
+/// linear in the number of instances.
+pub fn offsets(owner: &TokenStream, own_items: TokenStream, j: usize) -> [TokenStream; 3] {
+    if j == 0 {
+        return [own_items, quote!(0usize), quote!(0usize)];
+    }
+    let [a, b, c] = at_names(j);
+    [quote!(#owner::#a), quote!(#owner::#b), quote!(#owner::#c)]
+}
+
+fn at_names(j: usize) -> [Ident; 3] {
+    [
+        format_ident!("__NETDSL_ITEMS_AT_{}", j),
+        format_ident!("__NETDSL_CONNS_AT_{}", j),
+        format_ident!("__NETDSL_PROBES_AT_{}", j),
+    ]
+}
+
+/// `const __NETDSL_ITEMS_AT_j: usize = <previous> + <Ty as Subnet>::ITEMS * count;` (and
+/// connections, probes) for `j = 1..=instances.len()`, items of the network's inherent impl.
+pub fn offset_consts(
+    owner: &TokenStream,
+    own_items: TokenStream,
+    instances: &[Instance],
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (k, inst) in instances.iter().enumerate() {
+        let prev = offsets(owner, own_items.clone(), k);
+        let names = at_names(k + 1);
         let sub = inst.subnet();
         let times = inst.times();
-        out[0].extend(quote!(+ #sub::ITEMS #times));
-        out[1].extend(quote!(+ #sub::CONNS #times));
-        out[2].extend(quote!(+ #sub::PROBES #times));
+        for ((name, p), what) in names.iter().zip(prev).zip(["ITEMS", "CONNS", "PROBES"]) {
+            let w = Ident::new(what, Span::call_site());
+            out.extend(quote!(
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                const #name: usize = #p + #sub::#w #times;
+            ));
+        }
     }
     out
+}
+
+/// `<Name<N, ..>>`: the network type, as consts and paths name it.
+pub fn owner(name: &Ident, generics: &[crate::parse::GenericInput]) -> TokenStream {
+    let g = generics.iter().map(|g| &g.name);
+    if generics.is_empty() {
+        quote!(<#name>)
+    } else {
+        quote!(<#name<#(#g),*>>)
+    }
 }
 
 /// The runtime items a network adds itself (an array counts its elements), before its
@@ -110,17 +151,6 @@ pub fn own_items(counts: &[Option<Size>]) -> TokenStream {
     } else {
         quote!((#singles #(+ #arrays)*))
     }
-}
-
-/// All the instances' connections (or probes): what the outer network's own indices start at.
-pub fn total(instances: &[Instance], what: &str) -> TokenStream {
-    let c = Ident::new(what, Span::call_site());
-    let parts = instances.iter().map(|i| {
-        let sub = i.subnet();
-        let times = i.times();
-        quote!(#sub::#c #times)
-    });
-    quote!((0usize #(+ #parts)*))
 }
 
 impl Builder<'_> {
@@ -182,7 +212,8 @@ impl Builder<'_> {
             (None, None) => None,
         };
         let own = self.own_items();
-        let [items_at, conns_at, _] = offsets(own, &self.instances, j);
+        let owner = owner(&self.net.name, &self.net.generics);
+        let [items_at, conns_at, _] = offsets(&owner, own, j);
         let inst = &self.instances[j];
         let mut generic = inst.generic || k0.as_ref().is_some_and(Size::is_generic);
         let sub = inst.subnet();

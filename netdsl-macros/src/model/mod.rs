@@ -18,7 +18,7 @@ mod sizes;
 mod values;
 
 pub use build::build;
-pub use instances::{offsets, own_items, total, Instance, SubnetCheck, Virtual};
+pub use instances::{offset_consts, offsets, own_items, owner, Instance, SubnetCheck, Virtual};
 pub use sizes::Size;
 
 // ------------------------------------------------------------------------------------------
