@@ -157,3 +157,10 @@ fn product_multiplies() {
     let last = out[[out.nrows() - 1, 0]];
     assert!((last - -0.42).abs() < 0.08, "0.6 * -0.7 ≈ {last}");
 }
+
+/// The runtime's plan of a hierarchical network: flat, sorted, qualified labels.
+#[test]
+fn plan_of_a_product() {
+    let sim = Multiply::new().build(0.001).expect("builds");
+    insta::assert_snapshot!(sim.plan().to_string());
+}
