@@ -3,7 +3,7 @@
 //! (`tools/nengo_network_structure.py`).
 
 use netdsl::core::network::{ConnectionSpec, Endpoint, ItemSpec, Network, Transform};
-use netdsl::networks::{EnsembleArray, Integrator, Oscillator, Product};
+use netdsl::networks::{EnsembleArray, InputGatedMemory, Integrator, Oscillator, Product};
 use netdsl::prelude::*;
 use serde_json::{json, Value};
 
@@ -126,6 +126,14 @@ fn product_is_nengos() {
 }
 
 #[test]
+fn input_gated_memory_is_nengos() {
+    same(
+        "input_gated_memory_2_50",
+        &InputGatedMemory::<2, 50>::new(0.9, 2.0, 0.05, 0.02).network(),
+    );
+}
+
+#[test]
 fn integrator_and_oscillator_are_the_notebooks() {
     same(
         "integrator_2_100_tau0.1",
@@ -163,4 +171,29 @@ fn product_multiplies() {
 fn plan_of_a_product() {
     let sim = Multiply::new().build(0.001).expect("builds");
     insta::assert_snapshot!(sim.plan().to_string());
+}
+
+network! {
+    /// Load 0.5 for 0.3 s with the gate open, then close it and remove the input.
+    pub Remember {
+        node stim: 0 -> 1 = |t| [if t < 0.3 { 0.5 } else { 0.0 }];
+        node gate: 0 -> 1 = |t| [if t < 0.3 { 0.0 } else { 1.0 }];
+        net wm: netdsl::networks::InputGatedMemory<1, 100>(1.0, 1.0, 0.1, 0.1);
+        stim -> wm.diff.input;
+        gate -> wm.gate;
+        probe out: wm.mem.output, synapse = 0.01;
+    }
+}
+
+#[test]
+fn input_gated_memory_holds_when_gated() {
+    let mut sim = Remember::new().build(0.001).expect("builds");
+    sim.run(0.6).unwrap();
+    let out = sim.data("out");
+    let (loaded, held) = (out[[299, 0]], out[[599, 0]]);
+    assert!((loaded - 0.5).abs() < 0.15, "loaded {loaded}");
+    assert!(
+        (held - 0.5).abs() < 0.15,
+        "held {held} after 0.3 s without input"
+    );
 }

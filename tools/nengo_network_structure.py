@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import nengo
-from nengo.networks import EnsembleArray, Product
+from nengo.networks import EnsembleArray, InputGatedMemory, Product
 
 
 def integrator(recurrent_tau, n_neurons, dimensions):
@@ -70,6 +70,9 @@ with nengo.Network():
     out["ensemble_array_3_20_r1.5"] = describe(EnsembleArray(20, 3, radius=1.5))
     out["product_2_100"] = describe(Product(100, 2))
     out["product_1_200_mag2"] = describe(Product(200, 1, input_magnitude=2.0))
+    out["input_gated_memory_2_50"] = describe(
+        InputGatedMemory(50, 2, feedback=0.9, difference_gain=2.0, recurrent_synapse=0.05, difference_synapse=0.02)
+    )
     out["integrator_2_100_tau0.1"] = describe(integrator(0.1, 100, 2))
     out["oscillator_200_tau0.1_f5"] = describe(oscillator(0.1, 5.0, 200))
 print(json.dumps(out, indent=1, sort_keys=True))

@@ -10,6 +10,8 @@
 //! |---|---|
 //! | `EnsembleArray(n_neurons, n_ensembles, radius=r)` | `EnsembleArray<N_ENSEMBLES, N_NEURONS>(r)` |
 //! | `Product(n_neurons, dimensions, input_magnitude=m)` | `Product<DIMENSIONS, N_NEURONS / 2>(m)` (the neurons of each of its `2 × DIMENSIONS` ensembles) |
+//! | `InputGatedMemory(n_neurons, dimensions, feedback, difference_gain, recurrent_synapse, difference_synapse)` | `InputGatedMemory<DIMENSIONS, N_NEURONS>(feedback, difference_gain, recurrent_synapse, difference_synapse)`; Nengo's `input` / `output` are `diff.input` / `mem.output` |
+//! | `EnsembleArray(..)` then `add_neuron_input()` | `EnsembleArrayNeuronInput<N_ENSEMBLES, N_NEURONS>(r)` |
 //! | the notebooks' `Integrator(tau, n_neurons, dimensions)` | `Integrator<DIMENSIONS, N_NEURONS>(tau)` |
 //! | the notebooks' `Oscillator(tau, frequency, n_neurons)` | `Oscillator<N_NEURONS>(tau, frequency)` |
 //!
@@ -53,6 +55,43 @@ network! {
             input[i] -> ens[i], synapse = None;
             ens[i] -> output[i], synapse = None;
         }
+    }
+
+    /// [`EnsembleArray`] after Nengo's `add_neuron_input()`: also a `neuron_input` node of
+    /// `N * NEURONS` values, slice `i` into `ens[i].neurons` (to inhibit the whole array).
+    pub EnsembleArrayNeuronInput<const N: usize, const NEURONS: usize>(radius: f64) {
+        node input: N;
+        ensemble ens[N]: NEURONS neurons, 1 dims, radius = radius;
+        node output: N;
+        node neuron_input: N * NEURONS;
+        for i in 0..N {
+            input[i] -> ens[i], synapse = None;
+            ens[i] -> output[i], synapse = None;
+        }
+        for i in 0..N {
+            neuron_input[i * NEURONS..(i + 1) * NEURONS] -> ens[i].neurons, synapse = None;
+        }
+    }
+
+    /// A memory of `D` values that follows `diff.input` while `gate` is 0 and holds while
+    /// `gate` is 1 (`nengo.networks.InputGatedMemory(NEURONS, D, feedback, difference_gain,
+    /// recurrent_synapse, difference_synapse)`); `reset` (1) clears it. Nengo's `input` is
+    /// `diff.input`, its `output` is `mem.output`.
+    pub InputGatedMemory<const D: usize, const NEURONS: usize>(
+        feedback: f64,
+        difference_gain: f64,
+        recurrent_synapse: f64,
+        difference_synapse: f64
+    ) {
+        net mem: EnsembleArrayNeuronInput<D, NEURONS>(1.0);
+        net diff: EnsembleArrayNeuronInput<D, NEURONS>(1.0);
+        node gate: 1;
+        node reset: 1;
+        mem.output -> mem.input, transform = feedback, synapse = recurrent_synapse;
+        mem.output -> diff.input, transform = -1.0;
+        diff.output -> mem.input, transform = difference_gain, synapse = difference_synapse;
+        gate -> diff.neuron_input, transform = fill(-10.0), synapse = None;
+        reset -> mem.neuron_input, transform = fill(-3.0), synapse = None;
     }
 
     /// The elementwise product of `input_a` and `input_b` (`N` values each) in `output`
