@@ -204,3 +204,32 @@ fn state_parameters_pass_into_instances() {
         .expect("state under its qualified name");
     assert_eq!(c.calls, 5);
 }
+
+network! {
+    /// A learned connection inside an instance, its error from outside.
+    pub Learner {
+        ensemble pre: 30 neurons, 1 dims;
+        ensemble post: 30 neurons, 1 dims;
+        conn learn: pre -> post, learning = PES { learning_rate: 1e-4 };
+    }
+
+    pub Teacher {
+        node stim: 0 -> 1 = |t| [t.sin()];
+        ensemble err: 30 neurons, 1 dims;
+        net l: Learner;
+        stim -> l.pre;
+        l.post -> err;
+        stim -> err, transform = -1.0;
+        err -> l.learn.learning;
+    }
+}
+
+#[test]
+fn error_into_a_learned_connection_inside_an_instance() {
+    let net = Teacher::new().network();
+    let last = net.conns.last().unwrap();
+    assert_eq!(last.post, netdsl::core::network::Endpoint::Learning(0));
+    assert_eq!(last.label.as_deref(), Some("err -> l.learn.learning"));
+    let mut sim = Teacher::new().build(0.001).expect("builds");
+    sim.run_steps(10).unwrap();
+}
