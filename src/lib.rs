@@ -122,10 +122,110 @@
 //! [`core::sim::Simulator::plot`] (SVG), draw the network with
 //! [`core::sim::Simulator::to_dot`] (Graphviz).
 //!
+//! ## Subnetworks, arrays, loops
+//!
+//! A network type can be instantiated inside another with `net name: Type<sizes>(args);` —
+//! a type of the same block, another module or another crate (such as [`networks`]) — and
+//! every item of the instance is reachable as `name.item`, to any depth, with `.neurons`,
+//! slices and probes, as Nengo lets you connect to anything inside a subnetwork. Sizes across
+//! the boundary are checked at compile time on your tokens (by rustc, against consts each
+//! network type exports), a misspelt inner item is rustc's "no field" error with its
+//! suggestion, and items, probes and state values of instances get qualified names
+//! (`arr.ens[1]`, `sim.data("chain.out")`).
+//!
+//! Arrays of ensembles, nodes and instances (`ensemble e[N]: ..`, `net s[N]: T`) and
+//! `for i in a..b { connections }` repeat statements; counts and ranges may be literals,
+//! block consts or const generics, indices are checked against the array (at both ends of a
+//! loop's range). Constructor arguments (`pub Net(tau: f64)`) go wherever a literal value goes
+//! (synapses, rates, radius, seeds, transforms, solver settings, learning rates) and are
+//! passed down into instances, state values included:
+//!
+//! ```
+//! use netdsl::prelude::*;
+//!
+//! network! {
+//!     /// `N` ensembles between an input and an output node.
+//!     pub Array<const N: usize>(radius: f64) {
+//!         node input: N;
+//!         ensemble ens[N]: 30 neurons, 1 dims, radius = radius;
+//!         node output: N;
+//!         for i in 0..N {
+//!             input[i] -> ens[i], synapse = None;
+//!             ens[i] -> output[i], synapse = None;
+//!         }
+//!     }
+//!
+//!     pub Model(tau: f64) {
+//!         node stim: 0 -> 2 = |t| [t.sin(), t.cos()];
+//!         net arr: Array<2>(1.5);
+//!         net pair[2]: Array<1>(1.0);
+//!         ensemble sum: 40 neurons, 1 dims;
+//!         stim -> arr.input;
+//!         arr.output[0] -> pair[0].input, synapse = tau;
+//!         arr.output[1] -> pair[1].input, synapse = tau;
+//!         pair[0].output -> sum;
+//!         pair[1].ens[0] -> sum, transform = -1.0;
+//!         probe out: sum, synapse = 0.01;
+//!         probe spikes: arr.ens[1].neurons;
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut sim = Model::new(0.01).build(0.001)?;
+//! sim.run(0.05)?;
+//! assert_eq!(sim.data("spikes").dim(), (50, 30));
+//! assert!(sim.probe_names().contains(&"out"));
+//! assert!(sim.plan().to_string().contains("pair[1].ens[0]"));
+//! # Ok(()) }
+//! ```
+//!
+//! Misspell an inner item (`arr.inptu`) and rustc answers "no field `inptu` on type
+//! `__ArrayItems<2>`, help: a field with a similar name exists: `input`"; connect
+//! `stim -> pair[0].input` with a 2-value `stim` and the error reads
+//! ``size mismatch in `stim -> pair[0].input`: `stim` has size_out 2 but `pair[0].input` takes
+//! `pair[0].input.size_in` ``, on `stim`.
+//!
+//! **Computed transforms**: any Rust expression whose type gives the shape — `[[f64; IN];
+//! OUT]`, a `[f64; N]` diagonal, an `f64` — is checked by rustc against the connection
+//! (`transform = rotation(theta)`, `transform = [[-2.5; 50]; 30]`); an `ndarray::Array2<f64>`
+//! or `Vec<f64>` is checked when the network is built (a `BuildError` naming the connection).
+//! Nengo's broadcasts are one word: [`fill`]`(-2.5)` is `-2.5 * np.ones((post, pre))`,
+//! [`eye`]`(2.0)` is `2.0 * np.eye(post, pre)`:
+//!
+//! ```
+//! use netdsl::prelude::*;
+//!
+//! fn rotation(theta: f64) -> [[f64; 2]; 2] {
+//!     [[theta.cos(), -theta.sin()], [theta.sin(), theta.cos()]]
+//! }
+//!
+//! network! {
+//!     pub Inhibit(theta: f64) {
+//!         node stim: 0 -> 2 = |t| [t, 1.0];
+//!         ensemble a: 30 neurons, 2 dims;
+//!         ensemble gate: 20 neurons, 1 dims;
+//!         stim -> a, transform = rotation(theta);
+//!         gate.neurons -> a.neurons, transform = fill(-2.5);
+//!         stim[0] -> a.neurons, transform = [[-2.5]; 30];
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! Inhibit::new(0.3).build(0.001)?.run(0.01)?;
+//! # Ok(()) }
+//! ```
+//!
+//! **Library**: [`networks`] has Nengo's `EnsembleArray` and `Product` and the notebooks'
+//! `Integrator` and `Oscillator`, written in this language and structure-tested against Nengo.
+//!
 //! ## The plan
 //!
 //! Each network type has `PLAN`, `const` data computed by the macro with Nengo's dependency
-//! rules; its `Display` is one line per op, meant to be read and snapshot-tested:
+//! rules; its `Display` is one line per op, meant to be read and snapshot-tested. (A network
+//! with instances, arrays, loops or computed transforms has no `PLAN`: the macro cannot list
+//! every op, so the runtime computes the same flat, sorted plan with the same rules when it is
+//! built — read it with `sim.plan()`; its labels are qualified, `arr.ens[1]`, which says which
+//! instance each op belongs to.)
 //!
 //! ```
 //! use netdsl::prelude::*;
@@ -229,13 +329,39 @@
 //! [`core::error::SimError`] naming the op and the step; the probes keep what they recorded.
 #![warn(missing_docs)]
 
+// Generated code names `::netdsl::…`; this lets the crate's own networks (`networks`) use it.
+extern crate self as netdsl;
+
 pub use netdsl_core as core;
 pub use netdsl_core::ndarray;
 pub use netdsl_core::plan::Plan;
 pub use netdsl_macros::network;
 
+pub mod networks;
+
+/// A transform of every entry `x`, shaped by the connection: `transform = fill(-2.5)` is
+/// Nengo's `-2.5 * np.ones((post, pre))` (e.g. `np.ones((30, 1))` into 30 values).
+pub fn fill(x: f64) -> Fill {
+    Fill(x)
+}
+
+/// See [`fill`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fill(pub f64);
+
+/// `x` times the identity, shaped by the connection (`eye(1.0)` from 3 values into 5 fills
+/// the first 3 of them): Nengo's `x * np.eye(post, pre)`.
+pub fn eye(x: f64) -> Eye {
+    Eye(x)
+}
+
+/// See [`eye`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eye(pub f64);
+
 /// Everything a network file needs: `use netdsl::prelude::*;`.
 pub mod prelude {
+    pub use crate::{eye, fill};
     pub use netdsl_core::models::learning::LearningRule;
     pub use netdsl_core::models::neurons::NeuronType;
     pub use netdsl_core::models::processes::{Piecewise, Process, Sines, WhiteSignal};

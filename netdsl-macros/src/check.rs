@@ -59,8 +59,12 @@ fn port(p: Port) -> np::Port {
     }
 }
 
-fn end(t: Target) -> np::End {
+fn end(m: &Model, t: Target) -> np::End {
     match t {
+        Target::Virtual { v, port: p } => np::End::Item {
+            item: m.items.len() + v,
+            port: port(p),
+        },
         Target::Item { item, port: p } => np::End::Item {
             item,
             port: port(p),
@@ -146,6 +150,64 @@ fn item_decl(m: &Model, it: &Item) -> ItemDecl<Size> {
     d
 }
 
+/// An item inside an instance, as the rules see it: sizes rustc evaluates; an ensemble where
+/// it is used as one (`.neurons`), else a node (its own checks ran in its own network).
+fn virtual_decl(v: &Virtual) -> ItemDecl<Size> {
+    let kind = if v.learning {
+        np::ItemKind::Node {
+            size_in: v.size("error_size"),
+            size_out: Size::Known(0),
+            kind: np::NodeKind::TimeInput,
+        }
+    } else if v.ensemble {
+        np::ItemKind::Ensemble {
+            n: v.size("n"),
+            d: v.size("size_out"),
+            neuron: np::NeuronClass::Lif,
+        }
+    } else {
+        np::ItemKind::Node {
+            size_in: v.size("size_in"),
+            size_out: v.size("size_out"),
+            kind: np::NodeKind::TimeInput,
+        }
+    };
+    ItemDecl::new(v.text.clone(), kind)
+}
+
+/// Whether a violation is about an item's own declaration (not one of this network's items:
+/// an item inside an instance, checked in its own network).
+fn about_inner_item(m: &Model, at: At) -> bool {
+    let i = match at {
+        At::EnsembleNeurons(i)
+        | At::EnsembleDims(i)
+        | At::EnsembleMaxRates(i)
+        | At::EnsembleRadius(i)
+        | At::NodeSizeOut(i)
+        | At::NodeOutput(i) => i,
+        _ => return false,
+    };
+    i >= m.items.len()
+}
+
+/// Whether a violation is about the emitted copy of a connection in a `for` loop (its loop
+/// variable is the runtime one; the copies at the range's ends are the ones checked).
+fn about_emitted_copy(m: &Model, at: At) -> bool {
+    let c = match at {
+        At::Conn(c)
+        | At::ConnPre(c)
+        | At::ConnPost(c)
+        | At::ConnPreSlice(c)
+        | At::ConnPostSlice(c)
+        | At::ConnTransform(c)
+        | At::ConnStorage(c) => c,
+        _ => return false,
+    };
+    m.conns
+        .get(c)
+        .is_some_and(|c| matches!(c.role, ConnRole::Emit { .. }))
+}
+
 fn slice_decl(s: &Option<Slice>) -> Option<SliceDecl<Size>> {
     s.as_ref().map(|s| SliceDecl {
         lo: s.lo.clone(),
@@ -161,9 +223,9 @@ pub fn declared(m: &Model) -> Declared<Size> {
         .iter()
         .map(|c| ConnDecl {
             label: c.label.clone().into(),
-            pre: end(c.pre.target),
+            pre: end(m, c.pre.target),
             pre_slice: slice_decl(&c.pre.slice),
-            post: end(c.post.target),
+            post: end(m, c.post.target),
             post_slice: slice_decl(&c.post.slice),
             function: c.function.as_ref().map(|f| FunctionDecl {
                 size_out: f.size_out.clone(),
@@ -171,6 +233,7 @@ pub fn declared(m: &Model) -> Declared<Size> {
             }),
             transform: match &c.transform {
                 None | Some(Transform::Scalar(_)) => TransformDecl::Scalar,
+                Some(Transform::Computed(_)) => TransformDecl::Implied,
                 Some(Transform::Diagonal(v)) => TransformDecl::Diagonal(Size::Known(v.len())),
                 Some(Transform::Matrix(rows)) => TransformDecl::Matrix {
                     rows: Size::Known(rows.len()),
@@ -193,6 +256,7 @@ pub fn declared(m: &Model) -> Declared<Size> {
             name: p.name.to_string().into(),
             target: match p.target {
                 ProbeOf::Item(i) => np::ProbeTarget::Item(i),
+                ProbeOf::Virtual(v) => np::ProbeTarget::Item(m.items.len() + v),
                 ProbeOf::Conn(c) => np::ProbeTarget::Conn(c),
             },
             attr: p.attr,
@@ -201,7 +265,12 @@ pub fn declared(m: &Model) -> Declared<Size> {
         .collect();
     Declared {
         name: m.name.to_string().into(),
-        items: m.items.iter().map(|it| item_decl(m, it)).collect(),
+        items: m
+            .items
+            .iter()
+            .map(|it| item_decl(m, it))
+            .chain(m.virtuals.iter().map(virtual_decl))
+            .collect(),
         conns,
         probes,
     }
@@ -378,8 +447,22 @@ pub fn check(m: &Model) -> Result<Checked, Vec<syn::Error>> {
         };
     let texts = Source(m);
     let mut errors = Vec::new();
-    let mut later = Vec::new();
+    // Paths into instances, array indices and counts, loop ranges first: rustc stops at the
+    // first failing assertion of a generic network, and these explain the size checks after.
+    let mut later: Vec<Deferred> = m
+        .subnet_checks
+        .iter()
+        .map(|c| Deferred {
+            cond: c.cond.clone(),
+            msg: c.msg.clone(),
+            span: c.span,
+            generic: c.generic,
+        })
+        .collect();
     for x in &v.violations {
+        if about_inner_item(m, x.at) || about_emitted_copy(m, x.at) {
+            continue;
+        }
         let msg = x.message_with(&decl, &texts);
         match &x.deferred {
             None => errors.push(syn::Error::new_spanned(tokens_at(m, x.at), msg)),

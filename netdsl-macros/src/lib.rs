@@ -73,8 +73,12 @@ fn expand_network(net: &parse::NetworkInput) -> Result<TokenStream, Failure> {
     if !all.is_empty() || !model.complete {
         return Err((all, consts));
     }
+    // With instances, the macro cannot see every item: the runtime computes the plan.
+    if model.hierarchical() {
+        return Ok(emit::emit(&model, &checked, None));
+    }
     let plan = plan::plan(&model, &checked).map_err(|e| (e, consts))?;
-    Ok(emit::emit(&model, &checked, &plan))
+    Ok(emit::emit(&model, &checked, Some(&plan)))
 }
 
 #[cfg(test)]
@@ -152,6 +156,35 @@ mod tests {
         }
     }
 
+    /// Instances, arrays, loops, paths into instances and a computed transform.
+    pub fn hierarchy_tokens() -> TokenStream {
+        quote! {
+            pub Array<const N: usize>(radius: f64) {
+                node input: N;
+                ensemble ens[N]: 20 neurons, 1 dims, radius = radius;
+                node output: N;
+                for i in 0..N {
+                    input[i] -> ens[i], synapse = None;
+                    ens[i] -> output[i], synapse = None;
+                }
+            }
+
+            pub Model(tau: f64) {
+                node stim: 0 -> 2 = |t| [t, t];
+                net arr: Array<2>(1.0);
+                net many[3]: Array<1>(2.0);
+                ensemble e: 20 neurons, 1 dims;
+                stim -> arr.input, transform = rotation(tau);
+                arr.output[1] -> many[2].input, synapse = tau;
+                for k in 0..3 {
+                    many[k].output -> e;
+                }
+                arr.ens[0].neurons -> e.neurons, transform = fill(-2.0);
+                probe p: many[1].ens[0].neurons;
+            }
+        }
+    }
+
     fn pretty(ts: TokenStream) -> String {
         let out = super::expand(ts).expect("expands");
         match syn::parse2::<syn::File>(out.clone()) {
@@ -181,8 +214,24 @@ mod tests {
     }
 
     #[test]
+    fn hierarchy_expands_without_errors() {
+        let out = super::expand(hierarchy_tokens()).unwrap().to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("embed"), "{out}");
+        assert!(
+            !out.contains("const PLAN"),
+            "no static plan with instances: {out}"
+        );
+    }
+
+    #[test]
     fn expansion_is_deterministic() {
-        for ts in [forum_tokens(), channel_tokens(), learning_tokens()] {
+        for ts in [
+            forum_tokens(),
+            channel_tokens(),
+            learning_tokens(),
+            hierarchy_tokens(),
+        ] {
             let a = super::expand(ts.clone()).unwrap().to_string();
             let b = super::expand(ts).unwrap().to_string();
             assert_eq!(a, b);
@@ -262,7 +311,12 @@ mod tests {
 
     #[test]
     fn mutated_inputs_never_panic() {
-        let seeds = [forum_tokens(), channel_tokens(), learning_tokens()];
+        let seeds = [
+            forum_tokens(),
+            channel_tokens(),
+            learning_tokens(),
+            hierarchy_tokens(),
+        ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let mut cases = 0;
         let mut errors = 0;
@@ -351,7 +405,7 @@ mod tests {
             let plan = crate::plan::plan(&m, &ck).unwrap_or_else(|_| panic!("plans"));
             phases[3] += t.elapsed().as_secs_f64();
             let t = Instant::now();
-            out = crate::emit::emit(&m, &ck, &plan);
+            out = crate::emit::emit(&m, &ck, Some(&plan));
             phases[4] += t.elapsed().as_secs_f64();
             let t = Instant::now();
             let again = super::expand(tokens.clone()).expect("expands");

@@ -139,10 +139,15 @@ impl SliceInput {
     }
 }
 
-/// One end of a connection: `pre`, `pre.neurons`, `learn.learning`, `pulse_plus[..post.n]`.
+/// One end of a connection: `pre`, `pre.neurons`, `learn.learning`, `pulse_plus[..post.n]`,
+/// `ens[i]` (an array element), `arr.ens[1].neurons` (an item of an instance).
 #[derive(Clone)]
 pub struct EndInput {
     pub name: Ident,
+    /// `name[i]` followed by more of the path (`s[2].ens`, `ens[i][0..2]`).
+    pub index: Option<SliceInput>,
+    /// `.item` or `.item[i]` of an instance, in order.
+    pub members: Vec<MemberInput>,
     /// `neurons` or `learning` (or a mistake, reported by the model).
     pub port: Option<Ident>,
     pub slice: Option<SliceInput>,
@@ -160,11 +165,34 @@ impl EndInput {
 
     pub fn text(&self) -> String {
         let mut s = self.name.to_string();
+        if let Some(i) = &self.index {
+            s.push_str(&format!("[{}]", i.text()));
+        }
+        for m in &self.members {
+            s.push('.');
+            s.push_str(&m.text());
+        }
         if let Some(p) = &self.port {
             s.push('.');
             s.push_str(&p.to_string());
         }
         s
+    }
+}
+
+/// `.item` or `.item[i]` in a path into an instance.
+#[derive(Clone)]
+pub struct MemberInput {
+    pub name: Ident,
+    pub index: Option<SliceInput>,
+}
+
+impl MemberInput {
+    pub fn text(&self) -> String {
+        match &self.index {
+            Some(i) => format!("{}[{}]", self.name, i.text()),
+            None => self.name.to_string(),
+        }
     }
 }
 
@@ -204,8 +232,30 @@ pub enum StmtInput {
         name: Ident,
         target: Ident,
         attrs: Vec<Ident>,
+        /// `[i]` after the target (index 0) or after each attribute word (index k + 1).
+        indices: Vec<Option<SliceInput>>,
         target_tokens: TokenStream,
         params: Vec<ParamInput>,
+    },
+    /// `ensemble e[N]: ..;`, `node n[N]: ..;`: `N` items alike (`e[0]`, `e[1]`, ..).
+    Array {
+        count: SizeInput,
+        item: Box<StmtInput>,
+    },
+    /// `for i in a..b { connections }`.
+    For {
+        var: Ident,
+        lo: SizeInput,
+        hi: SizeInput,
+        body: Vec<StmtInput>,
+        tokens: TokenStream,
+    },
+    /// `net arr: EnsembleArray<2, 50>(1.0);` or `net s[N]: Type;`: a subnetwork instance.
+    Net {
+        name: Ident,
+        count: Option<SizeInput>,
+        ty: syn::Path,
+        args: Vec<Expr>,
     },
 }
 
@@ -223,6 +273,7 @@ mod kw {
     syn::custom_keyword!(probe);
     syn::custom_keyword!(process);
     syn::custom_keyword!(neurons);
+    syn::custom_keyword!(net);
 }
 
 /// Tokens between two cursors of one stream.
@@ -334,6 +385,14 @@ pub fn split_statements(ts: TokenStream) -> Vec<TokenStream> {
                     out.push(std::mem::take(&mut cur));
                 }
             }
+            // `for i in a..b { .. }` ends at its block.
+            TokenTree::Group(g)
+                if g.delimiter() == Delimiter::Brace
+                    && matches!(cur.clone().into_iter().next(), Some(TokenTree::Ident(i)) if i == "for") =>
+            {
+                cur.extend([tt]);
+                out.push(std::mem::take(&mut cur));
+            }
             _ => cur.extend([tt]),
         }
     }
@@ -356,9 +415,38 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
         expect_end(input, "after a const's value")?;
         return Ok(StmtInput::Const { name, size });
     }
+    if input.peek(Token![for]) {
+        let begin = input.cursor();
+        input.parse::<Token![for]>()?;
+        let var: Ident = input.parse()?;
+        input.parse::<Token![in]>()?;
+        let lo = parse_size(input)?;
+        if input.peek(Token![..=]) {
+            return Err(input.error("use an exclusive range `a..b` (`..=` is not supported)"));
+        }
+        input.parse::<Token![..]>()?;
+        let hi = parse_size(input)?;
+        let tokens = tokens_between(begin, input.cursor());
+        let content;
+        syn::braced!(content in input);
+        let inner: TokenStream = content.parse()?;
+        let mut body = Vec::new();
+        for chunk in split_statements(inner) {
+            body.push(parse_stmt.parse2(chunk)?);
+        }
+        expect_end(input, "after a `for` block")?;
+        return Ok(StmtInput::For {
+            var,
+            lo,
+            hi,
+            body,
+            tokens,
+        });
+    }
     if input.peek(kw::node) && input.peek2(Ident) {
         input.parse::<kw::node>()?;
         let name: Ident = input.parse()?;
+        let count = parse_count(input)?;
         input.parse::<Token![:]>()?;
         let first = parse_size(input)?;
         let (size_in, size_out) = if input.peek(Token![->]) {
@@ -378,17 +466,21 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
             }
         }
         let params = parse_params(input)?;
-        return Ok(StmtInput::Node {
-            name,
-            size_in,
-            size_out,
-            output,
-            params,
-        });
+        return Ok(array_of(
+            count,
+            StmtInput::Node {
+                name,
+                size_in,
+                size_out,
+                output,
+                params,
+            },
+        ));
     }
     if input.peek(kw::ensemble) && input.peek2(Ident) {
         input.parse::<kw::ensemble>()?;
         let name: Ident = input.parse()?;
+        let count = parse_count(input)?;
         input.parse::<Token![:]>()?;
         let n = parse_size(input)?;
         let w: Ident = input.call(Ident::parse_any).map_err(|e| {
@@ -417,7 +509,7 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
             ));
         }
         let params = parse_params(input)?;
-        return Ok(StmtInput::Ensemble { name, n, d, params });
+        return Ok(array_of(count, StmtInput::Ensemble { name, n, d, params }));
     }
     if input.peek(kw::probe) && input.peek2(Ident) {
         input.parse::<kw::probe>()?;
@@ -426,9 +518,17 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
         let begin = input.cursor();
         let target: Ident = input.parse()?;
         let mut attrs = Vec::new();
+        let mut indices = vec![None];
+        if input.peek(syn::token::Bracket) {
+            indices[0] = Some(parse_slice(input)?);
+        }
         while input.peek(Token![.]) && !input.peek(Token![..]) {
             input.parse::<Token![.]>()?;
             attrs.push(input.call(Ident::parse_any)?);
+            indices.push(None);
+            if input.peek(syn::token::Bracket) {
+                indices[attrs.len()] = Some(parse_slice(input)?);
+            }
         }
         let target_tokens = tokens_between(begin, input.cursor());
         let params = parse_params(input)?;
@@ -436,8 +536,39 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
             name,
             target,
             attrs,
+            indices,
             target_tokens,
             params,
+        });
+    }
+    if input.peek(kw::net) && input.peek2(Ident) {
+        input.parse::<kw::net>()?;
+        let name: Ident = input.parse()?;
+        let mut count = None;
+        if input.peek(syn::token::Bracket) {
+            let content;
+            syn::bracketed!(content in input);
+            count = Some(parse_size(&content)?);
+            if !content.is_empty() {
+                return Err(content.error("expected `]` after the number of instances"));
+            }
+        }
+        input.parse::<Token![:]>()?;
+        let ty = parse_type_path(input)?;
+        let mut args = Vec::new();
+        if input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            args = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+        }
+        expect_end(input, "after an instance `net name: Type<..>(args)`")?;
+        return Ok(StmtInput::Net {
+            name,
+            count,
+            ty,
+            args,
         });
     }
     // A connection, optionally named: `conn learn: pre -> post, ..`.
@@ -473,6 +604,59 @@ fn parse_stmt(input: ParseStream) -> syn::Result<StmtInput> {
     })
 }
 
+/// `[N]` after an item's name: how many.
+fn parse_count(input: ParseStream) -> syn::Result<Option<SizeInput>> {
+    if !input.peek(syn::token::Bracket) {
+        return Ok(None);
+    }
+    let content;
+    syn::bracketed!(content in input);
+    let n = parse_size(&content)?;
+    if !content.is_empty() {
+        return Err(content.error("expected `]` after the number of items"));
+    }
+    Ok(Some(n))
+}
+
+fn array_of(count: Option<SizeInput>, item: StmtInput) -> StmtInput {
+    match count {
+        Some(count) => StmtInput::Array {
+            count,
+            item: Box::new(item),
+        },
+        None => item,
+    }
+}
+
+/// `path::to::Type<2, 50>`: a path whose last segment may have generic arguments (not
+/// `Type(..)`: the parentheses are the constructor's arguments).
+fn parse_type_path(input: ParseStream) -> syn::Result<syn::Path> {
+    let leading_colon: Option<Token![::]> = input.parse()?;
+    let mut segments = Punctuated::new();
+    loop {
+        let ident = input.call(Ident::parse_any).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected a network type, e.g. `net arr: EnsembleArray<2, 50>;`",
+            )
+        })?;
+        let mut seg = syn::PathSegment::from(ident);
+        if input.peek(Token![<]) && !input.peek(Token![<=]) {
+            seg.arguments = syn::PathArguments::AngleBracketed(input.parse()?);
+        }
+        segments.push_value(seg);
+        if input.peek(Token![::]) {
+            segments.push_punct(input.parse()?);
+        } else {
+            break;
+        }
+    }
+    Ok(syn::Path {
+        leading_colon,
+        segments,
+    })
+}
+
 fn expect_end(input: ParseStream, what: &str) -> syn::Result<()> {
     if input.is_empty() {
         Ok(())
@@ -505,21 +689,56 @@ fn parse_params(input: ParseStream) -> syn::Result<Vec<ParamInput>> {
     Ok(params)
 }
 
+/// Whether a `[..]` comes next and more of the path follows it (`.x` or another `[..]`).
+fn index_then_more(input: ParseStream) -> bool {
+    if !input.peek(syn::token::Bracket) {
+        return false;
+    }
+    let fork = input.fork();
+    if fork.parse::<proc_macro2::Group>().is_err() {
+        return false;
+    }
+    (fork.peek(Token![.]) && !fork.peek(Token![..])) || fork.peek(syn::token::Bracket)
+}
+
 fn parse_end(input: ParseStream) -> syn::Result<EndInput> {
     let begin = input.cursor();
     let name: Ident = input.parse()?;
+    let mut index = None;
+    if index_then_more(input) {
+        index = Some(parse_slice(input)?);
+    }
+    let mut members = Vec::new();
     let mut port = None;
-    if input.peek(Token![.]) && !input.peek(Token![..]) {
+    while input.peek(Token![.]) && !input.peek(Token![..]) {
         input.parse::<Token![.]>()?;
-        port = Some(input.call(Ident::parse_any)?);
+        let word = input.call(Ident::parse_any)?;
+        // `x.neurons`, `c.learning`; other words are items of an instance (or, after an item,
+        // an unknown port the model reports).
+        if word == "neurons" || word == "learning" {
+            port = Some(word);
+            break;
+        }
+        let mut m = MemberInput {
+            name: word,
+            index: None,
+        };
+        if index_then_more(input) {
+            m.index = Some(parse_slice(input)?);
+        }
+        members.push(m);
     }
     let mut slice = None;
     if input.peek(syn::token::Bracket) {
         slice = Some(parse_slice(input)?);
     }
+    // `arr.output[0]`: the last index of an instance path is kept as the slice; the model
+    // decides (arrays are indexed, single items sliced).
     let tokens = tokens_between(begin, input.cursor());
     Ok(EndInput {
         name,
+        index,
+        members,
         port,
         slice,
         tokens,

@@ -132,6 +132,9 @@ pub enum TransformDecl<P> {
         /// Input size.
         cols: P,
     },
+    /// A value whose shape only the caller can check (the macro: a Rust expression, checked by
+    /// rustc against the sizes found here): it maps what it is given to the target's size.
+    Implied,
 }
 
 impl<P> TransformDecl<P> {
@@ -140,7 +143,7 @@ impl<P> TransformDecl<P> {
         match self {
             TransformDecl::Scalar => TransformKind::Scalar,
             TransformDecl::Diagonal(_) => TransformKind::Diagonal,
-            TransformDecl::Matrix { .. } => TransformKind::Matrix,
+            TransformDecl::Matrix { .. } | TransformDecl::Implied => TransformKind::Matrix,
         }
     }
 }

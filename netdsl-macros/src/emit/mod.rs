@@ -254,30 +254,123 @@ fn ensemble(e: &Ensemble) -> TokenStream {
     })
 }
 
-fn endpoint(t: Target) -> TokenStream {
+/// The runtime index of item `i` (element `elem` of an array item): items before it that are
+/// arrays count their elements.
+fn item_index(m: &Model, i: usize, elem: Option<&Size>) -> TokenStream {
+    let base = own_items(&m.item_counts[..i]);
+    match elem {
+        Some(k) => quote!((#base + #k)),
+        None => base,
+    }
+}
+
+/// The runtime index of the network's own connection `c` (without the instances' before it):
+/// a connection in a `for` loop is one per iteration, its checked copies none.
+fn own_conns(m: &Model, c: usize) -> TokenStream {
+    let mut fixed = 0usize;
+    let mut loops = Vec::new();
+    for conn in &m.conns[..c] {
+        match conn.role {
+            ConnRole::Plain => fixed += 1,
+            ConnRole::Check => {}
+            ConnRole::Emit { lp } => {
+                let (lo, hi) = (&m.loops[lp].lo, &m.loops[lp].hi);
+                loops.push(quote!((#hi - #lo)));
+            }
+        }
+    }
+    if loops.is_empty() {
+        quote!(#fixed)
+    } else {
+        quote!((#fixed #(+ #loops)*))
+    }
+}
+
+fn conn_index(m: &Model, c: usize) -> TokenStream {
+    let own = own_conns(m, c);
+    let off = own_offset(m, "CONNS");
+    quote!(#own #off)
+}
+
+/// Indices of the network's own connections and probes start after its instances'.
+fn own_offset(m: &Model, what: &str) -> TokenStream {
+    if m.hierarchical() {
+        let k = if what == "CONNS" { 1 } else { 2 };
+        let t = offsets(
+            &owner(&m.name, &m.generics),
+            quote!(0usize),
+            m.instances.len(),
+        )[k]
+            .clone();
+        quote!(+ #t)
+    } else {
+        quote!()
+    }
+}
+
+fn endpoint(m: &Model, t: Target, elem: Option<&Size>) -> TokenStream {
     let p = rt();
     match t {
+        Target::Virtual { v, port } => {
+            let vi = &m.virtuals[v];
+            let s = &vi.shape;
+            match (vi.learning, port) {
+                (true, _) => quote!(#p::network::Endpoint::Learning((#s).index)),
+                (false, Port::Value) => quote!(#p::network::Endpoint::Value((#s).index)),
+                (false, Port::Neurons) => quote!(#p::network::Endpoint::Neurons((#s).index)),
+            }
+        }
+        Target::Learning { conn } if m.hierarchical() => {
+            let c = conn_index(m, conn);
+            quote!(#p::network::Endpoint::Learning(#c))
+        }
         Target::Item {
             item,
             port: Port::Value,
-        } => quote!(#p::network::Endpoint::Value(#item)),
+        } => {
+            let i = item_index(m, item, elem);
+            quote!(#p::network::Endpoint::Value(#i))
+        }
         Target::Item {
             item,
             port: Port::Neurons,
-        } => quote!(#p::network::Endpoint::Neurons(#item)),
+        } => {
+            let i = item_index(m, item, elem);
+            quote!(#p::network::Endpoint::Neurons(#i))
+        }
         Target::Learning { conn } => quote!(#p::network::Endpoint::Learning(#conn)),
     }
 }
 
-fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
+/// The slice of an end: as written, or, for an item inside an instance, its view's (`arr.x[2]`
+/// of a single item) and then the one written.
+fn end_slice(m: &Model, t: Target, s: &Option<(Size, Size)>) -> Option<TokenStream> {
     let p = rt();
-    let (pre, post) = (endpoint(c.pre.target), endpoint(c.post.target));
-    let mut sets = Vec::new();
-    if let Some((lo, hi)) = &s.pre_slice {
-        sets.push(quote!(__c.pre_slice = ::core::option::Option::Some(#lo..#hi);));
+    let written = s
+        .as_ref()
+        .map(|(lo, hi)| quote!(::core::option::Option::Some(#lo..#hi)));
+    match t {
+        Target::Virtual { v, .. } if !m.virtuals[v].learning => {
+            let sh = &m.virtuals[v].shape;
+            let w = written.unwrap_or(quote!(::core::option::Option::None));
+            Some(quote!(#p::ItemShape::slice(#sh, #w)))
+        }
+        _ => written,
     }
-    if let Some((lo, hi)) = &s.post_slice {
-        sets.push(quote!(__c.post_slice = ::core::option::Option::Some(#lo..#hi);));
+}
+
+fn connection(m: &Model, c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
+    let p = rt();
+    let (pre, post) = (
+        endpoint(m, c.pre.target, c.pre.elem.as_ref()),
+        endpoint(m, c.post.target, c.post.elem.as_ref()),
+    );
+    let mut sets = Vec::new();
+    if let Some(sl) = end_slice(m, c.pre.target, &s.pre_slice) {
+        sets.push(quote!(__c.pre_slice = #sl;));
+    }
+    if let Some(sl) = end_slice(m, c.post.target, &s.post_slice) {
+        sets.push(quote!(__c.post_slice = #sl;));
     }
     if let Some(f) = &c.function {
         let span = f.expr.span();
@@ -307,6 +400,19 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
             Transform::Scalar(e) => {
                 let v = float(e);
                 quote!(#p::network::Transform::Scalar(#v))
+            }
+            Transform::Computed(e) => {
+                // rustc checks the value's shape against the sizes (in, out) where they are
+                // const arguments; otherwise the runtime does, naming the connection.
+                let span = e.span();
+                let x = s.func_size.clone().unwrap_or_else(|| s.src_size.clone());
+                match (x.const_arg(), s.out_size.const_arg()) {
+                    (Some(i), Some(o)) => quote_spanned!(span=> #p::transform::<#i, #o, _, _>(#e)),
+                    _ => {
+                        let (i, o) = (x.tokens(), s.out_size.tokens());
+                        quote_spanned!(span=> #p::TransformAny::build_any(#e, #i, #o))
+                    }
+                }
             }
             Transform::Diagonal(v) => {
                 let v = v.iter().map(float);
@@ -358,19 +464,38 @@ fn connection(c: &Conn, s: &crate::check::ConnSizes) -> TokenStream {
         sets.push(quote!(__c.weight_storage = #p::network::WeightStorage::F32;));
     }
     let label = &c.label;
+    let label = match c.role {
+        ConnRole::Emit { lp } => {
+            let var = &m.loops[lp].var;
+            let vs = var.to_string();
+            quote!(#p::loop_label(#label, #vs, #var))
+        }
+        _ => quote!(::std::string::String::from(#label)),
+    };
     quote!({
         let mut __c = #p::network::ConnectionSpec::new(#pre, #post);
         #(#sets)*
-        __c.label = ::core::option::Option::Some(::std::string::String::from(#label));
+        __c.label = ::core::option::Option::Some(#label);
         __c
     })
 }
 
-fn probe(pr: &Probe) -> TokenStream {
+fn probe(m: &Model, pr: &Probe) -> TokenStream {
     let p = rt();
     let target = match pr.target {
-        ProbeOf::Item(i) => quote!(#p::network::ProbeOf::Item(#i)),
+        ProbeOf::Item(i) => {
+            let i = item_index(m, i, pr.elem.as_ref());
+            quote!(#p::network::ProbeOf::Item(#i))
+        }
+        ProbeOf::Conn(c) if m.hierarchical() => {
+            let c = conn_index(m, c);
+            quote!(#p::network::ProbeOf::Conn(#c))
+        }
         ProbeOf::Conn(c) => quote!(#p::network::ProbeOf::Conn(#c)),
+        ProbeOf::Virtual(v) => {
+            let s = &m.virtuals[v].shape;
+            quote!(#p::network::ProbeOf::Item((#s).index))
+        }
     };
     let attr = Ident::new(&format!("{:?}", pr.attr), Span::call_site());
     let mut sets = Vec::new();
@@ -394,7 +519,9 @@ fn probe(pr: &Probe) -> TokenStream {
 }
 
 /// The full expansion of a checked network.
-pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
+/// `plan` is `None` for a network with instances: the macro cannot see their items, so the
+/// runtime computes its plan (with the same rules) when it is built.
+pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStream {
     let p = rt();
     let name = &m.name;
     let vis = &m.vis;
@@ -405,7 +532,17 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
     let name_str = name.to_string();
     let generic = !m.generics.is_empty();
 
-    let plan_ts = plan_tokens(plan);
+    let plan_const = plan.map(|plan| {
+        let plan_ts = plan_tokens(plan);
+        let plan_doc =
+            "The static step plan, computed at compile time (its `Display` is the plan text).";
+        quote!(
+            #[doc = #plan_doc]
+            pub const PLAN: #p::plan::Plan = #plan_ts;
+        )
+    });
+    let set_plan =
+        plan.map(|_| quote!(__net.static_plan = ::core::option::Option::Some(Self::PLAN);));
 
     // Deferred checks.
     let (free, inline): (Vec<&Deferred>, Vec<&Deferred>) =
@@ -451,34 +588,103 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
             states.push(quote!(__net.add_state(#s, #n);));
         }
     }
-    let items = m.items.iter().map(|it| {
+    let items = m.items.iter().zip(&m.item_counts).map(|(it, count)| {
         let n = it.name.to_string();
-        match &it.kind {
+        let name = match count {
+            Some(_) => quote!(::std::format!("{}[{}]", #n, __k)),
+            None => quote!(#n),
+        };
+        let add = match &it.kind {
             ItemKind::Ensemble(e) => {
                 let spec = ensemble(e);
-                quote!(__net.add_ensemble(#n, #spec);)
+                quote!(__net.add_ensemble(#name, #spec);)
             }
             ItemKind::Node(nd) => {
                 let out = node_output(m, nd, &it.name);
                 let (si, so) = (nd.size_in.tokens(), nd.size_out.tokens());
-                quote!(__net.add_node(#n, #si, #so, #out);)
+                quote!(__net.add_node(#name, #si, #so, #out);)
             }
+        };
+        match count {
+            Some(c) => quote!(for __k in 0..#c { #add }),
+            None => add,
         }
     });
-    let conns = m.conns.iter().zip(&ck.conns).map(|(c, s)| {
-        let spec = connection(c, s);
-        quote!(__net.connect(#spec);)
-    });
+    // Connections in order; those of a `for` loop as one loop (their checked copies are not
+    // emitted).
+    let mut conns: Vec<TokenStream> = Vec::new();
+    let mut run: Option<(usize, Vec<TokenStream>)> = None;
+    let flush_loop = |run: &mut Option<(usize, Vec<TokenStream>)>, conns: &mut Vec<TokenStream>| {
+        if let Some((lp, body)) = run.take() {
+            let l = &m.loops[lp];
+            let (var, lo, hi) = (&l.var, &l.lo, &l.hi);
+            conns.push(quote!(for #var in #lo..#hi { #(#body)* }));
+        }
+    };
+    for (c, s) in m.conns.iter().zip(&ck.conns) {
+        match c.role {
+            ConnRole::Check => {}
+            ConnRole::Plain => {
+                flush_loop(&mut run, &mut conns);
+                let spec = connection(m, c, s);
+                conns.push(quote!(__net.connect(#spec);));
+            }
+            ConnRole::Emit { lp } => {
+                if run.as_ref().is_some_and(|(l, _)| *l != lp) {
+                    flush_loop(&mut run, &mut conns);
+                }
+                let spec = connection(m, c, s);
+                run.get_or_insert_with(|| (lp, Vec::new()))
+                    .1
+                    .push(quote!(__net.connect(#spec);));
+            }
+        }
+    }
+    flush_loop(&mut run, &mut conns);
     let probes = m.probes.iter().map(|pr| {
         let n = pr.name.to_string();
-        let spec = probe(pr);
+        let spec = probe(m, pr);
         quote!(__net.probe(#n, #spec);)
     });
-    let statements: Vec<TokenStream> = items.chain(conns).chain(probes).collect();
+    let embeds = m.instances.iter().enumerate().map(|(j, inst)| {
+        let [items_at, conns_at, probes_at] =
+            offsets(&owner(&m.name, &m.generics), own_items(&m.item_counts), j);
+        let (ty, args) = (&inst.ty, &inst.args);
+        let n = inst.name.to_string();
+        let span = ty.span();
+        let new = quote_spanned!(span=> <#ty>::new(#(#args),*));
+        let sub = inst.subnet();
+        // Stays in `network()`: it moves `__net`'s own value (and may name arguments).
+        let st = match &inst.count {
+            None => {
+                quote!(#p::embed(&mut __net, #n, #new.network(), #items_at, #conns_at, #probes_at);)
+            }
+            Some(c) => quote!(for __k in 0..#c {
+                #p::embed(
+                    &mut __net,
+                    &::std::format!("{}[{}]", #n, __k),
+                    #new.network(),
+                    #items_at + __k * #sub::ITEMS,
+                    #conns_at + __k * #sub::CONNS,
+                    #probes_at + __k * #sub::PROBES,
+                );
+            }),
+        };
+        (st, true)
+    });
+    let statements: Vec<(TokenStream, bool)> = items
+        .map(|s| (s, false))
+        .chain(embeds)
+        .chain(conns.into_iter().chain(probes).map(|s| (s, false)))
+        .collect();
     let arg_strs: Vec<String> = arg_names.iter().map(|a| unraw(a)).collect();
     let (parts, body) = split_parts(statements, &arg_strs, &m.generics);
-    let plan_doc =
-        "The static step plan, computed at compile time (its `Display` is the plan text).";
+    let subnet = emit_subnet(m, ck);
+    let offset_items = offset_consts(
+        &owner(&m.name, &m.generics),
+        own_items(&m.item_counts),
+        &m.instances,
+    );
     let ctor_doc = format!("A `{name_str}` network owning its state values.");
 
     quote! {
@@ -490,10 +696,10 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
         #(#free_asserts)*
 
         impl #gparams #name #gargs {
-            #[doc = #plan_doc]
-            pub const PLAN: #p::plan::Plan = #plan_ts;
+            #plan_const
             #(#assoc_consts)*
             #checks_item
+            #offset_items
 
             #[doc = #ctor_doc]
             #[allow(clippy::new_without_default)]
@@ -512,7 +718,7 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
                 #(#parts)*
                 #(#states)*
                 #(#body)*
-                __net.static_plan = ::core::option::Option::Some(Self::PLAN);
+                #set_plan
                 __net
             }
 
@@ -530,6 +736,95 @@ pub fn emit(m: &Model, ck: &Checked, plan: &np::Plan<Size>) -> TokenStream {
                 __net.seed = seed;
                 #p::sim::Simulator::new(__net, dt)
             }
+        }
+
+        #subnet
+    }
+}
+
+/// The hidden shape struct's name: `__NameItems` (rustc names it in "no field" errors).
+fn shape_name(name: &Ident) -> Ident {
+    format_ident!("__{}Items", unraw(name))
+}
+
+/// What an outer network needs to instantiate this one (`net x: Name<..>(..)`): the shape
+/// struct (one field per item, named connection and instance) and `impl Subnet`.
+fn emit_subnet(m: &Model, ck: &Checked) -> TokenStream {
+    let p = rt();
+    let name = &m.name;
+    let vis = &m.vis;
+    let (gparams, gargs) = generics(&m.generics);
+    let shape = shape_name(name);
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for (i, it) in m.items.iter().enumerate() {
+        let n = &it.name;
+        let at = item_index(m, i, None);
+        fields.push(quote!(pub #n: #p::ItemShape));
+        let mut v = match &it.kind {
+            ItemKind::Ensemble(e) => {
+                let (nn, d) = (e.n.tokens(), e.d.tokens());
+                quote!(#p::ItemShape::ensemble(#at, #nn, #d))
+            }
+            ItemKind::Node(nd) => {
+                let (si, so) = (nd.size_in.tokens(), nd.size_out.tokens());
+                quote!(#p::ItemShape::node(#at, #si, #so))
+            }
+        };
+        if let Some(c) = &m.item_counts[i] {
+            v = quote!(#p::ItemShape::array(#v, #c));
+        }
+        values.push(quote!(#n: #v));
+    }
+    let me = owner(&m.name, &m.generics);
+    let conn_off = offsets(&me, quote!(0usize), m.instances.len())[1].clone();
+    for (c, (conn, sz)) in m.conns.iter().zip(&ck.conns).enumerate() {
+        let Some(n) = &conn.name else { continue };
+        let err = sz.error_size.clone().unwrap_or_else(|| sz.out_size.clone());
+        let own = own_conns(m, c);
+        fields.push(quote!(pub #n: #p::ConnShape));
+        values.push(quote!(#n: #p::ConnShape { index: #own + #conn_off, error_size: #err }));
+    }
+    let own = own_items(&m.item_counts);
+    for (j, inst) in m.instances.iter().enumerate() {
+        let n = &inst.name;
+        let sub = inst.subnet();
+        let [items_at, conns_at, _] = offsets(&me, own.clone(), j);
+        let (len, array) = match &inst.count {
+            Some(c) => (c.tokens(), true),
+            None => (quote!(1), false),
+        };
+        fields.push(quote!(pub #n: #p::Inst<#sub::Shape>));
+        values.push(quote!(#n: #p::Inst {
+            items: #items_at,
+            conns: #conns_at,
+            items_each: #sub::ITEMS,
+            conns_each: #sub::CONNS,
+            len: #len,
+            array: #array,
+            shape: #sub::SHAPE,
+        }));
+    }
+    let [items, conns, probes] = offsets(&me, own, m.instances.len());
+    let n_conns = own_conns(m, m.conns.len());
+    let n_probes = m.probes.len();
+    let doc = format!("Where the items of `{name}` sit, for networks that instantiate it.");
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, non_snake_case, dead_code, private_interfaces)]
+        #[derive(Clone, Copy)]
+        #vis struct #shape #gparams {
+            #(#fields,)*
+        }
+
+        #[allow(private_interfaces)]
+        impl #gparams #p::Subnet for #name #gargs {
+            type Shape = #shape #gargs;
+            const SHAPE: Self::Shape = #shape { #(#values,)* };
+            const ITEMS: usize = #items;
+            const CONNS: usize = #conns + #n_conns;
+            const PROBES: usize = #probes + #n_probes;
         }
     }
 }
@@ -573,7 +868,7 @@ fn names_a_local(ts: &TokenStream, args: &[String]) -> bool {
 /// `#[inline(never)] fn __netdsl_part_K(__net: &mut Network)` items (generic over the network's
 /// const generics), called in order; the rest stay inline. Returns (the items, the body).
 fn split_parts(
-    statements: Vec<TokenStream>,
+    statements: Vec<(TokenStream, bool)>,
     args: &[String],
     m_generics: &[crate::parse::GenericInput],
 ) -> (Vec<TokenStream>, Vec<TokenStream>) {
@@ -603,8 +898,8 @@ fn split_parts(
             body.push(quote!(#f #turbofish (&mut __net);));
             run.clear();
         };
-    for st in statements {
-        if names_a_local(&st, args) {
+    for (st, local) in statements {
+        if local || names_a_local(&st, args) {
             flush(&mut run, &mut parts, &mut body);
             body.push(st);
         } else {

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
+
+use super::instances::Instance;
 use syn::Ident;
 
 use super::names::{
@@ -28,6 +30,15 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         items: Vec::new(),
         item_sizes: Vec::new(),
         conn_stmts: Vec::new(),
+        instances: Vec::new(),
+        virtuals: Vec::new(),
+        subnet_checks: Vec::new(),
+        item_counts: Vec::new(),
+        item_count_sizes: Vec::new(),
+        conn_loops: Vec::new(),
+        loops: Vec::new(),
+        loop_vars: Vec::new(),
+        emit_copy: false,
     };
     for (i, g) in net.generics.iter().enumerate() {
         b.declare(&g.name, Decl::Generic(i));
@@ -54,16 +65,76 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
                 b.declare(name, Decl::Item(b.items.len()));
                 b.items.push(s);
                 b.item_sizes.push(Resolve::Todo);
+                b.item_counts.push(None);
+            }
+            StmtInput::Array { count, item } => {
+                if let StmtInput::Ensemble { name, .. } | StmtInput::Node { name, .. } = &**item {
+                    b.declare(name, Decl::Item(b.items.len()));
+                    b.items.push(item);
+                    b.item_sizes.push(Resolve::Todo);
+                    b.item_counts.push(Some(count));
+                }
             }
             StmtInput::Conn { name, .. } => {
                 if let Some(n) = name {
                     b.declare(n, Decl::Conn(b.conn_stmts.len()));
                 }
                 b.conn_stmts.push(s);
+                b.conn_loops.push(None);
+            }
+            StmtInput::For { body, tokens, .. } => {
+                let lp = b.loops.len();
+                b.loops.push(s);
+                for st in body {
+                    match st {
+                        StmtInput::Conn { name, .. } => {
+                            if let Some(n) = name {
+                                b.err(syn::Error::new(
+                                    n.span(),
+                                    format!("`{n}`: a connection in a `for` loop cannot be named (it is one per iteration)"),
+                                ));
+                            }
+                            b.conn_stmts.push(st);
+                            b.conn_loops.push(Some(lp));
+                        }
+                        _ => b.err(syn::Error::new_spanned(
+                            tokens,
+                            "only connections go in a `for` loop; declare arrays of items with `ensemble e[N]: ..`",
+                        )),
+                    }
+                }
             }
             StmtInput::Probe { name, .. } => {
                 b.declare(name, Decl::Probe(probe_count));
                 probe_count += 1;
+            }
+            StmtInput::Net {
+                name,
+                count,
+                ty,
+                args,
+                ..
+            } => {
+                b.declare(name, Decl::Inst(b.instances.len()));
+                let last = ty.segments.last().map(|s| s.ident.to_string());
+                if last.as_deref() == Some(net.name.to_string().as_str()) {
+                    b.err(syn::Error::new_spanned(
+                        ty,
+                        format!(
+                            "`{}` cannot contain an instance of itself (it would be infinitely large)",
+                            net.name
+                        ),
+                    ));
+                }
+                let generic = b.mentions_generic(&ty.to_token_stream());
+                b.instances.push(Instance {
+                    name: name.clone(),
+                    ty: ty.clone(),
+                    args: args.clone(),
+                    count_input: count.clone(),
+                    count: None,
+                    generic,
+                });
             }
         }
     }
@@ -90,11 +161,118 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         }
     }
     let items_ok = ok;
+    for i in 0..b.items.len() {
+        let count = b.item_counts[i].and_then(|c| {
+            let name = match b.items[i] {
+                StmtInput::Ensemble { name, .. } | StmtInput::Node { name, .. } => name.clone(),
+                _ => b.net.name.clone(),
+            };
+            let n = b.size(c)?;
+            b.positive(
+                &n,
+                &c.tokens,
+                &format!("`{name}` must have at least one element"),
+            );
+            Some(n)
+        });
+        b.item_count_sizes.push(count);
+    }
+    for j in 0..b.instances.len() {
+        if let Some(c) = b.instances[j].count_input.clone() {
+            let n = b.size(&c);
+            if let Some(n) = &n {
+                let name = &b.instances[j].name;
+                let msg = format!("`{name}` must have at least one instance");
+                b.positive(n, &c.tokens, &msg);
+                b.instances[j].generic |= n.is_generic();
+            }
+            if n.is_none() {
+                ok = false;
+            }
+            b.instances[j].count = n;
+        }
+    }
+    let mut loops = Vec::new();
+    for lp in b.loops.clone() {
+        if let StmtInput::For {
+            var,
+            lo,
+            hi,
+            tokens,
+            ..
+        } = lp
+        {
+            let (l, h) = (b.size(lo), b.size(hi));
+            let (Some(l), Some(h)) = (l, h) else {
+                ok = false;
+                continue;
+            };
+            b.less(
+                &l,
+                &h,
+                tokens,
+                &format!(
+                    "the range `{}..{}` of the `for` loop is empty",
+                    lo.text(),
+                    hi.text()
+                ),
+            );
+            loops.push(Loop {
+                var: var.clone(),
+                lo: l,
+                hi: h,
+            });
+        }
+    }
     let mut conns = Vec::new();
     for c in 0..b.conn_stmts.len() {
-        match build_conn(&mut b, c) {
-            Some(conn) => conns.push(conn),
-            None => ok = false,
+        let Some(lp) = b.conn_loops[c] else {
+            match build_conn(&mut b, c, ConnRole::Plain) {
+                Some(conn) => conns.push(conn),
+                None => ok = false,
+            }
+            continue;
+        };
+        let Some(l) = loops.get(lp) else {
+            ok = false;
+            continue;
+        };
+        let var = l.var.to_string();
+        let (lo, last) = (l.lo.clone(), Size::sub(&l.hi, &Size::Known(1)));
+        let vt = &l.var;
+        // The emitted copy: the loop variable is the runtime one; its checks are the ends'.
+        let n_err = b.errors.len();
+        b.emit_copy = true;
+        b.loop_vars.push((
+            var.clone(),
+            Size::opaque(var.clone(), quote!(#vt), true, false),
+        ));
+        let emitted = build_conn(&mut b, c, ConnRole::Emit { lp });
+        b.loop_vars.pop();
+        b.emit_copy = false;
+        b.errors.truncate(n_err);
+        // The copies checked: the first and last values of the range.
+        b.loop_vars.push((var.clone(), lo));
+        let first = build_conn(&mut b, c, ConnRole::Check);
+        b.loop_vars.pop();
+        let n_first = b.errors.len();
+        let last_copy = last.and_then(|last| {
+            b.loop_vars.push((var.clone(), last));
+            let r = build_conn(&mut b, c, ConnRole::Check);
+            b.loop_vars.pop();
+            r
+        });
+        // The same mistake at both ends is one error.
+        let seen: Vec<String> = b.errors[n_err..n_first]
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        let later: Vec<syn::Error> = b.errors.drain(n_first..).collect();
+        b.errors
+            .extend(later.into_iter().filter(|e| !seen.contains(&e.to_string())));
+        match (emitted, first, last_copy) {
+            (Some(e), Some(f), Some(l)) => conns.extend([e, f, l]),
+            _ => ok = false,
         }
     }
     let mut probes = Vec::new();
@@ -103,11 +281,12 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
             name,
             target,
             attrs,
+            indices,
             target_tokens,
             params,
         } = s
         {
-            match build_probe(&mut b, name, target, attrs, target_tokens, params) {
+            match build_probe(&mut b, name, target, attrs, indices, target_tokens, params) {
                 Some(p) if ok => probes.push(p),
                 _ => ok = false,
             }
@@ -149,6 +328,11 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
         items,
         conns,
         probes,
+        instances: std::mem::take(&mut b.instances),
+        virtuals: std::mem::take(&mut b.virtuals),
+        subnet_checks: std::mem::take(&mut b.subnet_checks),
+        item_counts: std::mem::take(&mut b.item_count_sizes),
+        loops,
         state_args,
         complete,
     };
@@ -156,6 +340,82 @@ pub fn build(net: &NetworkInput) -> (Option<Model>, Vec<syn::Error>) {
 }
 
 fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
+    if let Some(j) = b.instance_of(&e.name) {
+        let port = e.port.as_ref().map(|p| p.to_string());
+        let learning = port.as_deref() == Some("learning");
+        let neurons = port.as_deref() == Some("neurons");
+        let mut members = e.members.clone();
+        let mut slice = e.slice.clone();
+        // `arr.output[0]`, `arr.ens[1]`: a last index picks an element of an array or one
+        // value of a single item (rustc decides, from the inner type's shape).
+        if port.is_none() {
+            if let (Some(last), Some(s)) = (members.last_mut(), &slice) {
+                if last.index.is_none() && !s.range {
+                    last.index = slice.take();
+                }
+            }
+        }
+        let v = b.virtual_item(
+            j,
+            e.index.as_ref(),
+            &members,
+            learning,
+            neurons,
+            is_post,
+            &e.tokens,
+        )?;
+        let slice = resolve_slice(b, slice.as_ref())?;
+        let port = if neurons { Port::Neurons } else { Port::Value };
+        return Some(End {
+            target: Target::Virtual { v, port },
+            elem: None,
+            slice,
+            input: e.clone(),
+        });
+    }
+    // Not an instance: `x.word` is a port (reported below when unknown).
+    let mut e = e.clone();
+    if e.port.is_none() && e.members.len() == 1 && e.members[0].index.is_none() {
+        e.port = Some(e.members.remove(0).name);
+    }
+    // `e[i]` of an array item: the element.
+    let mut elem_input = None;
+    if let Some(Decl::Item(i)) = b.names.get(&e.name.to_string()).copied() {
+        if b.item_counts[i].is_some() {
+            elem_input = e.index.take();
+            if elem_input.is_none() && e.members.is_empty() {
+                if let Some(s) = e.slice.take_if(|s| !s.range) {
+                    elem_input = Some(s);
+                }
+            }
+            if elem_input.is_none() {
+                b.err(syn::Error::new_spanned(
+                    &e.tokens,
+                    format!(
+                        "`{}` is an array of items; connect one element, `{}[i]`",
+                        e.name, e.name
+                    ),
+                ));
+                return None;
+            }
+        }
+    }
+    if !e.members.is_empty() || e.index.is_some() {
+        let what = b
+            .names
+            .get(&e.name.to_string())
+            .map(|d| format!("a {}", decl_what(*d)))
+            .unwrap_or_else(|| "not a subnetwork instance".to_string());
+        b.err(syn::Error::new_spanned(
+            &e.tokens,
+            format!(
+                "`{}` is {what}; only a subnetwork instance has items (`inst.item`)",
+                e.name
+            ),
+        ));
+        return None;
+    }
+    let e = &e;
     let key = e.name.to_string();
     let port_name = e.port.as_ref().map(|p| p.to_string());
     let target = match b.names.get(&key).copied() {
@@ -205,12 +465,27 @@ fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
                 } else {
                     "connection source"
                 },
-                |d| matches!(d, Decl::Item(_) | Decl::Conn(_)),
+                |d| matches!(d, Decl::Item(_) | Decl::Conn(_) | Decl::Inst(_)),
             );
             return None;
         }
     };
-    let slice = match &e.slice {
+    let elem = match (&elem_input, target) {
+        (Some(s), Target::Item { item, .. }) => Some(b.element(item, s, &e.name)?),
+        _ => None,
+    };
+    let slice = resolve_slice(b, e.slice.as_ref())?;
+    Some(End {
+        target,
+        elem,
+        slice,
+        input: e.clone(),
+    })
+}
+
+/// A slice as written to sizes; `Some(None)` when there is none, `None` on an error.
+fn resolve_slice(b: &mut Builder, s: Option<&SliceInput>) -> Option<Option<Slice>> {
+    let slice = match s {
         None => None,
         Some(s) => {
             let lo = match &s.lo {
@@ -233,14 +508,10 @@ fn resolve_end(b: &mut Builder, e: &EndInput, is_post: bool) -> Option<End> {
             })
         }
     };
-    Some(End {
-        target,
-        slice,
-        input: e.clone(),
-    })
+    Some(slice)
 }
 
-fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
+fn build_conn(b: &mut Builder, c: usize, role: ConnRole) -> Option<Conn> {
     let StmtInput::Conn {
         name,
         pre,
@@ -318,6 +589,8 @@ fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
     };
     Some(Conn {
         label,
+        name: name.clone(),
+        role,
         pre: pre_e,
         post: post_e,
         function,
@@ -333,12 +606,32 @@ fn build_conn(b: &mut Builder, c: usize) -> Option<Conn> {
     })
 }
 
+/// Words that end the path of a probe into an instance and start its attribute.
+const PROBE_WORDS: &[&str] = &[
+    "neurons",
+    "spikes",
+    "voltage",
+    "refractory",
+    "refractory_time",
+    "decoded",
+    "decoded_output",
+    "value",
+    "weights",
+    "error",
+    "learning",
+    "r_pos",
+    "r_neg",
+    "resistance_pos",
+    "resistance_neg",
+];
+
 #[allow(clippy::too_many_arguments)]
 fn build_probe(
     b: &mut Builder,
     name: &Ident,
     target: &Ident,
     attrs: &[Ident],
+    indices: &[Option<SliceInput>],
     target_tokens: &TokenStream,
     params: &[ParamInput],
 ) -> Option<Probe> {
@@ -350,12 +643,62 @@ fn build_probe(
         None => None,
     };
     let key = target.to_string();
+    // `arr.ens[0].neurons`: the path into an instance, then the attribute words.
+    let mut virtual_path = None;
+    let mut attrs = attrs;
+    if let Some(j) = b.instance_of(target) {
+        let k = attrs
+            .iter()
+            .position(|a| PROBE_WORDS.contains(&a.to_string().as_str()))
+            .unwrap_or(attrs.len());
+        let members: Vec<MemberInput> = attrs[..k]
+            .iter()
+            .zip(&indices[1..])
+            .map(|(a, i)| MemberInput {
+                name: a.clone(),
+                index: i.clone(),
+            })
+            .collect();
+        virtual_path = Some((j, members));
+        attrs = &attrs[k..];
+    }
+    let mut elem = None;
+    if virtual_path.is_none() {
+        let array = match b.names.get(&key) {
+            Some(Decl::Item(i)) => b.item_counts[*i].is_some().then_some(*i),
+            _ => None,
+        };
+        match (array, &indices[0]) {
+            (Some(i), Some(s)) if !s.range && indices[1..].iter().all(Option::is_none) => {
+                elem = Some(b.element(i, s, target)?);
+            }
+            (Some(_), _) => {
+                b.err(syn::Error::new_spanned(
+                    target_tokens,
+                    format!("`{key}` is an array of items; probe one element, `{key}[i]`"),
+                ));
+                return None;
+            }
+            (None, _) if indices.iter().any(Option::is_some) => {
+                b.err(syn::Error::new_spanned(
+                    target_tokens,
+                    "only items of subnetwork instances and arrays take an index in a probe",
+                ));
+                return None;
+            }
+            _ => {}
+        }
+    }
     let words: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
     let words: Vec<&str> = words.iter().map(|s| s.as_str()).collect();
     let bad = |b: &mut Builder, what: String| {
         b.err(syn::Error::new_spanned(target_tokens, what));
     };
-    let (of, attr) = match b.names.get(&key).copied() {
+    let decl = match virtual_path {
+        Some(_) => Some(Decl::Item(usize::MAX)),
+        None => b.names.get(&key).copied(),
+    };
+    let (of, attr) = match decl {
         Some(Decl::Item(i)) => {
             let attr = match words.as_slice() {
                 [] | ["value"] | ["decoded"] | ["decoded_output"] | ["output"] => ProbeAttr::Value,
@@ -376,7 +719,22 @@ fn build_probe(
                     return None;
                 }
             };
-            (ProbeOf::Item(i), attr)
+            match &virtual_path {
+                Some((j, members)) => {
+                    let neurons = attr != ProbeAttr::Value;
+                    let v = b.virtual_item(
+                        *j,
+                        indices[0].as_ref(),
+                        members,
+                        false,
+                        neurons,
+                        false,
+                        target_tokens,
+                    )?;
+                    (ProbeOf::Virtual(v), attr)
+                }
+                None => (ProbeOf::Item(i), attr),
+            }
         }
         Some(Decl::Conn(c)) => {
             let attr = match words.as_slice() {
@@ -440,6 +798,7 @@ fn build_probe(
     Some(Probe {
         name: name.clone(),
         target: of,
+        elem,
         attr,
         synapse,
         solver,

@@ -12,12 +12,14 @@ use syn::{Expr, ExprClosure, Ident};
 use crate::parse::{ArgInput, EndInput, GenericInput, SizeInput, SliceInput};
 
 mod build;
+mod instances;
 mod names;
 mod sizes;
 mod solver;
 mod values;
 
 pub use build::build;
+pub use instances::{offset_consts, offsets, own_items, owner, Instance, SubnetCheck, Virtual};
 pub use sizes::Size;
 
 // ------------------------------------------------------------------------------------------
@@ -34,6 +36,17 @@ pub struct Model {
     pub items: Vec<Item>,
     pub conns: Vec<Conn>,
     pub probes: Vec<Probe>,
+    /// Subnetwork instances, in declaration order.
+    pub instances: Vec<Instance>,
+    /// Items inside instances that this network connects or probes.
+    pub virtuals: Vec<Virtual>,
+    /// What rustc must check about those paths (index in range, has neurons), array
+    /// indices and loop ranges.
+    pub subnet_checks: Vec<SubnetCheck>,
+    /// `[N]` of each item (aligned with `items`; `None` for a single item).
+    pub item_counts: Vec<Option<Size>>,
+    /// `for` loops; connections name theirs in `Conn::role`.
+    pub loops: Vec<Loop>,
     /// Which constructor arguments are state values borrowed by stages.
     pub state_args: Vec<bool>,
     /// False when some statement failed: only the items that built are here, with no
@@ -194,6 +207,37 @@ pub struct Neuron {
     pub base: Option<Box<Neuron>>,
 }
 
+/// `for var in lo..hi { .. }`.
+pub struct Loop {
+    pub var: Ident,
+    pub lo: Size,
+    pub hi: Size,
+}
+
+/// A connection statement as written, or inside a `for` loop: there it is built three times,
+/// once to be emitted (the loop variable is the runtime one) and at each end of the range to
+/// be checked (sizes as consts).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ConnRole {
+    Plain,
+    Emit { lp: usize },
+    Check,
+}
+
+impl Model {
+    /// Whether the macro cannot list every item and connection (instances, arrays, loops):
+    /// then the runtime computes the plan, with the same rules, when the network is built.
+    pub fn hierarchical(&self) -> bool {
+        !self.instances.is_empty()
+            || self.item_counts.iter().any(Option::is_some)
+            || !self.loops.is_empty()
+            || self
+                .conns
+                .iter()
+                .any(|c| matches!(c.transform, Some(Transform::Computed(_))))
+    }
+}
+
 impl Neuron {
     pub fn field(&self, name: &str) -> Option<&Expr> {
         self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
@@ -228,12 +272,24 @@ pub enum Port {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Target {
-    Item { item: usize, port: Port },
-    Learning { conn: usize },
+    Item {
+        item: usize,
+        port: Port,
+    },
+    /// An item (or a connection's `.learning`) inside an instance: `Model::virtuals[v]`.
+    Virtual {
+        v: usize,
+        port: Port,
+    },
+    Learning {
+        conn: usize,
+    },
 }
 
 pub struct End {
     pub target: Target,
+    /// The element of an array item (`e[i]`).
+    pub elem: Option<Size>,
     pub slice: Option<Slice>,
     pub input: EndInput,
 }
@@ -246,6 +302,9 @@ pub struct Slice {
 
 pub enum Transform {
     Scalar(Expr),
+    /// Any Rust value whose type gives the shape (`[[f64; C]; R]`, `[f64; N]`, `f64`, checked
+    /// by rustc), or an `Array2`/`Vec` (checked when the network is built).
+    Computed(Expr),
     Diagonal(Vec<Expr>),
     Matrix(Vec<Vec<Expr>>),
 }
@@ -280,6 +339,9 @@ pub use solver::{Solver, SolverField};
 
 pub struct Conn {
     pub label: String,
+    /// `conn name: ..`.
+    pub name: Option<Ident>,
+    pub role: ConnRole,
     pub pre: End,
     pub post: End,
     pub function: Option<Function>,
@@ -302,12 +364,15 @@ pub use netdsl_plan::ProbeAttr;
 
 pub enum ProbeOf {
     Item(usize),
+    Virtual(usize),
     Conn(usize),
 }
 
 pub struct Probe {
     pub name: Ident,
     pub target: ProbeOf,
+    /// The element of an array item (`probe p: e[2]`).
+    pub elem: Option<Size>,
     pub attr: ProbeAttr,
     pub synapse: Option<Synapse>,
     pub sample_every: Option<Expr>,

@@ -19,6 +19,7 @@ pub(super) enum Decl {
     Item(usize),
     Conn(usize),
     Probe(usize),
+    Inst(usize),
 }
 
 pub(super) fn decl_what(d: Decl) -> &'static str {
@@ -29,6 +30,7 @@ pub(super) fn decl_what(d: Decl) -> &'static str {
         Decl::Item(_) => "item",
         Decl::Conn(_) => "connection",
         Decl::Probe(_) => "probe",
+        Decl::Inst(_) => "subnetwork instance",
     }
 }
 
@@ -93,6 +95,20 @@ pub(super) struct Builder<'a> {
     pub(super) items: Vec<&'a StmtInput>,
     pub(super) item_sizes: Vec<Resolve<(Size, Size)>>,
     pub(super) conn_stmts: Vec<&'a StmtInput>,
+    pub(super) instances: Vec<super::instances::Instance>,
+    /// `[N]` of each item (aligned with `items`), as written and resolved.
+    pub(super) item_counts: Vec<Option<&'a SizeInput>>,
+    pub(super) item_count_sizes: Vec<Option<Size>>,
+    /// The `for` loop of each connection statement (aligned with `conn_stmts`).
+    pub(super) conn_loops: Vec<Option<usize>>,
+    pub(super) loops: Vec<&'a StmtInput>,
+    /// Loop variables in scope and what they stand for.
+    pub(super) loop_vars: Vec<(String, Size)>,
+    /// Building the copy of a loop's statement that is emitted (its loop variable is the
+    /// runtime one): no checks from it (the copies at the range's ends are checked).
+    pub(super) emit_copy: bool,
+    pub(super) virtuals: Vec<super::instances::Virtual>,
+    pub(super) subnet_checks: Vec<super::instances::SubnetCheck>,
 }
 
 impl<'a> Builder<'a> {
@@ -182,6 +198,9 @@ impl<'a> Builder<'a> {
             SizeKind::Path(p) => {
                 if let Some(id) = p.get_ident() {
                     let key = id.to_string();
+                    if let Some((_, v)) = self.loop_vars.iter().rev().find(|(k, _)| *k == key) {
+                        return Some(v.clone());
+                    }
                     match self.names.get(&key).copied() {
                         Some(Decl::Const(i)) => return self.const_size(i, id),
                         Some(Decl::Generic(_)) => {

@@ -410,6 +410,10 @@ pub(super) fn parse_transform(b: &mut Builder, e: &Expr) -> Option<Transform> {
                 b.err(syn::Error::new_spanned(e, "empty transform"));
                 return None;
             }
+            if rows.iter().any(|r| matches!(r, Expr::Repeat(_))) {
+                // `[[1.0; 3], [2.0; 3]]`: rustc knows the shape.
+                return Some(Transform::Computed(e.clone()));
+            }
             let nested = rows.iter().filter(|r| matches!(r, Expr::Array(_))).count();
             if nested == 0 {
                 return Some(Transform::Diagonal(rows.into_iter().cloned().collect()));
@@ -445,16 +449,52 @@ pub(super) fn parse_transform(b: &mut Builder, e: &Expr) -> Option<Transform> {
                 _ => None,
             };
             match n {
-                Some(n) if !matches!(&*r.expr, Expr::Array(_)) => {
+                Some(n) if !matches!(&*r.expr, Expr::Array(_) | Expr::Repeat(_)) => {
                     Some(Transform::Diagonal(vec![(*r.expr).clone(); n]))
                 }
-                _ => {
-                    b.err(syn::Error::new_spanned(e, "write the transform out: a vector `[a, b]` or a matrix `[[a, b], [c, d]]` (or `[v; 3]` with a literal length)"));
-                    None
-                }
+                // `[[-2.5; 50]; 30]`, `[0.5; N]`: rustc knows the shape.
+                _ => Some(Transform::Computed(e.clone())),
             }
         }
-        _ => Some(Transform::Scalar(e.clone())),
+        Expr::Lit(_) | Expr::Unary(_) | Expr::Binary(_) | Expr::Paren(_) | Expr::Cast(_) => {
+            Some(Transform::Scalar(e.clone()))
+        }
+        // A constructor argument of a number type is a scalar as before; one of another type
+        // (`w: [[f64; 2]; 3]`, an `Array2`) is computed.
+        Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+            let id = p.path.get_ident()?;
+            let arg = b.net.args.iter().find(|a| a.name == *id);
+            let number = |t: &syn::Type| {
+                let s = quote::ToTokens::to_token_stream(t).to_string();
+                matches!(
+                    s.as_str(),
+                    "f64"
+                        | "f32"
+                        | "i8"
+                        | "i16"
+                        | "i32"
+                        | "i64"
+                        | "u8"
+                        | "u16"
+                        | "u32"
+                        | "u64"
+                        | "usize"
+                        | "isize"
+                )
+            };
+            let lower = id
+                .to_string()
+                .chars()
+                .next()
+                .is_some_and(char::is_lowercase);
+            match arg {
+                Some(a) if !number(&a.ty) => Some(Transform::Computed(e.clone())),
+                None if !lower => Some(Transform::Computed(e.clone())),
+                _ => Some(Transform::Scalar(e.clone())),
+            }
+        }
+        // Calls, methods, macros, blocks, consts: any Rust value of a transform type.
+        _ => Some(Transform::Computed(e.clone())),
     }
 }
 

@@ -581,6 +581,7 @@ impl<P: SizeLike> Checker<'_, P> {
                 }
                 rows.clone()
             }
+            TransformDecl::Implied => post_size.clone(),
         };
         if implied_func && func_size.is_none() {
             func_size = Some(out_size.clone());
@@ -591,6 +592,7 @@ impl<P: SizeLike> Checker<'_, P> {
             // Solved into the post neurons: decoded sizes must match post dims (after slice).
             let sends = match &cn.transform {
                 TransformDecl::Matrix { rows, .. } => rows.clone(),
+                TransformDecl::Implied => post_size.clone(),
                 _ => x.clone(),
             };
             let p = Problem::WeightSolverSize {
