@@ -135,7 +135,7 @@ fn value_parameters_go_where_literals_go() {
     let learn = &net.conns[1];
     assert_eq!(learn.synapse, Some(Synapse::Lowpass(0.02)));
     assert_eq!(learn.transform, Transform::Scalar(0.5));
-    assert_eq!(learn.solver.reg, 0.2);
+    assert_eq!(learn.solver.l2_reg(), Some(0.2));
     match &learn.learning {
         Some(LearningRule::Pes { learning_rate, .. }) => assert_eq!(*learning_rate, 3e-4),
         other => panic!("{other:?}"),

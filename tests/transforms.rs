@@ -60,8 +60,7 @@ fn computed_transforms_are_values_of_their_type() {
 fn runtime_shaped_transforms_are_checked_at_build() {
     let err = Computed::<2>::new(Array2::zeros((4, 2)), 0.0)
         .build(0.001)
-        .err()
-        .expect("a 4x2 matrix into 3 values is refused");
+        .expect_err("a 4x2 matrix into 3 values is refused");
     let text = err.to_string();
     assert!(text.contains("a -> b"), "names the connection: {text}");
 }

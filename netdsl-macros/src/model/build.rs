@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
-use super::instances::Instance;
+use super::instance_types::Instance;
 use syn::Ident;
 
 use super::names::{

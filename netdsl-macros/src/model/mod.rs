@@ -12,6 +12,7 @@ use syn::{Expr, ExprClosure, Ident};
 use crate::parse::{ArgInput, EndInput, GenericInput, SizeInput, SliceInput};
 
 mod build;
+mod instance_types;
 mod instances;
 mod names;
 mod sizes;
@@ -19,7 +20,8 @@ mod solver;
 mod values;
 
 pub use build::build;
-pub use instances::{offset_consts, offsets, own_items, owner, Instance, SubnetCheck, Virtual};
+pub use instance_types::{Instance, SubnetCheck, Virtual};
+pub use instances::{offset_consts, offsets, own_items, owner};
 pub use sizes::Size;
 
 // ------------------------------------------------------------------------------------------

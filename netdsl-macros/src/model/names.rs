@@ -95,7 +95,7 @@ pub(super) struct Builder<'a> {
     pub(super) items: Vec<&'a StmtInput>,
     pub(super) item_sizes: Vec<Resolve<(Size, Size)>>,
     pub(super) conn_stmts: Vec<&'a StmtInput>,
-    pub(super) instances: Vec<super::instances::Instance>,
+    pub(super) instances: Vec<super::instance_types::Instance>,
     /// `[N]` of each item (aligned with `items`), as written and resolved.
     pub(super) item_counts: Vec<Option<&'a SizeInput>>,
     pub(super) item_count_sizes: Vec<Option<Size>>,
@@ -107,8 +107,8 @@ pub(super) struct Builder<'a> {
     /// Building the copy of a loop's statement that is emitted (its loop variable is the
     /// runtime one): no checks from it (the copies at the range's ends are checked).
     pub(super) emit_copy: bool,
-    pub(super) virtuals: Vec<super::instances::Virtual>,
-    pub(super) subnet_checks: Vec<super::instances::SubnetCheck>,
+    pub(super) virtuals: Vec<super::instance_types::Virtual>,
+    pub(super) subnet_checks: Vec<super::instance_types::SubnetCheck>,
 }
 
 impl<'a> Builder<'a> {
