@@ -12,6 +12,7 @@ use syn::{Expr, ExprClosure, Ident};
 use crate::parse::{ArgInput, EndInput, GenericInput, SizeInput, SliceInput};
 
 mod build;
+mod build_ends;
 mod instance_types;
 mod instances;
 mod names;
