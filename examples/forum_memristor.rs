@@ -187,8 +187,9 @@ impl Memristors {
 
 /// Checkpoints (`Simulator::save_checkpoint`, `Simulator::resume`) save what the stages
 /// change: resistances, conductances, filtered activities, the lowpass decay, post's encoders
-/// and the pulse count (polarity, sizes and gain are the constructor's). Register the type once
-/// with `netdsl::core::io::checkpoint::register_state::<Memristors>()`.
+/// and the pulse count (polarity, sizes and gain are the constructor's). `network!` registers
+/// the type for checkpoints because it implements this trait (builder-API networks call
+/// `netdsl::core::io::checkpoint::register_state::<Memristors>()` or `add_checkpointed_state`).
 impl netdsl::core::io::checkpoint::Checkpoint for Memristors {
     fn save(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         self.r.save(w)?;

@@ -8,6 +8,7 @@ pub use std::borrow::Cow;
 // The runtime modules generated code names (one line each, so a move in netdsl-core is one
 // edit here).
 pub use netdsl_core::error;
+pub use netdsl_core::io::checkpoint;
 pub use netdsl_core::models::learning;
 pub use netdsl_core::models::neurons;
 pub use netdsl_core::models::synapses;

@@ -168,6 +168,14 @@ pub fn emit(m: &Model, ck: &Checked, plan: Option<&np::Plan<Size>>) -> TokenStre
         let n = &a.name;
         let s = n.to_string();
         if m.state_args[k] {
+            // A state type that implements `Checkpoint` goes into checkpoints without the user
+            // registering it (autoref specialisation: the fallback does nothing).
+            let ck = quote!(::netdsl::__private::checkpoint);
+            states.push(quote!({
+                use #ck::{RegisterCheckpoint as _, RegisterFallback as _};
+                let __reg = &#ck::auto_register(&#n);
+                __reg.register();
+            }));
             states.push(quote!(__net.add_state(#s, #n);));
         }
     }
