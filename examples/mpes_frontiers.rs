@@ -14,66 +14,26 @@
 //! 30 s. Metrics on t > 22 s between `f(decoded pre)` and decoded post (probes filtered 10 ms):
 //! MSE, Pearson, Spearman, Kendall tau-b per dimension, averaged over dimensions, then mean ±
 //! sample std over seeds. Seed `s` builds the same pre/post/error ensembles for every rule
-//! (paired comparison); the devices' seed is derived from it too.
+//! (paired comparison); the devices' seed is derived from it too. The network and the run are
+//! `examples/mpes_common/frontiers.rs` (shared with `mpes_sweep`).
 
 mod common;
+mod mpes_common;
 
-use std::time::Instant;
-
-use common::{arg, full_matrix, mean_std, metrics, pm, Metrics};
-use netdsl::core::models::learning::LearningRule;
-use netdsl::core::models::memristor::{Device, Variability};
-use netdsl::core::models::processes::Sines;
-use netdsl::core::models::synapses::Synapse;
-use netdsl::core::network::{
-    ConnectionSpec, Endpoint, EnsembleSpec, Function, Network, NodeOutput, ProbeOf, ProbeSpec,
-    Transform,
-};
-use netdsl::core::plan::ProbeAttr;
-use netdsl::core::sim::Simulator;
+use common::{arg, mean_std, pm, Metrics};
+use mpes_common::frontiers::{self, Config, Func, Rule, RunResult, DT};
 
 const N: usize = 10;
-const D: usize = 3;
-const DT: f64 = 0.001;
+const D: usize = frontiers::D;
 const SIM_STEPS: u64 = 30_000;
 /// Learning stops (the error is silenced) from this step on: t = 22 s.
 const LEARN_STEPS: u64 = 22_000;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Rule {
-    Mpes,
-    Pes,
-    None,
-}
-
-impl Rule {
-    fn name(self) -> &'static str {
-        match self {
-            Rule::Mpes => "mPES",
-            Rule::Pes => "PES",
-            Rule::None => "no learning",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Func {
-    X,
-    X2,
-}
-
-impl Func {
-    fn apply(self, x: f64) -> f64 {
-        match self {
-            Func::X => x,
-            Func::X2 => x * x,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Func::X => "x",
-            Func::X2 => "x²",
-        }
+/// The function's name in the tables.
+fn title(f: Func) -> &'static str {
+    match f {
+        Func::X => "x",
+        Func::X2 => "x²",
     }
 }
 
@@ -115,143 +75,14 @@ fn reference(rule: Rule, f: Func) -> Option<[(f64, f64); 4]> {
     }
 }
 
-/// The Frontiers network for one rule, function and seed.
-fn build(rule: Rule, f: Func, seed: u64) -> Network {
-    let mut net = Network::new(format!("frontiers_{}", rule.name()));
-    net.seed = seed;
-    let input = net.add_node(
-        "input",
-        0,
-        D,
-        NodeOutput::Process(Box::new(Sines {
-            dims: D,
-            period: 4.0,
-        })),
-    );
-    let learn_time = LEARN_STEPS as f64 * DT;
-    let stop = net.add_node(
-        "stop_learning",
-        0,
-        1,
-        NodeOutput::Time(Box::new(move |t, out| {
-            // `t >= learn_time` with t = n·dt: compare step numbers, not floats.
-            out[0] = if (t / DT).round() >= learn_time / DT {
-                1.0
-            } else {
-                0.0
-            };
-        })),
-    );
-    let pre = net.add_ensemble("pre", EnsembleSpec::new(N, D));
-    let post = net.add_ensemble("post", EnsembleSpec::new(N, D));
-    let error = net.add_ensemble(
-        "error",
-        EnsembleSpec {
-            radius: 2.0,
-            ..EnsembleSpec::new(N, D)
-        },
-    );
-
-    let mut learned = ConnectionSpec::new(Endpoint::Neurons(pre), Endpoint::Neurons(post));
-    learned.transform = full_matrix(N, N, 0.0);
-    learned.label = Some("learned".into());
-    learned.learning = match rule {
-        Rule::Mpes => Some(LearningRule::Mpes {
-            gain: arg("--gain", 1e4),
-            threshold: 1e-5,
-            pre_synapse: Some(Synapse::Lowpass(0.005)),
-            model: Device::default(),
-            variability: Variability::uniform(arg("--noise", 0.15)),
-            seed: None,
-        }),
-        Rule::Pes => Some(LearningRule::Pes {
-            learning_rate: 1e-4,
-            pre_synapse: Some(Synapse::Lowpass(0.005)),
-        }),
-        Rule::None => None,
-    };
-    let conn = net.connect(learned);
-    if rule != Rule::None {
-        net.connect(ConnectionSpec::new(
-            Endpoint::Value(error),
-            Endpoint::Learning(conn),
-        ));
-    }
-    // error = post − f(pre)
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(post),
-        Endpoint::Value(error),
-    ));
-    let mut target = ConnectionSpec::new(Endpoint::Value(pre), Endpoint::Value(error));
-    target.function = Some(Function {
-        size_out: D,
-        f: Box::new(move |x, y| {
-            for (yy, xx) in y.iter_mut().zip(x) {
-                *yy = f.apply(*xx);
-            }
-        }),
-        text: f.name().into(),
-    });
-    target.transform = Transform::Scalar(-1.0);
-    net.connect(target);
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(input),
-        Endpoint::Value(pre),
-    ));
-    let mut inhibit = ConnectionSpec::new(Endpoint::Value(stop), Endpoint::Neurons(error));
-    inhibit.transform = full_matrix(N, 1, -20.0);
-    net.connect(inhibit);
-
-    for (name, item) in [("pre", pre), ("post", post)] {
-        net.probe(
-            name,
-            ProbeSpec {
-                synapse: Some(Synapse::Lowpass(0.01)),
-                ..ProbeSpec::new(ProbeOf::Item(item), ProbeAttr::Value)
-            },
-        );
-    }
-    net
-}
-
-struct RunResult {
-    metrics: Metrics,
-    seconds: f64,
-    pulses: u64,
-}
-
 fn run_one(rule: Rule, f: Func, seed: u64) -> RunResult {
-    let start = Instant::now();
-    let mut sim = Simulator::new(build(rule, f, seed), DT).expect("build");
-    sim.set_progress(false);
-    sim.run_steps(SIM_STEPS).expect("run");
-    let seconds = start.elapsed().as_secs_f64();
-    let pre = sim.data("pre");
-    let post = sim.data("post");
-    let steps = &sim.probe("pre").expect("probe").steps;
-    // t > learn_time: samples after step 22000 (the authors' `[int(learn_time / dt):]`).
-    let first = steps
-        .iter()
-        .position(|&s| s > LEARN_STEPS)
-        .expect("samples after learning");
-    let y_true: Vec<Vec<f64>> = (0..D)
-        .map(|d| {
-            pre.column(d)
-                .iter()
-                .skip(first)
-                .map(|&x| f.apply(x))
-                .collect()
-        })
-        .collect();
-    let y_pred: Vec<Vec<f64>> = (0..D)
-        .map(|d| post.column(d).iter().skip(first).copied().collect())
-        .collect();
-    let pulses = sim.memristors().iter().map(|m| m.total_pulses()).sum();
-    RunResult {
-        metrics: metrics(&y_true, &y_pred),
-        seconds,
-        pulses,
-    }
+    let config = Config {
+        f,
+        sim_steps: SIM_STEPS,
+        learn_steps: LEARN_STEPS,
+        ..Config::paper(N, arg("--gain", 1e4), arg("--noise", 0.15), seed)
+    };
+    frontiers::run_rule(&config, rule)
 }
 
 fn main() {
@@ -275,13 +106,13 @@ fn main() {
         println!();
         println!(
             "## f(x) = {}  ({seeds} runs per rule; reference: §5, 10 runs)",
-            f.name()
+            title(f)
         );
         println!();
         println!("| rule | metric | netdsl (mean ± std) | reference | n |");
         println!("|---|---|---|---|---|");
         let mut timing = Vec::new();
-        for rule in [Rule::Mpes, Rule::Pes, Rule::None] {
+        for rule in Rule::ALL {
             let runs: Vec<RunResult> = (first_seed..first_seed + seeds)
                 .map(|s| run_one(rule, f, s))
                 .collect();

@@ -1,7 +1,7 @@
 //! The Frontiers experiment (`experiments/mPES.py`, spec §3) with its parameters open: ensemble
-//! size N, mPES gain γ, device variability σ, the learned function, and the run's length. With
-//! N = 10, 30 s and learning until 22 s it is the network of `examples/mpes_frontiers.rs`
-//! (same seeds, same numbers); the sweep runs it over a grid.
+//! size N, mPES gain γ, device variability σ, the learned function, the run's length, and the
+//! learning rule (mPES, PES or none). With N = 10, 30 s and learning until 22 s it is the network
+//! of `examples/mpes_frontiers.rs`, which runs it; the sweep runs its mPES form over a grid.
 
 use std::time::Instant;
 
@@ -77,10 +77,41 @@ impl Config {
     }
 }
 
+/// The rule that learns the `pre.neurons → post.neurons` connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// mPES on memristive synapses (γ and σ from the [`Config`]).
+    Mpes,
+    /// PES (learning rate 1e-4, pre synapse 5 ms).
+    Pes,
+    /// No learning: the weights stay 0 and the error drives nothing.
+    None,
+}
+
+impl Rule {
+    /// All three, in table order.
+    pub const ALL: [Rule; 3] = [Rule::Mpes, Rule::Pes, Rule::None];
+
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Mpes => "mPES",
+            Rule::Pes => "PES",
+            Rule::None => "no learning",
+        }
+    }
+}
+
 /// The Frontiers network with mPES on `pre.neurons → post.neurons`.
 pub fn build(c: &Config) -> Network {
+    build_rule(c, Rule::Mpes)
+}
+
+/// The Frontiers network with `rule` on `pre.neurons → post.neurons`. The same seed gives every
+/// rule the same ensembles (paired comparison).
+pub fn build_rule(c: &Config, rule: Rule) -> Network {
     let (n, f) = (c.n, c.f);
-    let mut net = Network::new("frontiers_mPES");
+    let mut net = Network::new(format!("frontiers_{}", rule.name()));
     net.seed = c.seed;
     let input = net.add_node(
         "input",
@@ -116,19 +147,25 @@ pub fn build(c: &Config) -> Network {
     let mut learned = ConnectionSpec::new(Endpoint::Neurons(pre), Endpoint::Neurons(post));
     learned.transform = full_matrix(n, n, 0.0);
     learned.label = Some("learned".into());
-    learned.learning = Some(LearningRule::Mpes {
-        gain: c.gain,
-        threshold: 1e-5,
-        pre_synapse: Some(Synapse::Lowpass(0.005)),
-        model: Device::default(),
-        variability: Variability::uniform(c.noise),
-        seed: None,
-    });
+    learned.learning = match rule {
+        Rule::Mpes => Some(LearningRule::Mpes {
+            gain: c.gain,
+            threshold: 1e-5,
+            pre_synapse: Some(Synapse::Lowpass(0.005)),
+            model: Device::default(),
+            variability: Variability::uniform(c.noise),
+            seed: None,
+        }),
+        Rule::Pes => Some(LearningRule::pes()),
+        Rule::None => None,
+    };
     let conn = net.connect(learned);
-    net.connect(ConnectionSpec::new(
-        Endpoint::Value(error),
-        Endpoint::Learning(conn),
-    ));
+    if rule != Rule::None {
+        net.connect(ConnectionSpec::new(
+            Endpoint::Value(error),
+            Endpoint::Learning(conn),
+        ));
+    }
     net.connect(ConnectionSpec::new(
         Endpoint::Value(post),
         Endpoint::Value(error),
@@ -183,8 +220,18 @@ pub fn run(c: &Config) -> RunResult {
 
 /// [`run`] with the simulator's thread options (the results do not depend on them).
 pub fn run_with(c: &Config, options: SimOptions) -> RunResult {
+    run_rule_with(c, Rule::Mpes, options)
+}
+
+/// Builds, runs and scores one configuration learned by `rule`.
+pub fn run_rule(c: &Config, rule: Rule) -> RunResult {
+    run_rule_with(c, rule, SimOptions::default())
+}
+
+/// [`run_rule`] with the simulator's thread options (the results do not depend on them).
+pub fn run_rule_with(c: &Config, rule: Rule, options: SimOptions) -> RunResult {
     let start = Instant::now();
-    let mut sim = Simulator::with_options(build(c), DT, options).expect("build");
+    let mut sim = Simulator::with_options(build_rule(c, rule), DT, options).expect("build");
     sim.set_progress(false);
     sim.run_steps(c.sim_steps).expect("run");
     let seconds = start.elapsed().as_secs_f64();
