@@ -59,12 +59,18 @@ pub struct Simulator {
     memristor_of: Vec<usize>,
     /// The helper thread of large pulse stages (see [`SimOptions::pulse_threads`]).
     pulse: Option<PulseHelper>,
+    /// The most bytes in-memory probes may hold at the end of a run (see
+    /// [`Simulator::set_probe_memory_limit`]).
+    probe_memory_limit: u64,
     /// Streamed probes and periodic checkpoints (`sim/persist.rs`).
     persist: persist::Persist,
 }
 
 /// A short summary: the network, time step, steps taken, ops, probes and threads (not the
 /// signal store).
+/// Default of [`Simulator::set_probe_memory_limit`]: 8 GiB.
+pub const DEFAULT_PROBE_MEMORY_LIMIT: u64 = 8 << 30;
+
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Simulator")
@@ -128,6 +134,7 @@ impl Simulator {
             conn_texts: b.conn_texts,
             memristor_of: b.memristor_of,
             pulse: b.pulse,
+            probe_memory_limit: DEFAULT_PROBE_MEMORY_LIMIT,
             persist: persist::Persist::default(),
         }
     }
@@ -205,23 +212,112 @@ impl Simulator {
         self.pool.as_ref().map_or(1, |p| 1 + p.workers())
     }
 
-    /// Run for `seconds` of simulated time (`round(seconds / dt)` steps).
+    /// Run for `seconds` of simulated time (`round(seconds / dt)` steps). A negative, NaN or
+    /// infinite duration, or one of more steps than the step counter holds, is an error (op
+    /// `run`) and runs nothing.
     pub fn run(&mut self, seconds: f64) -> Result<(), SimError> {
+        if !seconds.is_finite() || seconds < 0.0 {
+            return Err(self.run_error(format!(
+                "the duration must be a finite number of seconds >= 0, got {seconds}"
+            )));
+        }
         let steps = (seconds / self.dt).round();
-        self.run_steps(steps.max(0.0) as u64)
+        if steps >= u64::MAX as f64 {
+            return Err(self.run_error(format!(
+                "{seconds} s at dt = {} s is more steps than a run can count",
+                self.dt
+            )));
+        }
+        self.run_steps(steps as u64)
+    }
+
+    /// The most bytes the in-memory probes may hold at the end of a run (default 8 GiB). A
+    /// run whose probes would need more is refused before it starts (op `run`, naming the
+    /// bytes), instead of exhausting memory; stream long recordings to disk
+    /// ([`Simulator::stream_probe`]) or record less often (`sample_every`).
+    pub fn set_probe_memory_limit(&mut self, bytes: u64) {
+        self.probe_memory_limit = bytes;
+    }
+
+    /// An error of a run that could not start.
+    fn run_error(&self, message: String) -> SimError {
+        SimError {
+            step: self.step,
+            t: self.time(),
+            op_index: None,
+            op: "run".into(),
+            message,
+        }
+    }
+
+    /// Reserves every in-memory probe's samples of the next `n` steps (so stepping allocates
+    /// nothing), after checking the step count and the memory it needs.
+    fn reserve_probes(&mut self, n: u64) -> Result<(), SimError> {
+        if self.step.checked_add(n).is_none() {
+            return Err(self.run_error(format!(
+                "{n} more steps after step {} overflow the step counter",
+                self.step
+            )));
+        }
+        // Samples per probe: exact for runs of up to 2^22 steps, else the bound (a count step
+        // by step would take as long as a huge run is refused in). Counted twice rather than
+        // kept in a Vec: a run allocates nothing but the reservations.
+        let (step, streamed) = (self.step, &self.persist);
+        let samples = |i: usize, p: &ProbeData| -> Option<u64> {
+            if streamed.streamed(i) {
+                None
+            } else if n <= 1 << 22 {
+                Some(p.samples_in(step, n) as u64)
+            } else {
+                Some(p.samples_at_most(n))
+            }
+        };
+        let mut bytes: u64 = 0;
+        for (i, p) in self.probes.iter().enumerate() {
+            let Some(k) = samples(i, p) else { continue };
+            let held = (p.data.len() as u64 * 8).saturating_add(p.steps.len() as u64 * 8);
+            let per = (p.sample_len() as u64 + 1) * 8;
+            bytes = bytes
+                .saturating_add(held)
+                .saturating_add(k.saturating_mul(per));
+        }
+        if bytes > self.probe_memory_limit {
+            return Err(self.run_error(format!(
+                "the probes would hold {:.3} GB after {n} more steps, over the limit of {:.3} GB: \
+                 stream them to disk (stream_probe / stream_all), record less often \
+                 (sample_every), run in shorter parts, or raise set_probe_memory_limit",
+                bytes as f64 / 1e9,
+                self.probe_memory_limit as f64 / 1e9
+            )));
+        }
+        let mut failed = None;
+        for (i, p) in self.probes.iter_mut().enumerate() {
+            let Some(k) = samples(i, p) else { continue };
+            let len = p.sample_len();
+            let ok = usize::try_from(k).ok().and_then(|k| {
+                let values = k.checked_mul(len)?;
+                p.data.try_reserve(values).ok()?;
+                p.steps.try_reserve(k).ok()
+            });
+            if ok.is_none() {
+                failed = Some((p.name.clone(), k, len));
+                break;
+            }
+        }
+        if let Some((name, k, len)) = failed {
+            return Err(self.run_error(format!(
+                "could not reserve {k} samples of probe `{name}` ({:.3} GB)",
+                (k as f64) * (len as f64 + 1.0) * 8.0 / 1e9
+            )));
+        }
+        Ok(())
     }
 
     /// Run `n` steps. On error, the run stops at the failing step, which is not recorded; every
-    /// sample recorded before it is kept.
+    /// sample recorded before it is kept. A run whose probes would need more memory than
+    /// [`Simulator::set_probe_memory_limit`] allows is refused before its first step.
     pub fn run_steps(&mut self, n: u64) -> Result<(), SimError> {
-        for (i, p) in self.probes.iter_mut().enumerate() {
-            if self.persist.streamed(i) {
-                continue; // buffers of one flush, reserved when the stream was opened
-            }
-            let k = p.samples_in(self.step, n);
-            p.data.reserve(k * p.sample_len());
-            p.steps.reserve(k);
-        }
+        self.reserve_probes(n)?;
         let mut progress =
             (self.progress && n >= 20_000).then(|| Progress::new(n as usize, "netdsl run"));
         let mut result = Ok(());

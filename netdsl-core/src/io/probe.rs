@@ -58,6 +58,18 @@ impl ProbeData {
         (n as f64) % self.period < 1.0
     }
 
+    /// At least as many samples as `n_more` further steps will record, without visiting each
+    /// step: a probe that records less often than every step records at most once per
+    /// `period` steps, plus one.
+    pub fn samples_at_most(&self, n_more: u64) -> u64 {
+        if self.period <= 1.0 {
+            n_more
+        } else {
+            // `as` saturates: a bound, never a wrap.
+            ((n_more as f64 / self.period).ceil() as u64).saturating_add(1)
+        }
+    }
+
     /// How many samples `n_more` further steps after step `done` will record.
     pub fn samples_in(&self, done: u64, n_more: u64) -> usize {
         if self.period <= 1.0 {
