@@ -1,7 +1,7 @@
 //! Checkpoints: the whole state of a running simulator in one versioned, checksummed file, so
 //! that a run can be stopped and resumed — in a fresh simulator, in another process — with
 //! bit-identical results. See [`Simulator::save_checkpoint`](crate::sim::Simulator::save_checkpoint)
-//! and [`Simulator::resume`](crate::sim::Simulator::resume); the file layout is in [`format`].
+//! and [`Simulator::resume`](crate::sim::Simulator::resume); the file layout is in [`format`](mod@format).
 //!
 //! User state values (the `state` objects that `obj.method` stages call) are saved through the
 //! [`Checkpoint`] trait, found by type: implement it and call [`register_state`] once for the
