@@ -177,6 +177,25 @@ pub enum BuildError {
         /// The first difference.
         detail: String,
     },
+    /// Building would allocate more than [`SimOptions::build_memory_limit`](crate::sim::SimOptions::build_memory_limit)
+    /// at once (a decoder solve's activities and Gram matrix, or a weight matrix).
+    #[error(
+        "{what} needs {:.3} GB to build ({detail}), over the limit of {:.3} GB: use fewer \
+         neurons or evaluation points, decoded instead of full weights, or raise \
+         SimOptions::build_memory_limit",
+        *bytes as f64 / 1e9,
+        *limit as f64 / 1e9
+    )]
+    TooBig {
+        /// The connection or probe, as in the plan (`a -> b`, `probe out`).
+        what: String,
+        /// What the bytes are (`activities 100000 x 50000 and Gram 50000 x 50000`).
+        detail: String,
+        /// Bytes needed (saturated at `u64::MAX`).
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A check that cannot fail for a network the rules accepted failed (a netdsl bug).
     #[error("{what}: internal error (a netdsl bug): {message}")]
     Internal {

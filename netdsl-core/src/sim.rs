@@ -101,7 +101,7 @@ impl Simulator {
         options: SimOptions,
     ) -> Result<Simulator, BuildError> {
         let built = with_build_threads(options.build_threads, || {
-            build::build(net, dt, options.pulse_threads)
+            build::build(net, dt, options.pulse_threads, options.build_memory_limit)
         })?;
         let mut sim = Simulator::from_built(built);
         sim.set_threads(options.step_threads);

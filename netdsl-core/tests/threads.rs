@@ -515,6 +515,7 @@ fn every_thread_count_of_every_kind_gives_the_same_bits() {
                     step_threads,
                     pulse_threads,
                     build_threads,
+                    ..SimOptions::default()
                 };
                 assert!(run(options) == reference, "{options:?}");
             }

@@ -6,6 +6,7 @@ mod connections;
 pub(crate) mod data;
 mod decoders;
 mod ensembles;
+mod memory;
 mod memristors;
 mod ops;
 mod probes;
@@ -59,7 +60,12 @@ pub(crate) struct Built {
 /// Builds `net` with time step `dt`; `pulse_threads > 1` starts a pulse helper when a memristive
 /// connection is big enough to share its pulse stage. (The build-thread count is the caller's
 /// [`with_build_threads`](crate::threads::build::with_build_threads).)
-pub(crate) fn build(mut net: Network, dt: f64, pulse_threads: usize) -> Result<Built, BuildError> {
+pub(crate) fn build(
+    mut net: Network,
+    dt: f64,
+    pulse_threads: usize,
+    memory_limit: u64,
+) -> Result<Built, BuildError> {
     check_dt(dt)?;
     let structure = structure(&net)?;
     let plan = plan_of(&net, &structure)?;
@@ -70,6 +76,7 @@ pub(crate) fn build(mut net: Network, dt: f64, pulse_threads: usize) -> Result<B
 
     let ensembles = ensembles::build_ensembles(&net)?;
     check_weight_storage(&net, &structure, &q)?;
+    memory::check_build_memory(&net, &structure, &ensembles, memory_limit)?;
     // Big decoder solves (each a few hundred ms) are independent of each other: solved side by
     // side before the connections and probes that use them are built.
     let mut solved = decoders::prefetch_solves(&net, &structure, &plan, &ensembles);

@@ -21,7 +21,12 @@ pub(crate) mod pulse;
 ///
 /// ```
 /// use netdsl_core::sim::SimOptions;
-/// let one_core = SimOptions { step_threads: 1, pulse_threads: 1, build_threads: 1 };
+/// let one_core = SimOptions {
+///     step_threads: 1,
+///     pulse_threads: 1,
+///     build_threads: 1,
+///     ..SimOptions::default()
+/// };
 /// assert_eq!(SimOptions::single_threaded(), one_core);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +43,15 @@ pub struct SimOptions {
     /// Threads for the build's decoder solves and big matrix products (default: the machine's
     /// parallelism, at most 8).
     pub build_threads: usize,
+    /// The most bytes one decoder solve (activities and Gram matrix) or one weight matrix of
+    /// the build may take (default 16 GiB). A network that needs more is refused with a
+    /// `BuildError::TooBig` naming the connection or probe and the bytes, before anything that
+    /// size is allocated.
+    pub build_memory_limit: u64,
 }
+
+/// Default of [`SimOptions::build_memory_limit`]: 16 GiB.
+pub const DEFAULT_BUILD_MEMORY_LIMIT: u64 = 16 << 30;
 
 impl SimOptions {
     /// Everything on the calling thread.
@@ -47,6 +60,7 @@ impl SimOptions {
             step_threads: 1,
             pulse_threads: 1,
             build_threads: 1,
+            build_memory_limit: DEFAULT_BUILD_MEMORY_LIMIT,
         }
     }
 }
@@ -60,6 +74,7 @@ impl Default for SimOptions {
             step_threads: 1,
             pulse_threads: if cpus > 1 { 2 } else { 1 },
             build_threads: cpus.clamp(1, 8),
+            build_memory_limit: DEFAULT_BUILD_MEMORY_LIMIT,
         }
     }
 }

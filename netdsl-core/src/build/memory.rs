@@ -1,0 +1,88 @@
+//! The build's memory guard: before any decoder solve or weight matrix is allocated, the bytes
+//! each will take are estimated and a network that needs more than the simulator's
+//! `build_memory_limit` at once is refused with a [`BuildError::TooBig`] naming the connection or
+//! probe, instead of the allocation aborting the process.
+
+use super::data::EnsembleData;
+use super::decoders::decoded_pre;
+use crate::error::BuildError;
+use crate::models::neurons::NeuronType;
+use crate::network::{ItemSpec, Network};
+use crate::plan::{ProbeAttr, ProbeTarget, Shape, Structure};
+
+/// Bytes of a decoder solve over `m` evaluation points and `n` neurons: the activities
+/// (m × n) and the Gram matrix of the smaller side (the solve uses the transposed form when
+/// there are fewer points than neurons), both `f64`; saturating.
+fn solve_bytes(m: usize, n: usize) -> u64 {
+    let (m, n) = (m as u64, n as u64);
+    let g = m.min(n);
+    m.saturating_mul(n)
+        .saturating_add(g.saturating_mul(g))
+        .saturating_mul(8)
+}
+
+/// Refuses the network when one solve or weight matrix would need more than `limit` bytes.
+pub(super) fn check_build_memory(
+    net: &Network,
+    structure: &Structure<usize>,
+    ensembles: &[Option<EnsembleData>],
+    limit: u64,
+) -> Result<(), BuildError> {
+    let too_big = |what: String, detail: String, bytes: u64| BuildError::TooBig {
+        what,
+        detail,
+        bytes,
+        limit,
+    };
+    for (c, conn) in structure.conns.iter().enumerate() {
+        let decoded = decoded_pre(net, ensembles, c);
+        if let Some((_, ens)) = decoded {
+            let m = net.conns[c]
+                .eval_points
+                .as_ref()
+                .map_or(ens.eval_points.nrows(), |ep| ep.nrows());
+            let n = ens.encoders.nrows();
+            let bytes = solve_bytes(m, n);
+            if bytes > limit {
+                let g = m.min(n);
+                return Err(too_big(
+                    format!("connection `{}`", conn.label),
+                    format!("decoder solve: activities {m} x {n} and Gram {g} x {g}"),
+                    bytes,
+                ));
+            }
+        }
+        if let Shape::Mat(rows, cols) = conn.weights_shape(decoded.is_some()) {
+            let bytes = (rows as u64).saturating_mul(cols as u64).saturating_mul(8);
+            if bytes > limit {
+                return Err(too_big(
+                    format!("connection `{}`", conn.label),
+                    format!("weight matrix {rows} x {cols}"),
+                    bytes,
+                ));
+            }
+        }
+    }
+    for probe in &structure.probes {
+        let (ProbeTarget::Item(i), ProbeAttr::Value) = (probe.target, probe.attr) else {
+            continue;
+        };
+        let (ItemSpec::Ensemble(spec), Some(ens)) = (&net.items[i].1, ensembles[i].as_ref()) else {
+            continue;
+        };
+        if spec.neuron_type == NeuronType::Direct {
+            continue;
+        }
+        let (m, n) = (ens.eval_points.nrows(), ens.encoders.nrows());
+        let bytes = solve_bytes(m, n);
+        if bytes > limit {
+            let g = m.min(n);
+            return Err(too_big(
+                format!("probe `{}`", probe.name),
+                format!("decoder solve: activities {m} x {n} and Gram {g} x {g}"),
+                bytes,
+            ));
+        }
+    }
+    Ok(())
+}
