@@ -9,8 +9,8 @@ use syn::Expr;
 
 use netdsl_plan as np;
 use netdsl_plan::validate::{
-    At, Cmp, ConnDecl, Declared, FunctionDecl, ItemDecl, Side, SizeLike, SliceDecl, Texts,
-    TransformDecl, Validated,
+    At, Cmp, ConnDecl, Declared, FunctionDecl, ItemDecl, ParamDecl, ParamOf, Side, SizeLike,
+    SliceDecl, Texts, TransformDecl, Validated,
 };
 
 use crate::model::*;
@@ -201,6 +201,15 @@ fn about_emitted_copy(m: &Model, at: At) -> bool {
         | At::ConnPostSlice(c)
         | At::ConnTransform(c)
         | At::ConnStorage(c) => c,
+        At::Param(k) => match params(m).into_iter().nth(k).map(|(d, _)| d.of) {
+            Some(
+                ParamOf::ConnSynapse(c)
+                | ParamOf::ConnRule(c)
+                | ParamOf::RuleSynapse(c)
+                | ParamOf::ConnTransform(c),
+            ) => c,
+            _ => return false,
+        },
         _ => return false,
     };
     m.conns
@@ -214,6 +223,107 @@ fn slice_decl(s: &Option<Slice>) -> Option<SliceDecl<Size>> {
         hi: (s.input.hi.is_some() || !s.input.range).then(|| s.hi.clone()),
         index: !s.input.range,
     })
+}
+
+/// A neuron type's name as written (`LIF`).
+fn neuron_word(k: NeuronKind) -> &'static str {
+    NEURON_NAMES
+        .iter()
+        .find(|(_, kind, _)| *kind == k)
+        .map_or("", |(name, _, _)| name)
+}
+
+fn neuron_params(i: usize, n: &Neuron, out: &mut Vec<(ParamDecl, TokenStream)>) {
+    for (k, v) in &n.fields {
+        if let Some(x) = literal_f64(v) {
+            let name = k.to_string();
+            if let Some(d) = ParamDecl::new(ParamOf::Neurons(i), neuron_word(n.kind), name, x) {
+                out.push((d, v.to_token_stream()));
+            }
+        }
+    }
+    if let Some(b) = &n.base {
+        neuron_params(i, b, out);
+    }
+}
+
+fn synapse_param(of: ParamOf, s: Option<&Synapse>, out: &mut Vec<(ParamDecl, TokenStream)>) {
+    let (kind, e) = match s {
+        Some(Synapse::Lowpass(e)) => ("Lowpass", e),
+        Some(Synapse::Alpha(e)) => ("Alpha", e),
+        _ => return,
+    };
+    if let Some(x) = literal_f64(e) {
+        out.extend(ParamDecl::new(of, kind, "tau", x).map(|d| (d, e.to_token_stream())));
+    }
+}
+
+/// `Lowpass(x)` or `Alpha(x)` as written in a rule's `pre_synapse`.
+fn synapse_call(e: &Expr) -> Option<Synapse> {
+    let Expr::Call(c) = e else {
+        // A number is a `Lowpass` time constant.
+        return literal_f64(e).map(|_| Synapse::Lowpass(e.clone()));
+    };
+    let Expr::Path(p) = &*c.func else { return None };
+    let word = p.path.segments.last()?.ident.to_string();
+    let arg = (c.args.len() == 1).then(|| c.args[0].clone())?;
+    match word.as_str() {
+        "Lowpass" => Some(Synapse::Lowpass(arg)),
+        "Alpha" => Some(Synapse::Alpha(arg)),
+        _ => None,
+    }
+}
+
+/// Every literal parameter value with a valid range, and its tokens, in the runtime's order.
+pub fn params(m: &Model) -> Vec<(ParamDecl, TokenStream)> {
+    let mut out = Vec::new();
+    for (i, it) in m.items.iter().enumerate() {
+        if let ItemKind::Ensemble(e) = &it.kind {
+            neuron_params(i, &e.neuron, &mut out);
+        }
+    }
+    for (c, conn) in m.conns.iter().enumerate() {
+        let mut entry = |e: &Expr, all: bool| {
+            if let Some(x) = literal_f64(e) {
+                if all || !x.is_finite() {
+                    let d = ParamDecl::new(ParamOf::ConnTransform(c), "transform", "transform", x);
+                    out.extend(d.map(|d| (d, e.to_token_stream())));
+                }
+            }
+        };
+        match &conn.transform {
+            Some(Transform::Scalar(e)) => entry(e, true),
+            Some(Transform::Diagonal(v)) => v.iter().for_each(|e| entry(e, false)),
+            Some(Transform::Matrix(rows)) => rows.iter().flatten().for_each(|e| entry(e, false)),
+            _ => {}
+        }
+        synapse_param(ParamOf::ConnSynapse(c), conn.synapse.as_ref(), &mut out);
+        if let Some(r) = &conn.rule {
+            let kind = match r.kind {
+                RuleKind::Pes => "PES",
+                RuleKind::Mpes => "mPES",
+            };
+            for (k, v) in &r.fields {
+                if k == "pre_synapse" {
+                    let s = synapse_call(v);
+                    synapse_param(ParamOf::RuleSynapse(c), s.as_ref(), &mut out);
+                } else if let Some(x) = literal_f64(v) {
+                    let d = ParamDecl::new(ParamOf::ConnRule(c), kind, k.to_string(), x);
+                    out.extend(d.map(|d| (d, v.to_token_stream())));
+                }
+            }
+        }
+    }
+    for (q, p) in m.probes.iter().enumerate() {
+        synapse_param(ParamOf::ProbeSynapse(q), p.synapse.as_ref(), &mut out);
+        if let Some(e) = &p.sample_every {
+            if let Some(x) = literal_f64(e) {
+                let d = ParamDecl::new(ParamOf::Probe(q), "probe", "sample_every", x);
+                out.extend(d.map(|d| (d, e.to_token_stream())));
+            }
+        }
+    }
+    out
 }
 
 /// The model as netdsl-plan's rules read it.
@@ -273,6 +383,7 @@ pub fn declared(m: &Model) -> Declared<Size> {
             .collect(),
         conns,
         probes,
+        params: params(m).into_iter().map(|(d, _)| d).collect(),
     }
 }
 
@@ -346,6 +457,7 @@ fn tokens_at(m: &Model, at: At) -> TokenStream {
         }
         At::ConnStorage(c) => conn(c).and_then(|c| c.storage_f32.clone()),
         At::Probe(p) => m.probes.get(p).map(|p| p.tokens.clone()),
+        At::Param(k) => params(m).into_iter().nth(k).map(|(_, t)| t),
     };
     toks.unwrap_or_default()
 }
@@ -407,6 +519,25 @@ pub fn literal_f64(e: &Expr) -> Option<f64> {
         },
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => literal_f64(&u.expr).map(|v| -v),
         Expr::Paren(p) => literal_f64(&p.expr),
+        // `f64::NAN`, `f64::INFINITY`, `f64::NEG_INFINITY` (also `core::f64::..`).
+        Expr::Path(p) if p.qself.is_none() => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let n = segs.len();
+            if n < 2 || segs[n - 2] != "f64" {
+                return None;
+            }
+            match segs[n - 1].as_str() {
+                "NAN" => Some(f64::NAN),
+                "INFINITY" => Some(f64::INFINITY),
+                "NEG_INFINITY" => Some(f64::NEG_INFINITY),
+                _ => None,
+            }
+        }
         Expr::Group(g) => literal_f64(&g.expr),
         _ => None,
     }

@@ -88,6 +88,7 @@ fn net(
         items,
         conns,
         probes,
+        params: Vec::new(),
     }
 }
 

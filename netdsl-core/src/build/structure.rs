@@ -10,11 +10,14 @@ use std::ops::Range;
 use crate::error::{BuildError, RuleViolation};
 use crate::models::learning::LearningRule;
 use crate::models::neurons::NeuronType;
+use crate::models::synapses::Synapse;
 use crate::nef::dists::Dist;
 use crate::network::{
     Endpoint, EnsembleSpec, ItemSpec, Network, NodeOutput, ProbeOf, Transform, WeightStorage,
 };
-use crate::plan::validate::{ConnDecl, FunctionDecl, ItemDecl, SliceDecl, TransformDecl};
+use crate::plan::validate::{
+    ConnDecl, FunctionDecl, ItemDecl, ParamDecl, ParamOf, SliceDecl, TransformDecl,
+};
 use crate::plan::{
     self, Declared, End, ItemKind, NeuronClass, NodeKind, Port, ProbeTarget, RuleKind, Structure,
 };
@@ -224,6 +227,185 @@ fn slice(s: &Option<Range<usize>>) -> Option<SliceDecl<usize>> {
     })
 }
 
+/// A neuron type's name as written in a `network!` block (Nengo's: `LIF`, `AdaptiveLIFRate`).
+fn nengo_neuron_name(t: &NeuronType) -> &'static str {
+    match t {
+        NeuronType::Lif { .. } => "LIF",
+        NeuronType::LifRate { .. } => "LIFRate",
+        NeuronType::RectifiedLinear { .. } => "RectifiedLinear",
+        NeuronType::SpikingRectifiedLinear { .. } => "SpikingRectifiedLinear",
+        NeuronType::Direct => "Direct",
+        NeuronType::AdaptiveLif { .. } => "AdaptiveLIF",
+        NeuronType::AdaptiveLifRate { .. } => "AdaptiveLIFRate",
+        NeuronType::Izhikevich { .. } => "Izhikevich",
+        NeuronType::Sigmoid { .. } => "Sigmoid",
+        NeuronType::Tanh { .. } => "Tanh",
+        NeuronType::RegularSpiking { .. } => "RegularSpiking",
+        NeuronType::StochasticSpiking { .. } => "StochasticSpiking",
+        NeuronType::PoissonSpiking { .. } => "PoissonSpiking",
+    }
+}
+
+/// A neuron type's numeric parameters, by name (a wrapper's base type's too).
+fn neuron_values(t: &NeuronType, out: &mut Vec<(&'static str, &'static str, f64)>) {
+    let kind = nengo_neuron_name(t);
+    let mut add = |name: &'static str, v: f64| out.push((kind, name, v));
+    match t {
+        NeuronType::Lif {
+            tau_rc,
+            tau_ref,
+            min_voltage,
+            amplitude,
+        } => {
+            add("tau_rc", *tau_rc);
+            add("tau_ref", *tau_ref);
+            add("min_voltage", *min_voltage);
+            add("amplitude", *amplitude);
+        }
+        NeuronType::LifRate {
+            tau_rc,
+            tau_ref,
+            amplitude,
+        } => {
+            add("tau_rc", *tau_rc);
+            add("tau_ref", *tau_ref);
+            add("amplitude", *amplitude);
+        }
+        NeuronType::RectifiedLinear { amplitude }
+        | NeuronType::SpikingRectifiedLinear { amplitude } => add("amplitude", *amplitude),
+        NeuronType::Direct => {}
+        NeuronType::AdaptiveLif {
+            tau_n,
+            inc_n,
+            tau_rc,
+            tau_ref,
+            min_voltage,
+            amplitude,
+        } => {
+            add("tau_n", *tau_n);
+            add("inc_n", *inc_n);
+            add("tau_rc", *tau_rc);
+            add("tau_ref", *tau_ref);
+            add("min_voltage", *min_voltage);
+            add("amplitude", *amplitude);
+        }
+        NeuronType::AdaptiveLifRate {
+            tau_n,
+            inc_n,
+            tau_rc,
+            tau_ref,
+            amplitude,
+        } => {
+            add("tau_n", *tau_n);
+            add("inc_n", *inc_n);
+            add("tau_rc", *tau_rc);
+            add("tau_ref", *tau_ref);
+            add("amplitude", *amplitude);
+        }
+        NeuronType::Izhikevich {
+            tau_recovery,
+            coupling,
+            reset_voltage,
+            reset_recovery,
+        } => {
+            add("tau_recovery", *tau_recovery);
+            add("coupling", *coupling);
+            add("reset_voltage", *reset_voltage);
+            add("reset_recovery", *reset_recovery);
+        }
+        NeuronType::Sigmoid { tau_ref } | NeuronType::Tanh { tau_ref } => add("tau_ref", *tau_ref),
+        NeuronType::RegularSpiking { base, amplitude }
+        | NeuronType::StochasticSpiking { base, amplitude }
+        | NeuronType::PoissonSpiking { base, amplitude } => {
+            add("amplitude", *amplitude);
+            neuron_values(base, out);
+        }
+    }
+}
+
+/// The time constant of a `Lowpass` or `Alpha` synapse.
+fn synapse_param(of: ParamOf, s: &Option<Synapse>) -> Option<ParamDecl> {
+    match s {
+        Some(Synapse::Lowpass(tau)) => ParamDecl::new(of, "Lowpass", "tau", *tau),
+        Some(Synapse::Alpha(tau)) => ParamDecl::new(of, "Alpha", "tau", *tau),
+        _ => None,
+    }
+}
+
+/// Every parameter value with a valid range, in the order the macro lists its literals.
+fn params(net: &Network) -> Vec<ParamDecl> {
+    let mut out = Vec::new();
+    for (i, (_, spec)) in net.items.iter().enumerate() {
+        if let ItemSpec::Ensemble(e) = spec {
+            let mut vals = Vec::new();
+            neuron_values(&e.neuron_type, &mut vals);
+            out.extend(
+                vals.into_iter().filter_map(|(kind, name, v)| {
+                    ParamDecl::new(ParamOf::Neurons(i), kind, name, v)
+                }),
+            );
+        }
+    }
+    for (c, spec) in net.conns.iter().enumerate() {
+        let first_bad = match &spec.transform {
+            Transform::Scalar(x) => Some(*x),
+            Transform::Diagonal(v) => v.iter().copied().find(|x| !x.is_finite()),
+            Transform::Matrix(m) => m.iter().copied().find(|x| !x.is_finite()),
+        };
+        if let Some(x) = first_bad {
+            out.extend(ParamDecl::new(
+                ParamOf::ConnTransform(c),
+                "transform",
+                "transform",
+                x,
+            ));
+        }
+        out.extend(synapse_param(ParamOf::ConnSynapse(c), &spec.synapse));
+        match &spec.learning {
+            Some(LearningRule::Pes {
+                learning_rate,
+                pre_synapse,
+            }) => {
+                out.extend(ParamDecl::new(
+                    ParamOf::ConnRule(c),
+                    "PES",
+                    "learning_rate",
+                    *learning_rate,
+                ));
+                out.extend(synapse_param(ParamOf::RuleSynapse(c), pre_synapse));
+            }
+            Some(LearningRule::Mpes {
+                gain,
+                threshold,
+                pre_synapse,
+                ..
+            }) => {
+                out.extend(ParamDecl::new(ParamOf::ConnRule(c), "mPES", "gain", *gain));
+                out.extend(ParamDecl::new(
+                    ParamOf::ConnRule(c),
+                    "mPES",
+                    "threshold",
+                    *threshold,
+                ));
+                out.extend(synapse_param(ParamOf::RuleSynapse(c), pre_synapse));
+            }
+            None => {}
+        }
+    }
+    for (q, (_, p)) in net.probes.iter().enumerate() {
+        out.extend(synapse_param(ParamOf::ProbeSynapse(q), &p.synapse));
+        if let Some(every) = p.sample_every {
+            out.extend(ParamDecl::new(
+                ParamOf::Probe(q),
+                "probe",
+                "sample_every",
+                every,
+            ));
+        }
+    }
+    out
+}
+
 /// The network as the rule set reads it (indices already checked).
 fn declared(net: &Network) -> Declared<usize> {
     let items = net
@@ -287,5 +469,6 @@ fn declared(net: &Network) -> Declared<usize> {
         items,
         conns,
         probes,
+        params: params(net),
     }
 }

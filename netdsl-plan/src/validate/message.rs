@@ -105,6 +105,25 @@ impl<P: SizeLike, T: Texts + ?Sized> Words<'_, P, T> {
         self.d.probes.get(p).map_or("?", |p| &p.name)
     }
 
+    /// `the `Lowpass` synapse of `a -> b``, `the `LIF` neurons of `ens``, `probe `p``.
+    fn param_owner(&self, p: &ParamDecl) -> String {
+        let kind = &p.kind;
+        match p.of {
+            ParamOf::Neurons(i) => format!("the `{kind}` neurons of `{}`", self.item(i)),
+            ParamOf::ConnSynapse(c) => format!("the `{kind}` synapse of `{}`", self.conn(c)),
+            ParamOf::ConnRule(c) => format!("the `{kind}` rule of `{}`", self.conn(c)),
+            ParamOf::RuleSynapse(c) => format!(
+                "the `{kind}` pre_synapse of the learning rule of `{}`",
+                self.conn(c)
+            ),
+            ParamOf::ConnTransform(c) => format!("the connection `{}`", self.conn(c)),
+            ParamOf::ProbeSynapse(q) => {
+                format!("the `{kind}` synapse of probe `{}`", self.probe(q))
+            }
+            ParamOf::Probe(q) => format!("probe `{}`", self.probe(q)),
+        }
+    }
+
     fn end_of(&self, c: usize, side: Side) -> Option<End> {
         self.d.conns.get(c).map(|x| match side {
             Side::Pre => x.pre,
@@ -269,6 +288,21 @@ impl<P: SizeLike> Violation<P> {
                 max_rate,
                 tau_ref,
             } => format!("max_rates up to {max_rate} Hz in `{}`, but LIF neurons with tau_ref = {tau_ref} s cannot fire at or above 1/tau_ref = {} Hz", w.item(*item), 1.0 / tau_ref),
+            Problem::ParamOutOfRange {
+                param,
+                name,
+                value,
+                range,
+            } => {
+                let owner = match w.d.params.get(*param) {
+                    Some(p) => w.param_owner(p),
+                    None => "?".to_string(),
+                };
+                format!(
+                    "`{name}` of {owner} must be {}, got {value}",
+                    range.describe()
+                )
+            }
             Problem::RadiusNotPositive { item, radius } => format!(
                 "radius of `{}` must be positive, found {radius}",
                 w.item(*item)

@@ -40,6 +40,19 @@ pub fn validate<P: SizeLike>(d: &Declared<P>) -> Validated<P> {
             }
         }
     }
+    for (k, p) in d.params.iter().enumerate() {
+        if !p.range.contains(p.value) {
+            ck.fail(
+                At::Param(k),
+                Problem::ParamOutOfRange {
+                    param: k,
+                    name: p.name.clone(),
+                    value: p.value,
+                    range: p.range,
+                },
+            );
+        }
+    }
     let mut violations = ck.out;
     let mut structure = None;
     if !violations.iter().any(Violation::is_definite) {
