@@ -35,14 +35,19 @@ fn a_constant_node_with_an_input_is_refused() {
 
 #[test]
 fn a_radius_that_is_not_positive_is_refused() {
-    let mut net = Network::new("n");
-    let mut e = EnsembleSpec::new(10, 1);
-    e.radius = 0.0;
-    net.add_ensemble("a", e);
-    assert!(matches!(
-        problems(net)[..],
-        [Problem::RadiusNotPositive { item: 0, .. }]
-    ));
+    for radius in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let mut net = Network::new("n");
+        let mut e = EnsembleSpec::new(10, 1);
+        e.radius = radius;
+        net.add_ensemble("a", e);
+        assert!(
+            matches!(
+                problems(net)[..],
+                [Problem::RadiusNotPositive { item: 0, .. }]
+            ),
+            "radius {radius}"
+        );
+    }
 }
 
 #[test]

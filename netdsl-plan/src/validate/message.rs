@@ -304,7 +304,7 @@ impl<P: SizeLike> Violation<P> {
                 )
             }
             Problem::RadiusNotPositive { item, radius } => format!(
-                "radius of `{}` must be positive, found {radius}",
+                "radius of `{}` must be positive and finite, found {radius}",
                 w.item(*item)
             ),
             Problem::SourceWithoutOutput { item, .. } => {

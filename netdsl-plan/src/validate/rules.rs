@@ -184,7 +184,7 @@ impl<P: SizeLike> Checker<'_, P> {
                     }
                 }
                 if let Some(radius) = it.radius {
-                    if radius <= 0.0 {
+                    if !(radius > 0.0 && radius.is_finite()) {
                         self.fail(
                             At::EnsembleRadius(i),
                             Problem::RadiusNotPositive { item: i, radius },
