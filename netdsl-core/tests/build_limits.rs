@@ -95,3 +95,42 @@ fn a_huge_ensemble_is_refused_before_its_gram_matrix_is_allocated() {
     assert_eq!(what, "connection `a -> b`");
     assert_eq!(bytes, (80_000u64 * 40_000 + 40_000 * 40_000) * 8);
 }
+
+/// stim -> a, a.neurons -> b.neurons with mPES, b -> its learning error (60 neurons each).
+fn mpes_net() -> Network {
+    use netdsl_core::models::learning::LearningRule;
+    let mut net = Network::new("mpes");
+    let stim = net.add_node("stim", 0, 1, NodeOutput::Constant(vec![0.5]));
+    let a = net.add_ensemble("a", EnsembleSpec::new(60, 1));
+    let b = net.add_ensemble("b", EnsembleSpec::new(60, 1));
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(stim),
+        Endpoint::Value(a),
+    ));
+    let mut m = ConnectionSpec::new(Endpoint::Neurons(a), Endpoint::Neurons(b));
+    m.learning = Some(LearningRule::mpes());
+    let learned = net.connect(m);
+    net.connect(ConnectionSpec::new(
+        Endpoint::Value(b),
+        Endpoint::Learning(learned),
+    ));
+    net
+}
+
+#[test]
+fn a_memristor_array_over_the_limit_is_refused() {
+    use netdsl_core::models::memristor::{Device, MemristorArray};
+    // 60 x 60 = 3600 device pairs. The weight matrix (28,800 bytes) and the only decoder solve
+    // (b: 750 x 60 activities and a 60 x 60 Gram, 388,800 bytes) fit under any limit from
+    // 388,800 up; the array with its reset copy needs 3600 x `per` >= 720,000 bytes.
+    let per = 2 * MemristorArray::bytes_per_pair(&Device::default());
+    assert!(per >= 200, "{per}");
+    let need = 3600 * per;
+    let build = |limit| Simulator::with_options(mpes_net(), 0.001, with_limit(limit));
+    let msg = build(need - 1).expect_err("refused").to_string();
+    assert!(msg.contains("memristor array 60 x 60"), "{msg}");
+    let (what, bytes) = too_big(build(need - 1));
+    assert_eq!(what, "connection `a.neurons -> b.neurons`");
+    assert_eq!(bytes, need);
+    build(need).expect("fits at the limit");
+}

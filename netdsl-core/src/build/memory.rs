@@ -6,6 +6,8 @@
 use super::data::EnsembleData;
 use super::decoders::decoded_pre;
 use crate::error::BuildError;
+use crate::models::learning::LearningRule;
+use crate::models::memristor::MemristorArray;
 use crate::models::neurons::NeuronType;
 use crate::network::{ItemSpec, Network};
 use crate::plan::{ProbeAttr, ProbeTarget, Shape, Structure};
@@ -53,13 +55,29 @@ pub(super) fn check_build_memory(
             }
         }
         if let Shape::Mat(rows, cols) = conn.weights_shape(decoded.is_some()) {
-            let bytes = (rows as u64).saturating_mul(cols as u64).saturating_mul(8);
+            let pairs = (rows as u64).saturating_mul(cols as u64);
+            let bytes = pairs.saturating_mul(8);
             if bytes > limit {
                 return Err(too_big(
                     format!("connection `{}`", conn.label),
                     format!("weight matrix {rows} x {cols}"),
                     bytes,
                 ));
+            }
+            if let Some(LearningRule::Mpes { model, .. }) = &net.conns[c].learning {
+                // The array and the copy the simulator keeps for `reset`.
+                let per = 2 * MemristorArray::bytes_per_pair(model);
+                let bytes = pairs.saturating_mul(per);
+                if bytes > limit {
+                    return Err(too_big(
+                        format!("connection `{}`", conn.label),
+                        format!(
+                            "memristor array {rows} x {cols}, {per} bytes per device pair with \
+                             its reset copy"
+                        ),
+                        bytes,
+                    ));
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The device arrays: `n_post × n_pre` differential pairs stored flat, their weights and the
 //! filter stage (`out = W · a`).
 
-use super::device::{DeviceModel, PowerLaw, PowerLawParams, Variability};
+use super::device::{Device, DeviceModel, DeviceParams, PowerLaw, PowerLawParams, Variability};
 use super::pow::{has_avx2, Batch};
 use crate::nef::rng::Rng;
 
@@ -76,6 +76,23 @@ pub struct MemristorArray<M: DeviceModel> {
     pub(super) scratch: [RowScratch; 2],
     pub(super) avx2: bool,
     pub(super) total_pulses: u64,
+}
+
+impl MemristorArray<Device> {
+    /// Bytes one device pair of an array of `model` devices takes: both resistances and
+    /// conductances, the weight, the synapse's parameters and, for power-law devices, the fast
+    /// kernel's copy of them with both pulse counts (for the build's memory guard; per-row
+    /// scratch not included).
+    pub fn bytes_per_pair(model: &Device) -> u64 {
+        let base = 5 * std::mem::size_of::<f64>() + std::mem::size_of::<DeviceParams>();
+        let power = match model {
+            Device::PowerLaw(_) => {
+                std::mem::size_of::<PowerLawParams>() + 2 * std::mem::size_of::<f64>()
+            }
+            _ => 0,
+        };
+        (base + power) as u64
+    }
 }
 
 impl<M: DeviceModel> MemristorArray<M> {
