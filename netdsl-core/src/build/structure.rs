@@ -227,28 +227,9 @@ fn slice(s: &Option<Range<usize>>) -> Option<SliceDecl<usize>> {
     })
 }
 
-/// A neuron type's name as written in a `network!` block (Nengo's: `LIF`, `AdaptiveLIFRate`).
-fn nengo_neuron_name(t: &NeuronType) -> &'static str {
-    match t {
-        NeuronType::Lif { .. } => "LIF",
-        NeuronType::LifRate { .. } => "LIFRate",
-        NeuronType::RectifiedLinear { .. } => "RectifiedLinear",
-        NeuronType::SpikingRectifiedLinear { .. } => "SpikingRectifiedLinear",
-        NeuronType::Direct => "Direct",
-        NeuronType::AdaptiveLif { .. } => "AdaptiveLIF",
-        NeuronType::AdaptiveLifRate { .. } => "AdaptiveLIFRate",
-        NeuronType::Izhikevich { .. } => "Izhikevich",
-        NeuronType::Sigmoid { .. } => "Sigmoid",
-        NeuronType::Tanh { .. } => "Tanh",
-        NeuronType::RegularSpiking { .. } => "RegularSpiking",
-        NeuronType::StochasticSpiking { .. } => "StochasticSpiking",
-        NeuronType::PoissonSpiking { .. } => "PoissonSpiking",
-    }
-}
-
 /// A neuron type's numeric parameters, by name (a wrapper's base type's too).
 fn neuron_values(t: &NeuronType, out: &mut Vec<(&'static str, &'static str, f64)>) {
-    let kind = nengo_neuron_name(t);
+    let kind = t.name();
     let mut add = |name: &'static str, v: f64| out.push((kind, name, v));
     match t {
         NeuronType::Lif {
