@@ -46,20 +46,28 @@ fn too_big(r: Result<Simulator, BuildError>) -> (String, u64) {
 
 #[test]
 fn a_decoder_solve_over_the_limit_is_refused_naming_the_connection() {
-    // 50 neurons, 750 evaluation points: activities 750 x 50 and Gram 50 x 50 = 320,000 bytes.
-    let (what, bytes) = too_big(Simulator::with_options(
-        chain(50, false),
-        0.001,
-        with_limit(300_000),
-    ));
+    // 50 neurons, 750 evaluation points. Nnls holds activities 750 x 50 and Gram 50 x 50:
+    // 320,000 bytes.
+    let nnls = || {
+        let mut net = chain(50, false);
+        net.conns[1].solver = Nnls::default().into();
+        net
+    };
+    let (what, bytes) = too_big(Simulator::with_options(nnls(), 0.001, with_limit(319_999)));
     assert_eq!(what, "connection `a -> b`");
     assert_eq!(bytes, (750 * 50 + 50 * 50) * 8);
-    Simulator::with_options(chain(50, false), 0.001, with_limit(320_000)).expect("fits exactly");
+    Simulator::with_options(nnls(), 0.001, with_limit(320_000)).expect("fits exactly");
+    // LstsqL2 (the default) streams the activities: only the 50 x 50 Gram matrix counts.
+    let msg = Simulator::with_options(chain(50, false), 0.001, with_limit(19_999))
+        .expect_err("refused")
+        .to_string();
+    assert!(msg.contains("Gram 50 x 50, activities streamed"), "{msg}");
+    Simulator::with_options(chain(50, false), 0.001, with_limit(20_000)).expect("fits exactly");
 }
 
 #[test]
 fn a_weight_matrix_over_the_limit_is_refused() {
-    // a: 50 neurons, its solve 320,000 bytes; b: 2000 neurons, the full a -> b matrix
+    // a: 50 neurons, its solve 20,000 bytes; b: 2000 neurons, the full a -> b matrix
     // 2000 x 50 = 800,000 bytes (b's own probe solve, 4000 x 2000 points x neurons, is 96 MB:
     // no probe on b here).
     let net = |weights| {
@@ -89,11 +97,11 @@ fn a_decoded_probe_over_the_limit_is_refused_naming_the_probe() {
 
 #[test]
 fn a_huge_ensemble_is_refused_before_its_gram_matrix_is_allocated() {
-    // 40,000 neurons: Nengo's default of 2 n evaluation points gives activities 80,000 x 40,000
-    // and a 40,000 x 40,000 Gram matrix, 38.4 GB, over the 16 GiB default.
-    let (what, bytes) = too_big(Simulator::new(chain(40_000, false), 0.001));
+    // 50,000 neurons: the LstsqL2 solve streams its 100,000 x 50,000 activities but holds a
+    // 50,000 x 50,000 Gram matrix, 20 GB, over the 16 GiB default.
+    let (what, bytes) = too_big(Simulator::new(chain(50_000, false), 0.001));
     assert_eq!(what, "connection `a -> b`");
-    assert_eq!(bytes, (80_000u64 * 40_000 + 40_000 * 40_000) * 8);
+    assert_eq!(bytes, 50_000u64 * 50_000 * 8);
 }
 
 /// stim -> a, a.neurons -> b.neurons with mPES, b -> its learning error (60 neurons each).
@@ -121,8 +129,8 @@ fn mpes_net() -> Network {
 fn a_memristor_array_over_the_limit_is_refused() {
     use netdsl_core::models::memristor::{Device, MemristorArray};
     // 60 x 60 = 3600 device pairs. The weight matrix (28,800 bytes) and the only decoder solve
-    // (b: 750 x 60 activities and a 60 x 60 Gram, 388,800 bytes) fit under any limit from
-    // 388,800 up; the array with its reset copy needs 3600 x `per` >= 720,000 bytes.
+    // (b's LstsqL2: a streamed 60 x 60 Gram, 28,800 bytes) fit under any limit from 28,800 up;
+    // the array with its reset copy needs 3600 x `per` >= 720,000 bytes.
     let per = 2 * MemristorArray::bytes_per_pair(&Device::default());
     assert!(per >= 200, "{per}");
     let need = 3600 * per;

@@ -9,18 +9,34 @@ use crate::error::BuildError;
 use crate::models::learning::LearningRule;
 use crate::models::memristor::MemristorArray;
 use crate::models::neurons::NeuronType;
+use crate::nef::solvers::SolverKind;
 use crate::network::{ItemSpec, Network};
 use crate::plan::{ProbeAttr, ProbeTarget, Shape, Structure};
 
-/// Bytes of a decoder solve over `m` evaluation points and `n` neurons: the activities
-/// (m × n) and the Gram matrix of the smaller side (the solve uses the transposed form when
-/// there are fewer points than neurons), both `f64`; saturating.
-fn solve_bytes(m: usize, n: usize) -> u64 {
-    let (m, n) = (m as u64, n as u64);
-    let g = m.min(n);
-    m.saturating_mul(n)
+/// A decoder solve over `m` evaluation points and `n` neurons with `solver`: its bytes (`f64`,
+/// saturating) and what they are. `LstsqL2` with at least as many points as neurons streams the
+/// activities into the n × n Gram matrix a chunk of points at a time
+/// (`nef::solvers::solve_decoders`), so only the Gram matrix counts; every other solve holds the
+/// m × n activities and the Gram matrix of the smaller side.
+fn solve_bytes(m: usize, n: usize, solver: &SolverKind) -> (u64, String) {
+    let (mu, nu) = (m as u64, n as u64);
+    if matches!(solver, SolverKind::LstsqL2 { .. }) && m >= n {
+        let bytes = nu.saturating_mul(nu).saturating_mul(8);
+        return (
+            bytes,
+            format!("decoder solve: Gram {n} x {n}, activities streamed"),
+        );
+    }
+    let g = mu.min(nu);
+    let bytes = mu
+        .saturating_mul(nu)
         .saturating_add(g.saturating_mul(g))
-        .saturating_mul(8)
+        .saturating_mul(8);
+    let g = m.min(n);
+    (
+        bytes,
+        format!("decoder solve: activities {m} x {n} and Gram {g} x {g}"),
+    )
 }
 
 /// Refuses the network when one solve or weight matrix would need more than `limit` bytes.
@@ -44,12 +60,11 @@ pub(super) fn check_build_memory(
                 .as_ref()
                 .map_or(ens.eval_points.nrows(), |ep| ep.nrows());
             let n = ens.encoders.nrows();
-            let bytes = solve_bytes(m, n);
+            let (bytes, detail) = solve_bytes(m, n, &net.conns[c].solver.kind);
             if bytes > limit {
-                let g = m.min(n);
                 return Err(too_big(
                     format!("connection `{}`", conn.label),
-                    format!("decoder solve: activities {m} x {n} and Gram {g} x {g}"),
+                    detail,
                     bytes,
                 ));
             }
@@ -81,7 +96,7 @@ pub(super) fn check_build_memory(
             }
         }
     }
-    for probe in &structure.probes {
+    for (p, probe) in structure.probes.iter().enumerate() {
         let (ProbeTarget::Item(i), ProbeAttr::Value) = (probe.target, probe.attr) else {
             continue;
         };
@@ -92,14 +107,9 @@ pub(super) fn check_build_memory(
             continue;
         }
         let (m, n) = (ens.eval_points.nrows(), ens.encoders.nrows());
-        let bytes = solve_bytes(m, n);
+        let (bytes, detail) = solve_bytes(m, n, &net.probes[p].1.solver.kind);
         if bytes > limit {
-            let g = m.min(n);
-            return Err(too_big(
-                format!("probe `{}`", probe.name),
-                format!("decoder solve: activities {m} x {n} and Gram {g} x {g}"),
-                bytes,
-            ));
+            return Err(too_big(format!("probe `{}`", probe.name), detail, bytes));
         }
     }
     Ok(())
